@@ -1,0 +1,433 @@
+"""Page object of an article page: (url, html) in, contract item out.
+
+Pure: no Scrapy engine, no I/O. Every field is anchored on the visible labels
+and their order ("Share to:", "Ask Date:", "<title> <name> reply <dept>",
+"Reply Date:", "More Info", "Similar Q&A", "[Read More]", "Related FAQ"), read
+from the page's visible lines (:mod:`qa_scraper.pages.lines`), never on class
+names. What cannot be found is reported in :attr:`ArticlePage.problems`
+(field and reason) rather than raised.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from parsel import Selector
+from w3lib.encoding import html_to_unicode
+
+from qa_scraper.items import (
+    ArticleLoader,
+    RelatedFaqLoader,
+    ReplyLoader,
+    SimilarQuestionLoader,
+    assemble_article,
+)
+from qa_scraper.pages import labels
+from qa_scraper.pages.lines import Line, visible_lines
+from qa_scraper.text import clean_line, join_honorific_lines
+from qa_scraper.urls import (
+    PageKind,
+    absolute,
+    article_id_from_url,
+    canonical_article_url,
+    canonical_page_url,
+    page_kind,
+    same_host,
+)
+
+_HEADLINE_SEPARATOR = re.compile(r"\s+[-–—]\s+")
+_SHARE_NAMES = frozenset({"facebook", "line", "twitter", "x", "email", "e-mail", "copy link",
+                          "whatsapp", "weibo", "wechat", "linkedin", "print", "share"})
+_HEADLINE_LOOKBACK = 4
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.field, "message": self.reason}
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Bytes to text the way browsers do: BOM, then HTTP charset, then <meta>, then guess."""
+    _, text = html_to_unicode(content_type, body)
+    return text
+
+
+class ArticlePage:
+    """One article page. ``to_item()`` gives the contract item; ``problems`` what is missing."""
+
+    def __init__(self, url: str, html: str | bytes, *, content_type: str | None = None) -> None:
+        self.url = url
+        self.html = decode_html(html, content_type) if isinstance(html, bytes) else html
+        self.problems: list[Problem] = []
+
+    # --- parsing -------------------------------------------------------------------------
+    @cached_property
+    def selector(self) -> Selector:
+        # NUL characters make lxml stop reading; they are never visible text.
+        return Selector(text=self.html.replace("\x00", "") or "<html></html>", type="html")
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        body = self.selector.xpath("//body")
+        root = body[0].root if body else self.selector.root
+        if not hasattr(root, "tag"):
+            return []
+        return [line for line in visible_lines(root, self.url)
+                if not labels.CHROME_LINE.match(line.text)]
+
+    def _find(self, pattern: re.Pattern[str], start: int = 0, end: int | None = None) -> int | None:
+        end = len(self.lines) if end is None else end
+        for index in range(start, min(end, len(self.lines))):
+            if pattern.search(self.lines[index].text):
+                return index
+        return None
+
+    def _problem(self, field: str, reason: str) -> None:
+        self.problems.append(Problem(field, reason))
+
+    # --- landmarks (indexes into self.lines) --------------------------------------------
+    @cached_property
+    def share_index(self) -> int | None:
+        return self._find(labels.SHARE)
+
+    @cached_property
+    def headline_index(self) -> int | None:
+        """The headline is the "<title> - <department>" line just above "Share to:"."""
+        if self.share_index is not None:
+            for index in range(self.share_index - 1,
+                               max(-1, self.share_index - 1 - _HEADLINE_LOOKBACK), -1):
+                if _HEADLINE_SEPARATOR.search(self.lines[index].text):
+                    return index
+        heading = clean_line(" ".join(self.selector.xpath("//h1[1]//text()").getall()))
+        for index, line in enumerate(self.lines):
+            if heading and line.text == heading:
+                return index
+        return None
+
+    @cached_property
+    def question_title_index(self) -> int | None:
+        start = self.share_index if self.share_index is not None else self.headline_index
+        if start is None:
+            return None
+        for index in range(start + 1, len(self.lines)):
+            if not self._is_share_chrome(self.lines[index]):
+                return index
+        return None
+
+    def _is_share_chrome(self, line: Line) -> bool:
+        """A line made only of share buttons (their text, or links to other hosts)."""
+        if line.text.lower() in _SHARE_NAMES:
+            return True
+        return bool(line.links) and all(not same_host(link.url, self.url) for link in line.links) \
+            and len(" ".join(link.text for link in line.links)) >= len(line.text) - 1
+
+    @cached_property
+    def ask_index(self) -> int | None:
+        if self.question_title_index is None:
+            return None
+        return self._find(labels.ASK_DATE, self.question_title_index + 1)
+
+    @cached_property
+    def content_end(self) -> int:
+        start = self.ask_index if self.ask_index is not None else 0
+        end = self._find(labels.END_OF_CONTENT, start + 1)
+        return len(self.lines) if end is None else end
+
+    @cached_property
+    def section_starts(self) -> list[tuple[int, re.Pattern[str]]]:
+        start = (self.ask_index or 0) + 1
+        found = []
+        for index in range(start, self.content_end):
+            for label in labels.SECTION_LABELS:
+                if label.match(self.lines[index].text):
+                    found.append((index, label))
+                    break
+        return found
+
+    def _section(self, label: re.Pattern[str]) -> list[Line] | None:
+        """The lines under a section label up to the next label; ``None`` if absent."""
+        for position, (index, found) in enumerate(self.section_starts):
+            if found is label:
+                following = self.section_starts[position + 1 :]
+                end = following[0][0] if following else self.content_end
+                return self.lines[index + 1 : end]
+        return None
+
+    # --- fields --------------------------------------------------------------------------
+    def _canonical_url(self) -> str:
+        for href in self.selector.xpath(
+            "//link[contains(concat(' ', normalize-space(translate(@rel,"
+            " 'CANONICAL', 'canonical')), ' '), ' canonical ')]/@href"
+        ).getall():
+            url = absolute(self.url, href)
+            if url and same_host(url, self.url) and canonical_article_url(url):
+                return canonical_article_url(url)
+        return canonical_article_url(self.url) or canonical_page_url(self.url)
+
+    def _headline(self) -> tuple[str | None, str | None]:
+        if self.headline_index is not None:
+            text = self.lines[self.headline_index].text
+        else:
+            text = clean_line(self.selector.xpath("//title/text()").get())
+            if text:
+                self._problem("title", "no headline above 'Share to:'; used the <title>")
+        if not text:
+            return None, None
+        parts = _HEADLINE_SEPARATOR.split(text)
+        if len(parts) < 2:
+            return text, None
+        return " - ".join(parts[:-1]), parts[-1]
+
+    def _question_lines(self) -> tuple[list[str], str | None, str | None]:
+        """(question text lines, asker text, ask date text)."""
+        if self.ask_index is None:
+            return [], None, None
+        start = self.question_title_index + 1
+        ask_line = self.lines[self.ask_index].text
+        match = labels.ASK_DATE.search(ask_line)
+        date_text = match.group("rest").strip()
+        if not date_text and self.ask_index + 1 < len(self.lines):
+            date_text = self.lines[self.ask_index + 1].text
+        asker_text = ask_line[: match.start()].strip()
+        end = self.ask_index
+        if not asker_text and end - 1 >= start and labels.looks_like_asker_line(
+            self.lines[end - 1].text
+        ):
+            end -= 1
+            asker_text = self.lines[end].text
+        return [line.text for line in self.lines[start:end]], asker_text, date_text
+
+    def _reply_region(self) -> list[Line]:
+        if self.ask_index is None:
+            return []
+        start = self.ask_index + 1
+        if start < len(self.lines) and not labels.ASK_DATE.search(self.lines[self.ask_index].text
+                                                                  ).group("rest").strip():
+            start += 1  # the date was on its own line
+        end = self.section_starts[0][0] if self.section_starts else self.content_end
+        return self.lines[start:end]
+
+    def _replies(self) -> list[dict[str, Any]]:
+        replies: list[dict[str, Any]] = []
+        current: _ReplyDraft | None = None
+        region = self._reply_region()
+        index = 0
+        while index < len(region):
+            text = region[index].text
+            header = labels.parse_responder_header(text)
+            if current is None:
+                if header:
+                    current = _ReplyDraft(header)
+            elif match := labels.REPLY_DATE.match(text):
+                current.date = match.group("rest").strip()
+                if not current.date and index + 1 < len(region):
+                    index += 1
+                    current.date = region[index].text
+                replies.append(self._load_reply(current, len(replies)))
+                current = None
+            elif header and header.title in labels.KNOWN_TITLES:
+                # A new reply header before this reply's date: the date is missing.
+                replies.append(self._load_reply(current, len(replies)))
+                current = _ReplyDraft(header)
+            else:
+                current.lines.append(text)
+            index += 1
+        if current is not None:
+            replies.append(self._load_reply(current, len(replies)))
+        return replies
+
+    def _load_reply(self, draft: _ReplyDraft, position: int) -> dict[str, Any]:
+        loader = ReplyLoader()
+        loader.add_value("responder_title", draft.header.title)
+        loader.add_value("responder_name", draft.header.name)
+        loader.add_value("department", draft.header.department)
+        loader.add_value("text", draft.lines)
+        loader.add_value("clinic", _clinic(draft))
+        loader.add_value("replied_on", draft.date)
+        reply = loader.load(ReplyLoader.FIELDS)
+        if draft.date is None:
+            self._problem(f"replies/{position}/replied_on", "no 'Reply Date:' after the reply")
+        elif reply["replied_on"] is None:
+            self._problem(f"replies/{position}/replied_on", f"unreadable date {draft.date!r}")
+        if reply["text"] is None:
+            self._problem(f"replies/{position}/text", "reply has no text")
+        return reply
+
+    def _similar_questions(self) -> list[dict[str, Any]]:
+        section = self._section(labels.SIMILAR_QA)
+        if not section:
+            return []
+        drafts: list[_SimilarDraft] = []
+        current: _SimilarDraft | None = None
+        for line in section:
+            read_more = labels.READ_MORE.match(line.text)
+            title_link = line.link_covering_line()
+            if read_more:
+                if current is None:
+                    current = _SimilarDraft(title=read_more.group("title") or None)
+                    drafts.append(current)
+                current.url = current.url or _article_link(line)
+                current.title = current.title or read_more.group("title") or None
+                current = None
+            elif title_link and canonical_article_url(title_link.url) and (
+                current is None or current.has_body()
+            ):
+                current = _SimilarDraft(title=line.text, url=title_link.url)
+                drafts.append(current)
+            elif current is None:
+                continue  # text outside any entry (an ad, an intro line)
+            elif current.header is None and (header := labels.parse_responder_header(line.text)):
+                current.header = header
+            elif current.header is None:
+                current.question_lines.append(line.text)
+            else:
+                current.answer_lines.append(line.text)
+        return [self._load_similar(draft, position) for position, draft in enumerate(drafts)]
+
+    def _load_similar(self, draft: _SimilarDraft, position: int) -> dict[str, Any]:
+        url = canonical_article_url(draft.url) if draft.url else None
+        loader = SimilarQuestionLoader()
+        loader.add_value("article_id", article_id_from_url(url) if url else None)
+        loader.add_value("url", url)
+        loader.add_value("title", draft.title)
+        loader.add_value("question_excerpt", draft.question_lines)
+        loader.add_value("answer_excerpt", draft.answer_lines)
+        if draft.header:
+            loader.add_value("responder_title", draft.header.title)
+            loader.add_value("responder_name", draft.header.name)
+            loader.add_value("department", draft.header.department)
+        entry = loader.load(SimilarQuestionLoader.FIELDS)
+        if url is None:
+            self._problem(f"similar_questions/{position}/url", "entry has no article link")
+        return entry
+
+    def _related_faqs(self) -> list[dict[str, Any]]:
+        section = self._section(labels.RELATED_FAQ) or []
+        faqs: list[dict[str, Any]] = []
+        pending: dict[str, Any] | None = None
+        for line in section:
+            link = line.links[0] if line.links else None
+            department = labels.FAQ_DEPARTMENT.match(line.text)
+            if department and pending is not None:
+                pending["department"] = department.group("department")
+                faqs.append(self._load_faq(pending, len(faqs)))
+                pending = None
+                continue
+            if link is None or page_kind(link.url) is not PageKind.FAQ:
+                break  # the section's entries end here
+            if pending is not None:
+                faqs.append(self._load_faq(pending, len(faqs)))
+            pending = {"topic": link.text or line.text, "url": link.url, "department": None}
+            inline = labels.TOPIC_WITH_DEPARTMENT.match(line.text)
+            if inline:
+                pending["topic"] = link.text or inline.group("topic")
+                pending["department"] = inline.group("department")
+                faqs.append(self._load_faq(pending, len(faqs)))
+                pending = None
+        if pending is not None:
+            faqs.append(self._load_faq(pending, len(faqs)))
+        return faqs
+
+    def _load_faq(self, raw: dict[str, Any], position: int) -> dict[str, Any]:
+        loader = RelatedFaqLoader()
+        loader.add_value("topic", raw["topic"])
+        loader.add_value("department", raw["department"])
+        loader.add_value("url", canonical_page_url(raw["url"]))
+        faq = loader.load(RelatedFaqLoader.FIELDS)
+        if faq["department"] is None:
+            self._problem(f"related_faqs/{position}/department", "no '(<department>)' after topic")
+        return faq
+
+    # --- the item ------------------------------------------------------------------------
+    def to_item(self, scraped_at: dt.datetime | None = None) -> dict[str, Any]:
+        """The contract item. Missing information is ``None`` and listed in ``problems``."""
+        self.problems = []
+        if self.share_index is None:
+            self._problem("question/title", "no 'Share to:' label on the page")
+        if self.ask_index is None:
+            self._problem("question/asked_on", "no 'Ask Date:' label on the page")
+        url = self._canonical_url()
+        title, department = self._headline()
+        question_lines, asker_text, date_text = self._question_lines()
+        asker = labels.parse_asker(asker_text or "")
+
+        loader = ArticleLoader()
+        loader.add_value("url", url)
+        loader.add_value("article_id", article_id_from_url(url))
+        loader.add_value("title", title)
+        loader.add_value("department", department)
+        if self.question_title_index is not None:
+            loader.add_value("question_title", self.lines[self.question_title_index].text)
+        loader.add_value("question_text", question_lines)
+        loader.add_value("asked_on", date_text)
+        loader.add_value("asker_name", asker.name)
+        loader.add_value("age_min", asker.age_min)
+        loader.add_value("age_max", asker.age_max)
+        loader.add_value("gender", asker.gender)
+        loader.add_value("replies", self._replies())
+        more_info = self._section(labels.MORE_INFO)
+        loader.add_value("more_info", [line.text for line in more_info or []])
+        loader.add_value("similar_questions", self._similar_questions())
+        loader.add_value("related_faqs", self._related_faqs())
+        flat = loader.load(ArticleLoader.FIELDS)
+        flat["replies"] = loader.get_collected_values("replies")
+        flat["similar_questions"] = loader.get_collected_values("similar_questions")
+        flat["related_faqs"] = loader.get_collected_values("related_faqs")
+
+        if date_text and flat["asked_on"] is None:
+            self._problem("question/asked_on", f"unreadable date {date_text!r}")
+        if more_info is not None and flat["more_info"] is None:
+            self._problem("more_info", "'More Info' label with no text under it")
+        when = (scraped_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        return assemble_article(flat, when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+@dataclass
+class _ReplyDraft:
+    header: labels.ResponderHeader
+    lines: list[str] = None  # type: ignore[assignment]
+    date: str | None = None
+
+    def __post_init__(self) -> None:
+        self.lines = []
+
+
+@dataclass
+class _SimilarDraft:
+    title: str | None = None
+    url: str | None = None
+    header: labels.ResponderHeader | None = None
+    question_lines: list[str] = None  # type: ignore[assignment]
+    answer_lines: list[str] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.question_lines = []
+        self.answer_lines = []
+
+    def has_body(self) -> bool:
+        return bool(self.question_lines or self.answer_lines or self.header)
+
+
+def _article_link(line: Line) -> str | None:
+    for link in line.links:
+        if canonical_article_url(link.url):
+            return link.url
+    return None
+
+
+def _clinic(draft: _ReplyDraft) -> str | None:
+    """The line after the responder's signature ("Dr. Jiang Junyi"), when it ends the reply."""
+    lines = join_honorific_lines(draft.lines)
+    name = draft.header.name.lower()
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index].lower()
+        if line == name or line.endswith(" " + name):
+            return lines[-1] if index < len(lines) - 1 else None
+    return None

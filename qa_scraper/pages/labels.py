@@ -1,0 +1,133 @@
+"""The visible labels of an article page: the anchors of every field.
+
+All matching is case-insensitive and tolerant of extra white space (lines are
+already whitespace-normalized by :mod:`qa_scraper.pages.lines`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SHARE = re.compile(r"^share\s*to\b", re.I)
+ASK_DATE = re.compile(r"\bask(?:ed)?\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
+REPLY_DATE = re.compile(r"^repl(?:y|ied)\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
+MORE_INFO = re.compile(r"^more\s*info(?:rmation)?\s*:?$", re.I)
+SIMILAR_QA = re.compile(r"^similar\s*q\s*(?:&|and)\s*a\s*:?$", re.I)
+RELATED_FAQ = re.compile(r"^related\s*faqs?\s*:?$", re.I)
+READ_MORE = re.compile(r"^\[\s*read\s*more\s*\]\s*(?P<title>.*)$", re.I)
+FAQ_DEPARTMENT = re.compile(r"^\((?P<department>[^()]+)\)$")
+TOPIC_WITH_DEPARTMENT = re.compile(r"^(?P<topic>.+?)\s*\((?P<department>[^()]+)\)$")
+# Lines after which nothing is article content any more (sidebar, footer).
+END_OF_CONTENT = re.compile(
+    r"^(?:popular\s*questions\b|disclaimer\s*:|©|\(c\)\s*\d{4}|copyright\b|all rights reserved)",
+    re.I,
+)
+# Lines that are chrome wherever they appear (ads between sections).
+CHROME_LINE = re.compile(r"^(?:advertisement\b|sponsored\s*:|\[ad\])", re.I)
+SECTION_LABELS = (MORE_INFO, SIMILAR_QA, RELATED_FAQ)
+
+# "<name>, <age> year old <gender>." (name "Anonymous" when not given).
+AGE_RANGE = re.compile(r"(?<!\d)(\d{1,3})\s*[~～〜\-–—]\s*(\d{1,3})(?!\d)")
+AGE_OPEN = re.compile(r"(?<!\d)(\d{1,3})\s*\+")
+AGE_WORDS = re.compile(r"\b(?:years?|yrs?)\s*-?\s*old\b", re.I)
+GENDER = re.compile(r"\b(female|male|woman|man|girl|boy)\b", re.I)
+GENDER_VALUES = {"female": "female", "woman": "female", "girl": "female",
+                 "male": "male", "man": "male", "boy": "male"}
+ANONYMOUS = re.compile(r"^anonymous\b", re.I)
+
+# "<title> <name> reply <department>"
+REPLY_HEADER = re.compile(r"^(?P<who>.+?)\s+repl(?:y|ied)\s*:?\s+(?P<department>.+)$", re.I)
+KNOWN_TITLES = sorted(
+    """Dr.|Doctor|Prof.|Professor|Pharmacist|Clinical Pharmacist|Nutritionist|Dietitian|
+    Registered Dietitian|Nurse|Nurse Practitioner|Midwife|Psychologist|Clinical Psychologist|
+    Counseling Psychologist|Counselor|Physical Therapist|Physiotherapist|Occupational Therapist|
+    Speech Therapist|Speech-Language Pathologist|Respiratory Therapist|Therapist|Social Worker|
+    Optometrist|Audiologist|Dentist|Medical Technologist|Radiologic Technologist|
+    Chinese Medicine Practitioner|Case Manager|Health Educator""".replace("\n", "").split("|"),
+    key=len,
+    reverse=True,
+)
+_KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower()) for title in KNOWN_TITLES]
+_NAME_TOKEN = re.compile(r"^[A-Z][\w.'’-]*$")
+_DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.-]+$")
+_MAX_WHO_TOKENS = 7
+_MAX_DEPARTMENT_TOKENS = 6
+
+
+@dataclass(frozen=True)
+class ResponderHeader:
+    title: str
+    name: str
+    department: str
+
+
+def parse_responder_header(line: str) -> ResponderHeader | None:
+    """Parse "<title> <name> reply <department>", or ``None`` if the line is not one.
+
+    A known title ("Physical Therapist", "Dr.") is taken whole; an unknown one
+    is the first word when it ends with "." and otherwise every word before the
+    last two (names on this site are a family name and a given name).
+    """
+    match = REPLY_HEADER.match(line)
+    if not match:
+        return None
+    who = match.group("who").split()
+    department = match.group("department").strip().rstrip(".").strip()
+    department_tokens = department.split()
+    if not (2 <= len(who) <= _MAX_WHO_TOKENS) or not (
+        1 <= len(department_tokens) <= _MAX_DEPARTMENT_TOKENS
+    ):
+        return None
+    if not department[0].isupper() or not all(
+        _DEPARTMENT_TOKEN.match(token) for token in department_tokens
+    ):
+        return None
+    title, name = _split_title(who)
+    if not name or not all(_NAME_TOKEN.match(token) for token in name.split()):
+        return None
+    if not title[0].isupper():
+        return None
+    return ResponderHeader(title, name, department)
+
+
+def _split_title(who: list[str]) -> tuple[str, str]:
+    joined = " ".join(who)
+    lowered = joined.lower()
+    for title, title_lower in _KNOWN_TITLES_LOWER:
+        if lowered.startswith(title_lower + " "):
+            return joined[: len(title)], joined[len(title) + 1 :].strip()
+    if who[0].endswith(".") or len(who) == 2:
+        return who[0], " ".join(who[1:])
+    return " ".join(who[:-2]), " ".join(who[-2:])
+
+
+@dataclass(frozen=True)
+class Demographics:
+    name: str | None
+    age_min: int | None
+    age_max: int | None
+    gender: str | None
+
+
+def looks_like_asker_line(text: str) -> bool:
+    return bool(ANONYMOUS.match(text) or AGE_WORDS.search(text))
+
+
+def parse_asker(text: str) -> Demographics:
+    """Parse "<name>, <age> year old <gender>." (any part may be missing)."""
+    text = text.strip().rstrip(".").strip()
+    name_part, _, rest = text.partition(",")
+    if not rest and (AGE_WORDS.search(name_part) or AGE_RANGE.search(name_part)):
+        name_part, rest = "", name_part
+    name = name_part.strip() or None
+    if name and ANONYMOUS.match(name):
+        name = None
+    age_min = age_max = None
+    if match := AGE_RANGE.search(rest):
+        age_min, age_max = int(match.group(1)), int(match.group(2))
+    elif match := AGE_OPEN.search(rest):
+        age_min = int(match.group(1))
+    gender = None
+    if match := GENDER.search(rest):
+        gender = GENDER_VALUES[match.group(1).lower()]
+    return Demographics(name, age_min, age_max, gender)

@@ -1,0 +1,66 @@
+"""Text rules of the item contract (ITEM_CONTRACT.md, "Text rules").
+
+Every free-text field goes through :func:`text_block`; single-line values
+(titles, names, labels) go through :func:`clean_line`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_WHITESPACE = re.compile(r"\s+")
+# Zero-width and other invisible format characters that only break matching.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Control characters other than tab/newline (they may come from broken encodings).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A line ending with an honorific: the site breaks the line right after it.
+_TRAILING_HONORIFIC = re.compile(r"(?:^|\s)(?:Dr|Mr|Ms|Mrs|Prof)\.$")
+_TRAILING_ELLIPSIS = "..."
+
+
+def clean_line(value: str | None) -> str:
+    """Strip a line and collapse inner white space (nbsp included) to one space."""
+    if not value:
+        return ""
+    value = _CONTROL.sub("", _INVISIBLE.sub("", value))
+    return _WHITESPACE.sub(" ", value).strip()
+
+
+def join_honorific_lines(lines: Iterable[str]) -> list[str]:
+    """Re-join "Hello Dr." / "Jiang, ..." into one line, as the contract asks.
+
+    Empty lines are dropped first, so the join works across them too.
+    """
+    joined: list[str] = []
+    pending = ""
+    for raw in lines:
+        line = clean_line(raw)
+        if not line:
+            continue
+        line = f"{pending} {line}" if pending else line
+        if _TRAILING_HONORIFIC.search(line):
+            pending = line
+        else:
+            joined.append(line)
+            pending = ""
+    if pending:
+        joined.append(pending)
+    return joined
+
+
+def text_block(lines: Iterable[str]) -> str | None:
+    """Apply every text rule to visible lines; ``None`` when nothing is left."""
+    text = "\n".join(join_honorific_lines(lines))
+    return text or None
+
+
+def excerpt(lines: Iterable[str]) -> str | None:
+    """A teaser text: the text rules, then without its trailing "..." (or "…")."""
+    text = text_block(lines)
+    if text is None:
+        return None
+    if text.endswith(_TRAILING_ELLIPSIS):
+        text = text[: -len(_TRAILING_ELLIPSIS)]
+    elif text.endswith("\u2026"):
+        text = text[:-1]
+    return text.rstrip() or None

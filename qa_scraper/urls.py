@@ -1,0 +1,96 @@
+"""URL knowledge of the site: which path is which page, and canonical forms.
+
+The spider decides what to follow from these kinds; the page objects use the
+canonical forms for every URL they put into an item.
+"""
+from __future__ import annotations
+
+import re
+from enum import Enum
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+ARTICLE_PATH = re.compile(r"^/en/article/(\d+)/?$")
+LEGACY_ARTICLE_PATH = re.compile(r"^/article\.php$")
+FAQ_PATH = re.compile(r"^/en/faq/[^/]+/[^/]+/?$")
+DEPARTMENT_PATH = re.compile(r"^/en/department/[^/]+/?$")
+LATEST_PATH = re.compile(r"^/en/latest/?$")
+HOME_PATHS = {"", "/", "/en", "/en/"}
+# Listing pagination is the only query that names a different page.
+_LISTING_QUERY_KEYS = {"page"}
+
+
+class PageKind(str, Enum):
+    ARTICLE = "article"
+    LISTING = "listing"
+    FAQ = "faq"
+    HOME = "home"
+
+
+def article_id_from_url(url: str) -> str | None:
+    """The article id of an article URL in either its current or legacy form."""
+    parts = urlsplit(url)
+    match = ARTICLE_PATH.match(parts.path)
+    if match:
+        return match.group(1)
+    if LEGACY_ARTICLE_PATH.match(parts.path):
+        ids = [value for key, value in parse_qsl(parts.query) if key == "id"]
+        if ids and ids[0].isdigit():
+            return ids[0]
+    return None
+
+
+def canonical_article_url(url: str) -> str | None:
+    """``scheme://host/en/article/<id>`` for any article link, else ``None``.
+
+    Drops every query string and fragment (utm_* and the rest) and maps the
+    legacy ``/article.php?id=N`` form to the URL its 301 points to.
+    """
+    article_id = article_id_from_url(url)
+    if article_id is None:
+        return None
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/en/article/{article_id}", "", ""))
+
+
+def canonical_page_url(url: str) -> str:
+    """Any other page: no fragment, no tracking query, only a listing's ``page``."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k in _LISTING_QUERY_KEYS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def canonical_url(url: str) -> str:
+    return canonical_article_url(url) or canonical_page_url(url)
+
+
+def page_kind(url: str) -> PageKind | None:
+    """What a URL's page is, by path; ``None`` for pages the crawl never needs."""
+    parts = urlsplit(url)
+    path = parts.path
+    if article_id_from_url(url):
+        return PageKind.ARTICLE
+    if DEPARTMENT_PATH.match(path) or LATEST_PATH.match(path):
+        return PageKind.LISTING
+    if FAQ_PATH.match(path):
+        return PageKind.FAQ
+    if path in HOME_PATHS:
+        return PageKind.HOME
+    return None
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    """Resolve ``href`` against ``base``; ``None`` for non-http(s) links."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    url = urljoin(base, href)
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return url
+
+
+def same_host(url: str, other: str) -> bool:
+    return urlsplit(url).hostname == urlsplit(other).hostname and \
+        urlsplit(url).port == urlsplit(other).port
