@@ -1,0 +1,46 @@
+"""Scrapy settings: polite defaults for the real site; every one overridable with ``-s``."""
+
+BOT_NAME = "qa_scraper"
+SPIDER_MODULES = ["qa_scraper.spiders"]
+NEWSPIDER_MODULE = "qa_scraper.spiders"
+
+# Identify ourselves and obey the site's rules.
+USER_AGENT = "qa_scraper/0.1 (+https://example.org/qa_scraper; contact: data-team@example.org)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: AutoThrottle adapts to the server; never more than 2 requests at once.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Transient failures: Scrapy's RetryMiddleware (503, 429, 5xx, timeouts).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+DOWNLOAD_TIMEOUT = 30
+# Bounds on what one response may cost.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+HTTPCACHE_ENABLED = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled job
+
+ITEM_PIPELINES = {
+    "qa_scraper.pipelines.ValidationPipeline": 300,
+    "qa_scraper.pipelines.DeduplicationPipeline": 400,
+    "qa_scraper.pipelines.RunOutputPipeline": 900,
+}
+
+# Default run output: output/doctorqna/<UTC run timestamp>.jsonl and .rejects.jsonl.
+# Set QA_OUTPUT_DIR to "" to write nothing but Scrapy's own feeds (-o / -O).
+QA_OUTPUT_DIR = "output"
+QA_SCHEMA_PATH = ""  # empty: the packaged schemas/qa_item.schema.json
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
