@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import html as lxml_html
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SITE = FIXTURES / "site"
+EXPECTED_ITEMS = FIXTURES / "expected_items.jsonl"
+BASE = "http://127.0.0.1:8123"
+ROUTES = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))["routes"]
+RUN_DEPENDENT = ("scraped_at", "content_hash")
+
+
+def load_expected(base: str = BASE) -> list[dict[str, Any]]:
+    """The expected items, with their paths made absolute against ``base``."""
+    items = []
+    base = base.rstrip("/")
+    for line in EXPECTED_ITEMS.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        item["url"] = base + item["url"]
+        for entry in item["similar_questions"]:
+            entry["url"] = base + entry["url"]
+        for faq in item["related_faqs"]:
+            faq["url"] = base + faq["url"]
+        items.append(item)
+    return items
+
+
+def saved_page(path: str, base: str = BASE) -> str:
+    """The saved HTML of a site path, as the dev server would serve it at ``base``."""
+    text = (SITE / ROUTES[path]["file"]).read_text(encoding="utf-8")
+    return text.replace("{{BASE}}", base.rstrip("/"))
+
+
+def strip_class_and_id(html: str) -> str:
+    """The same page with every class and id attribute removed."""
+    root = lxml_html.document_fromstring(html)
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
+    return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def without_run_fields(item: dict[str, Any]) -> dict[str, Any]:
+    item = copy.deepcopy(item)
+    for key in RUN_DEPENDENT:
+        item.pop(key, None)
+    return item
+
+
+@pytest.fixture(scope="session")
+def expected_items() -> list[dict[str, Any]]:
+    return load_expected()

@@ -1,0 +1,137 @@
+"""Render an expected item into markups unlike the saved sample's.
+
+The real site's markup is unknown; these renderings keep only what is certain
+(the visible labels, their order and the site's line breaks after honorifics)
+and change everything else: tags, nesting, classes, date spellings, letter
+case of labels, where line breaks fall.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+_HONORIFIC = re.compile(r"\b((?:Dr|Mr|Ms|Mrs|Prof)\.) ")
+
+
+def _site_lines(text: str | None) -> list[str]:
+    """The text as the site shows it: one <br> line each, broken after honorifics."""
+    if not text:
+        return []
+    return [html.escape(_HONORIFIC.sub(r"\1\n", line)).replace("\n", "<br>")
+            for line in text.split("\n")]
+
+
+def _asker_line(item: dict[str, Any]) -> str:
+    asker = item["asker"]
+    name = asker["name"] or "Anonymous"
+    if asker["age_min"] is None:
+        age = ""
+    elif asker["age_max"] is None:
+        age = f"{asker['age_min']}+"
+    else:
+        age = f"{asker['age_min']}~{asker['age_max']}"
+    parts = [f"{age} year old" if age else "", asker["gender"] or ""]
+    rest = " ".join(part for part in parts if part)
+    return html.escape(f"{name}, {rest}." if rest else f"{name}.")
+
+
+def _long_date(iso: str) -> str:
+    return dt.date.fromisoformat(iso).strftime("%b %d, %Y").replace(" 0", " ")
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def semantic_html5(item: dict[str, Any]) -> str:
+    """HTML5 sectioning elements, one <p> per line, no class or id anywhere."""
+    e = html.escape
+    out = [f"<!DOCTYPE html><html><head><title>{e(item['title'])} - {e(item['department'])}"
+           f" | DoctorQnA</title><link rel=canonical href='{item['url']}'></head><body>",
+           "<header><a href='/en/'>DoctorQnA</a><nav><a href='/en/latest'>Latest</a></nav></header>",
+           "<div>We use cookies. <button>OK</button></div><main><article><header>",
+           f"<h1>{e(item['title'])} - {e(item['department'])}</h1>",
+           "<p>Share to: <a href='https://www.facebook.com/sharer.php?u=x'>Facebook</a> | "
+           "<a href='https://social-plugins.line.me/?u=x'>LINE</a></p></header>",
+           f"<h2>{e(item['question']['title'])}</h2>"]
+    out += [f"<p>{line}</p>" for line in _site_lines(item["question"]["text"])]
+    out.append(f"<p>{_asker_line(item)}</p>"
+               f"<p><time>Ask Date: {_long_date(item['question']['asked_on'])}</time></p>")
+    if not item["replies"]:
+        out.append("<p>This question has not been answered yet.</p>")
+    for reply in item["replies"]:
+        out.append(f"<article><h3>{e(reply['responder_title'])} <b>{e(reply['responder_name'])}"
+                   f"</b> reply <i>{e(reply['department'])}</i></h3><div>")
+        out += [f"<p>{line}</p>" for line in _site_lines(reply["text"])]
+        out.append(f"</div><footer>Reply Date: {reply['replied_on']}</footer></article>")
+    out.append("<div><p>Advertisement</p><p>Sponsored: Buy GlucoCare now!</p></div>")
+    if item["more_info"]:
+        out.append("<section><h2>More Info</h2>")
+        out += [f"<p>{line}</p>" for line in _site_lines(item["more_info"])]
+        out.append("</section>")
+    out.append("<section><h2>Similar Q&amp;A</h2><ul>")
+    for entry in item["similar_questions"]:
+        article_id = entry["article_id"]
+        out.append(f"<li><a href='/article.php?id={article_id}'>{e(entry['title'])}</a>")
+        out += [f"<p>{line}...</p>" for line in _site_lines(entry["question_excerpt"])]
+        if entry["responder_name"]:
+            out.append(f"<p>{e(entry['responder_title'])} {e(entry['responder_name'])} reply "
+                       f"{e(entry['department'])}</p>")
+            out += [f"<p>{line}...</p>" for line in _site_lines(entry["answer_excerpt"])]
+        out.append(f"<a href='/en/article/{article_id}?utm_source=similar'>[Read More] "
+                   f"{e(entry['title'])}</a></li>")
+    out.append("</ul></section><section><h2>Related FAQ</h2>")
+    out += [f"<p><a href='{_path(faq['url'])}'>{e(faq['topic'])}</a> ({e(faq['department'])})</p>"
+            for faq in item["related_faqs"]]
+    out.append("</section></article></main><aside><h3>Popular questions</h3>"
+               "<ul><li><a href='/en/article/1'>Something else</a></li></ul></aside>"
+               "<footer>Disclaimer: for reference only. &copy; 2024 DoctorQnA</footer>"
+               "<script>var x = '<p>Share to:</p>';</script></body></html>")
+    return "".join(out)
+
+
+def div_soup(item: dict[str, Any]) -> str:
+    """Generic <div>/<span>/<table> markup, upper-case labels, nbsp, other date spellings."""
+    e = html.escape
+    out = [f"<html><head><link rel='canonical' href='{item['url']}'>"
+           "<style>.x{color:red}</style></head><body><div><div>",
+           f"<div><span>{e(item['title'])}</span> - <span>{e(item['department'])}</span></div>",
+           "<div>SHARE&nbsp;TO:&nbsp;</div>",
+           f"<div><span>{e(item['question']['title'])}</span></div>",
+           "<div>" + "<br>".join(_site_lines(item["question"]["text"])) + "</div>",
+           f"<div>{_asker_line(item)}&nbsp; <span>ASK&nbsp;DATE:</span>&nbsp;"
+           f"{item['question']['asked_on'].replace('-', '/')}</div>"]
+    for reply in item["replies"]:
+        out.append(f"<table><tr><td><span>{e(reply['responder_title'])}</span> "
+                   f"<span>{e(reply['responder_name'])}</span> reply "
+                   f"<span>{e(reply['department'])}</span></td></tr><tr><td>"
+                   + "<br>".join(_site_lines(reply["text"])) + "</td></tr>"
+                   f"<tr><td>Reply Date:</td><td>"
+                   f"{dt.date.fromisoformat(reply['replied_on']).strftime('%d %B %Y')}</td></tr>"
+                   "</table>")
+    if item["more_info"]:
+        out.append("<div><b>MORE INFO</b></div><div>"
+                   + "<br><br>".join(_site_lines(item["more_info"])) + "</div>")
+    out.append("<div><strong>Similar Q&amp;A</strong></div>")
+    for entry in item["similar_questions"]:
+        out.append(f"<div><div><a href='{_path(entry['url'])}'>{e(entry['title'])}</a></div>")
+        out.append("<div>" + "<br>".join(_site_lines(entry["question_excerpt"])) + "...</div>")
+        if entry["responder_name"]:
+            out.append(f"<div><span>{e(entry['responder_title'])}</span> "
+                       f"<span>{e(entry['responder_name'])}</span> reply "
+                       f"<span>{e(entry['department'])}</span></div>")
+            out.append("<div>" + "<br>".join(_site_lines(entry["answer_excerpt"])) + "...</div>")
+        out.append(f"<div><a href='{_path(entry['url'])}'>[Read More] {e(entry['title'])}</a>"
+                   "</div></div>")
+    out.append("<div>Related FAQ</div>")
+    out += [f"<div><a href='{_path(faq['url'])}'>{e(faq['topic'])}</a><br>"
+            f"({e(faq['department'])})</div>" for faq in item["related_faqs"]]
+    out.append("</div><div>Popular questions</div><div><a href='/en/article/2'>Other</a></div>"
+               "<div>Disclaimer: reference only.</div></div></body></html>")
+    return "".join(out)
+
+
+RENDERERS = {"semantic_html5": semantic_html5, "div_soup": div_soup}
