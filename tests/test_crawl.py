@@ -1,0 +1,115 @@
+"""End to end: the spider crawls the saved site served on 127.0.0.1 by the dev server."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qa_scraper.devserver import DevServer
+from qa_scraper.validation import item_errors
+from tests.conftest import SITE, load_expected, without_run_fields
+from tests.crawl_helpers import CrawlResult, run_crawl
+
+DISALLOWED_PREFIXES = ("/en/search", "/en/member/")
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, DevServer]:
+    with DevServer(SITE) as server:
+        result = run_crawl(server.base_url, tmp_path_factory.mktemp("crawl"))
+    return result, server
+
+
+def test_crawl_finishes_cleanly(crawl: tuple[CrawlResult, DevServer]) -> None:
+    result, _ = crawl
+    assert result.returncode == 0, result.log[-3000:]
+    assert "Traceback" not in result.log
+    assert result.stats["finish_reason"] == "finished"
+    assert "log_count/ERROR" not in result.stats
+
+
+def test_every_live_article_is_emitted_once_and_equals_its_expected_item(
+    crawl: tuple[CrawlResult, DevServer],
+) -> None:
+    result, server = crawl
+    expected = {item["article_id"]: item for item in load_expected(server.base_url)}
+    counts = Counter(item["article_id"] for item in result.feed_items)
+    assert counts == Counter({article_id: 1 for article_id in expected})
+    for item in result.feed_items:
+        assert without_run_fields(item) == expected[item["article_id"]]
+
+
+def test_every_emitted_item_validates(crawl: tuple[CrawlResult, DevServer]) -> None:
+    result, _ = crawl
+    assert result.feed_items
+    assert all(item_errors(item) == [] for item in result.feed_items)
+
+
+def test_robots_txt_is_obeyed_and_the_crawl_stays_on_the_site(
+    crawl: tuple[CrawlResult, DevServer],
+) -> None:
+    result, server = crawl
+    fetched = server.site.paths_fetched()
+    assert "/robots.txt" in fetched
+    assert [path for path in fetched if path.startswith(DISALLOWED_PREFIXES)] == []
+    # Every request Scrapy downloaded reached this server: none went anywhere else.
+    assert result.stats["downloader/request_count"] == len(fetched)
+
+
+def test_each_article_is_requested_once_by_its_canonical_url(
+    crawl: tuple[CrawlResult, DevServer],
+) -> None:
+    _, server = crawl
+    article_gets = Counter(path for path in server.site.paths_fetched()
+                           if path.startswith("/en/article/"))
+    assert all("?" not in path for path in article_gets)
+    flaky = "/en/article/174589"
+    assert article_gets.pop(flaky) == 2  # 503 once, retried once
+    assert set(article_gets.values()) == {1}
+    assert not [path for path in server.site.paths_fetched() if path.startswith("/article.php")]
+
+
+def test_404_links_are_counted_not_errors(crawl: tuple[CrawlResult, DevServer]) -> None:
+    result, server = crawl
+    assert result.stats["qa/article_not_found"] == 2  # 174584 (listing) and 174532 (similar)
+    assert "Article not found (404): " + server.base_url + "en/article/174532" in result.log
+    assert result.stats["retry/reason_count/503 Service Unavailable"] == 1
+
+
+def test_run_output_files_are_complete_and_renamed(crawl: tuple[CrawlResult, DevServer]) -> None:
+    result, _ = crawl
+    assert result.run_files("*.part") == []
+    [items_file] = result.run_files("*Z.jsonl")
+    [rejects_file] = result.run_files("*.rejects.jsonl")
+    lines = items_file.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 25
+    assert {json.loads(line)["article_id"] for line in lines} == \
+        {item["article_id"] for item in result.feed_items}
+    assert rejects_file.read_text(encoding="utf-8") == ""
+    assert result.stats["qa/items_written"] == 25
+    assert "qa/rejected" not in result.stats
+
+
+def test_legacy_and_tracking_start_links_reach_the_canonical_article(tmp_path: Path) -> None:
+    """A /article.php?id=N link is followed through the site's 301 when met as is."""
+    from scrapy.http import HtmlResponse, Request
+
+    from qa_scraper.spiders.doctorqna import DoctorQnASpider
+
+    spider = DoctorQnASpider(base_url="http://127.0.0.1:9/")
+    body = (b"<a href='/article.php?id=174507'>x</a>"
+            b"<a href='/en/article/174501?utm_source=a&utm_medium=b#c'>y</a>"
+            b"<a href='https://evil.example/en/article/9'>z</a>"
+            b"<a href='/en/search?q=x'>s</a><a href='/en/department/neurology?page=2'>n</a>")
+    response = HtmlResponse("http://127.0.0.1:9/en/latest", body=body,
+                            request=Request("http://127.0.0.1:9/en/latest"))
+    urls = [request.url for request in spider.parse_navigation(response)]
+    assert urls == [
+        "http://127.0.0.1:9/en/article/174507",
+        "http://127.0.0.1:9/en/article/174501",
+        "https://evil.example/en/article/9",  # dropped by OffsiteMiddleware (allowed_domains)
+        "http://127.0.0.1:9/en/department/neurology?page=2",
+    ]
+    assert spider.allowed_domains == ["127.0.0.1"]

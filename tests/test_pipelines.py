@@ -1,0 +1,100 @@
+"""Pipelines: invalid items go to the rejects file with reasons, duplicates are dropped."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from qa_scraper.pages.article import ArticlePage
+from qa_scraper.pipelines import DeduplicationPipeline, RunOutputPipeline, ValidationPipeline
+from qa_scraper.rejects import Rejected
+from qa_scraper.spiders.doctorqna import DoctorQnASpider
+from tests.conftest import load_expected, saved_page
+
+
+def _item(index: int = 0) -> dict[str, Any]:
+    expected = load_expected()[index]
+    return ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}")
+                       ).to_item()
+
+
+@pytest.fixture()
+def crawler(tmp_path: Path):
+    crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": str(tmp_path)})
+    crawler.spider = crawler._create_spider()
+    crawler.stats.open_spider()
+    return crawler
+
+
+def _run(crawler, items: list[Any]) -> tuple[list[Any], list[str]]:
+    validation = ValidationPipeline.from_crawler(crawler)
+    dedup = DeduplicationPipeline.from_crawler(crawler)
+    output = RunOutputPipeline.from_crawler(crawler)
+    output.open_spider()
+    passed, dropped = [], []
+    for item in items:
+        try:
+            passed.append(output.process_item(dedup.process_item(validation.process_item(item))))
+        except DropItem as drop:
+            dropped.append(str(drop))
+    output.close_spider()
+    return passed, dropped
+
+
+def test_valid_items_are_written_and_invalid_ones_rejected_with_reasons(crawler, tmp_path):
+    good, bad = _item(0), _item(1)
+    bad["question"]["asked_on"] = "18/06/2020"
+    bad["asker"]["gender"] = "unknown"
+    passed, dropped = _run(crawler, [good, bad])
+
+    assert passed == [good]
+    assert len(dropped) == 1 and "validation rejected" in dropped[0]
+    [items_file] = (tmp_path / "doctorqna").glob("*Z.jsonl")
+    [rejects_file] = (tmp_path / "doctorqna").glob("*.rejects.jsonl")
+    assert [json.loads(line) for line in items_file.read_text().splitlines()] == [good]
+    [reject] = [json.loads(line) for line in rejects_file.read_text().splitlines()]
+    assert reject["url"] == bad["url"]
+    assert reject["stage"] == "validation"
+    assert reject["item"] == bad
+    assert {error["path"] for error in reject["errors"]} == {"asker/gender", "question/asked_on"}
+    assert crawler.stats.get_value("qa/rejected/validation") == 1
+    assert crawler.stats.get_value("qa/items_written") == 1
+    assert list((tmp_path / "doctorqna").glob("*.part")) == []
+
+
+def test_duplicate_article_ids_are_dropped_and_counted(crawler, tmp_path):
+    item = _item(0)
+    passed, dropped = _run(crawler, [item, dict(item, scraped_at="2026-01-01T00:00:00Z")])
+    assert passed == [item]
+    assert dropped == [f"duplicate article_id {item['article_id']} ({item['url']})"]
+    assert crawler.stats.get_value("qa/duplicates") == 1
+
+
+def test_extraction_and_fetch_rejects_are_written_not_lost(crawler, tmp_path):
+    rejected = [
+        Rejected("http://h/en/article/1", "extraction",
+                 [{"path": "question/asked_on", "message": "no 'Ask Date:' label on the page"}],
+                 {"article_id": "1"}),
+        Rejected("http://h/en/article/2", "fetch", [{"path": "(page)", "message": "HTTP 500"}]),
+    ]
+    passed, dropped = _run(crawler, rejected)
+    assert passed == []
+    assert len(dropped) == 2
+    [rejects_file] = (tmp_path / "doctorqna").glob("*.rejects.jsonl")
+    records = [json.loads(line) for line in rejects_file.read_text().splitlines()]
+    assert records == [reject.as_record() for reject in rejected]
+    assert crawler.stats.get_value("qa/rejected") == 2
+    assert crawler.stats.get_value("qa/rejected/fetch") == 1
+
+
+def test_no_default_output_when_disabled(tmp_path):
+    crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": ""})
+    crawler.spider = crawler._create_spider()
+    crawler.stats.open_spider()
+    passed, _ = _run(crawler, [_item(0)])
+    assert len(passed) == 1
+    assert list(tmp_path.iterdir()) == []
