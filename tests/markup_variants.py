@@ -135,3 +135,53 @@ def div_soup(item: dict[str, Any]) -> str:
 
 
 RENDERERS = {"semantic_html5": semantic_html5, "div_soup": div_soup}
+
+
+def fragmented(item: dict[str, Any]) -> str:
+    """Every label and value in its own block; headline without department; titles not links."""
+    e = html.escape
+    out = [f"<html><head><title>{e(item['title'])} | DoctorQnA</title></head><body>",
+           "<div><a href='/en/department/cardiology'>Cardiology</a>"
+           "<a href='/en/department/zoology'>Zoology</a></div>",
+           f"<div><a href='/en/'>Home</a> › <a href='/en/department/x'>{e(item['department'])}</a>"
+           "</div>",
+           f"<h1>{e(item['title'])}</h1>",
+           "<div>Share to:</div><ul><li><a href='https://twitter.com/share'>Twitter</a></li>"
+           "<li><a href='https://line.me/share'>LINE</a></li><li>Email</li></ul>",
+           f"<div><strong>{e(item['question']['title'])}</strong></div>",
+           "<div>" + "".join(f"<div>{line}</div>" for line in _site_lines(item["question"]["text"]))
+           + "</div>",
+           f"<div>{_asker_line(item)}</div><dl><dt>Ask Date:</dt>"
+           f"<dd>{item['question']['asked_on']}</dd></dl>"]
+    for reply in item["replies"]:
+        out.append(f"<section><div><div>{e(reply['responder_title'])}</div>"
+                   f"<div><a href='/en/doctor/x'>{e(reply['responder_name'])}</a></div>"
+                   f"<div>reply</div><div>{e(reply['department'])}</div></div>"
+                   + "".join(f"<p>{line}</p>" for line in _site_lines(reply["text"]))
+                   + "<button>Like</button><button>Report</button>"
+                   f"<div>Reply Date:</div><div>{reply['replied_on'].replace('-', '/')}</div>"
+                   "</section>")
+    if item["more_info"]:
+        out.append("<details open><summary>More Info +</summary>"
+                   + "".join(f"<p>{line}</p>" for line in _site_lines(item["more_info"]))
+                   + "</details>")
+    out.append("<div><button type=button>Similar Q&amp;A</button></div>")
+    for entry in item["similar_questions"]:
+        out.append(f"<div><b>{e(entry['title'])}</b></div>")
+        out.append("<div>" + "<br>".join(_site_lines(entry["question_excerpt"])) + "...</div>")
+        if entry["responder_name"]:
+            out.append(f"<div><div>{e(entry['responder_title'])}</div>"
+                       f"<div>{e(entry['responder_name'])}</div><div>reply</div>"
+                       f"<div>{e(entry['department'])}</div></div>")
+            out.append("<div>" + "<br>".join(_site_lines(entry["answer_excerpt"])) + "...</div>")
+        out.append(f"<div><a href='/article.php?id={entry['article_id']}'>[Read More] "
+                   f"{e(entry['title'])}</a></div>")
+    out.append("<h4>Related FAQ ›</h4><ul>")
+    out += [f"<li><a href='{_path(faq['url'])}?utm_source=faq'>{e(faq['topic'])}</a></li>"
+            f"<li>({e(faq['department'])})</li>" for faq in item["related_faqs"]]
+    out.append(f"</ul><link rel='canonical' href='{item['url']}'>"
+               "<div>© 2024 DoctorQnA</div></body></html>")
+    return "".join(out)
+
+
+RENDERERS["fragmented"] = fragmented

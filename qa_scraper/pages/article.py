@@ -42,6 +42,7 @@ _HEADLINE_SEPARATOR = re.compile(r"\s+[-–—]\s+")
 _SHARE_NAMES = frozenset({"facebook", "line", "twitter", "x", "email", "e-mail", "copy link",
                           "whatsapp", "weibo", "wechat", "linkedin", "print", "share"})
 _HEADLINE_LOOKBACK = 4
+_SITE_NAMES = frozenset({"doctorqna", "doctorqna.com", "doctor qna"})
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,26 @@ class ArticlePage:
         if not text:
             return None, None
         parts = _HEADLINE_SEPARATOR.split(text)
-        if len(parts) < 2:
-            return text, None
-        return " - ".join(parts[:-1]), parts[-1]
+        if len(parts) >= 2:
+            return " - ".join(parts[:-1]), parts[-1]
+        return text, self._department_elsewhere()
+
+    def _department_elsewhere(self) -> str | None:
+        """No " - <department>" in the headline: the <title>'s suffix, else the breadcrumb."""
+        page_title = clean_line(self.selector.xpath("//title/text()").get())
+        for part in _HEADLINE_SEPARATOR.split(page_title)[1:]:
+            part = part.split(" | ")[0].strip()
+            if part and part.lower() not in _SITE_NAMES:
+                return part
+        # The department link nearest before the headline (a breadcrumb).
+        anchors = self.selector.xpath("(//h1)[1]") or self.selector.xpath(
+            "(//*[starts-with(normalize-space(text()), 'Share to')])[1]")
+        if anchors:
+            crumb = anchors[0].xpath("preceding::a[contains(@href, '/department/')][1]")
+            text = clean_line(" ".join(crumb.xpath(".//text()").getall())) if crumb else ""
+            if text:
+                return text
+        return None
 
     def _question_lines(self) -> tuple[list[str], str | None, str | None]:
         """(question text lines, asker text, ask date text)."""
@@ -223,8 +241,10 @@ class ArticlePage:
             text = region[index].text
             header = labels.parse_responder_header(text)
             if current is None:
+                header, used = _header_at(region, index)
                 if header:
                     current = _ReplyDraft(header)
+                    index += used - 1
             elif match := labels.REPLY_DATE.match(text):
                 current.date = match.group("rest").strip()
                 if not current.date and index + 1 < len(region):
@@ -266,7 +286,10 @@ class ArticlePage:
             return []
         drafts: list[_SimilarDraft] = []
         current: _SimilarDraft | None = None
-        for line in section:
+        index = 0
+        while index < len(section):
+            line = section[index]
+            index += 1
             read_more = labels.READ_MORE.match(line.text)
             title_link = line.link_covering_line()
             if read_more:
@@ -282,9 +305,12 @@ class ArticlePage:
                 current = _SimilarDraft(title=line.text, url=title_link.url)
                 drafts.append(current)
             elif current is None:
-                continue  # text outside any entry (an ad, an intro line)
-            elif current.header is None and (header := labels.parse_responder_header(line.text)):
-                current.header = header
+                # An entry whose title is not a link: its "[Read More]" gives the URL.
+                current = _SimilarDraft(title=line.text)
+                drafts.append(current)
+            elif current.header is None and (found := _header_at(section, index - 1))[0]:
+                current.header = found[0]
+                index += found[1] - 1
             elif current.header is None:
                 current.question_lines.append(line.text)
             else:
@@ -413,6 +439,22 @@ class _SimilarDraft:
 
     def has_body(self) -> bool:
         return bool(self.question_lines or self.answer_lines or self.header)
+
+
+_MAX_HEADER_LINES = 4
+
+
+def _header_at(lines: list[Line], index: int) -> tuple[labels.ResponderHeader | None, int]:
+    """A reply header starting at ``lines[index]``, possibly split over a few lines
+    (title, name and department in separate block elements). Returns (header, lines used)."""
+    for count in range(1, _MAX_HEADER_LINES + 1):
+        if index + count > len(lines):
+            break
+        joined = " ".join(line.text for line in lines[index : index + count])
+        header = labels.parse_responder_header(joined)
+        if header and (count == 1 or header.title in labels.KNOWN_TITLES):
+            return header, count
+    return None, 1
 
 
 def _article_link(line: Line) -> str | None:

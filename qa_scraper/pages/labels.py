@@ -11,9 +11,11 @@ from dataclasses import dataclass
 SHARE = re.compile(r"^share\s*to\b", re.I)
 ASK_DATE = re.compile(r"\bask(?:ed)?\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
 REPLY_DATE = re.compile(r"^repl(?:y|ied)\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
-MORE_INFO = re.compile(r"^more\s*info(?:rmation)?\s*:?$", re.I)
-SIMILAR_QA = re.compile(r"^similar\s*q\s*(?:&|and)\s*a\s*:?$", re.I)
-RELATED_FAQ = re.compile(r"^related\s*faqs?\s*:?$", re.I)
+# Section labels may carry an expander or arrow symbol ("More Info +", "Related FAQ ›").
+_LABEL_END = r"[\s:+\-–—›»>▼▾▶►…]*$"
+MORE_INFO = re.compile(r"^more\s*info(?:rmation)?" + _LABEL_END, re.I)
+SIMILAR_QA = re.compile(r"^similar\s*q\s*(?:&|and)\s*a" + _LABEL_END, re.I)
+RELATED_FAQ = re.compile(r"^related\s*faqs?" + _LABEL_END, re.I)
 READ_MORE = re.compile(r"^\[\s*read\s*more\s*\]\s*(?P<title>.*)$", re.I)
 FAQ_DEPARTMENT = re.compile(r"^\((?P<department>[^()]+)\)$")
 TOPIC_WITH_DEPARTMENT = re.compile(r"^(?P<topic>.+?)\s*\((?P<department>[^()]+)\)$")

@@ -40,6 +40,7 @@ CHROME_NAME = re.compile(
     r"sidebar|popular\w*)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+SECTION_TOGGLE = re.compile(r"^(?:more\s*info|similar\s*q|related\s*faq)", re.IGNORECASE)
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -112,6 +113,8 @@ def _tag(node: etree._Element) -> str | None:
 
 
 def _is_chrome(node: etree._Element, tag: str) -> bool:
+    if tag == "button" and SECTION_TOGGLE.match(clean_line(node.xpath("string()"))):
+        return False  # an expander labelled "More Info" is the section's label
     if tag in SKIPPED_TAGS:
         return True
     if node.get("hidden") is not None or node.get("aria-hidden") == "true":
