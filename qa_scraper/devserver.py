@@ -18,6 +18,7 @@ import argparse
 import email.utils
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +34,7 @@ class SeenRequest:
     path: str
     status: int
     headers: dict[str, str]
+    time: float = field(default_factory=time.monotonic)
 
 
 @dataclass

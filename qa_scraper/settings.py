@@ -20,11 +20,17 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Transient failures: Scrapy's RetryMiddleware (503, 429, 5xx, timeouts).
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+RETRY_AFTER_MAX = 60.0  # longest Retry-After we wait for, in seconds
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "qa_scraper.middlewares.RetryAfterMiddleware": 550,
+}
 DOWNLOAD_TIMEOUT = 30
 # Bounds on what one response may cost.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
+SITEMAP_MAX_SIZE = 16 * 1024 * 1024  # a sitemap (or its gunzipped body) larger than this is skipped
 
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False

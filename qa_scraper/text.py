@@ -5,6 +5,7 @@ Every free-text field goes through :func:`text_block`; single-line values
 """
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 
@@ -16,13 +17,25 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A line ending with an honorific: the site breaks the line right after it.
 _TRAILING_HONORIFIC = re.compile(r"(?:^|\s)(?:Dr|Mr|Ms|Mrs|Prof)\.$")
 _TRAILING_ELLIPSIS = "..."
+# Left-over entities (double-encoded on the page) and tag-like text: never in a field.
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+_TAG_LIKE = re.compile(r"<[A-Za-z!/?][^<>]*>?")
 
 
 def clean_line(value: str | None) -> str:
-    """Strip a line and collapse inner white space (nbsp included) to one space."""
+    """Strip a line and collapse inner white space (nbsp included) to one space.
+
+    Text that only looks like markup once decoded (``&amp;lt;b&amp;gt;`` on the
+    page) is decoded once more and any tag-like run removed, so no field can
+    carry markup or script.
+    """
     if not value:
         return ""
     value = _CONTROL.sub("", _INVISIBLE.sub("", value))
+    if "&" in value and _ENTITY.search(value):
+        value = html.unescape(value)
+    if "<" in value:
+        value = _TAG_LIKE.sub(" ", value)
     return _WHITESPACE.sub(" ", value).strip()
 
 

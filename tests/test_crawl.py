@@ -76,6 +76,9 @@ def test_404_links_are_counted_not_errors(crawl: tuple[CrawlResult, DevServer]) 
     assert result.stats["qa/article_not_found"] == 2  # 174584 (listing) and 174532 (similar)
     assert "Article not found (404): " + server.base_url + "en/article/174532" in result.log
     assert result.stats["retry/reason_count/503 Service Unavailable"] == 1
+    assert result.stats["qa/retry_after/waits"] == 1  # the 503 said "Retry-After: 1"
+    flaky = [seen.time for seen in server.site.requests if seen.path == "/en/article/174589"]
+    assert flaky[1] - flaky[0] >= 1.0
 
 
 def test_run_output_files_are_complete_and_renamed(crawl: tuple[CrawlResult, DevServer]) -> None:

@@ -55,8 +55,20 @@ class Problem:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Bytes to text the way browsers do: BOM, then HTTP charset, then <meta>, then guess."""
-    _, text = html_to_unicode(content_type, body)
+    """Bytes to text: BOM, then the HTTP charset, then <meta>, then UTF-8.
+
+    A declared charset that the bytes contradict (a wrong header or <meta>) is
+    not trusted blindly: strict UTF-8 is tried next, then Windows-1252, which
+    decodes any byte, so the page is read rather than turned into U+FFFD soup.
+    """
+    encoding, text = html_to_unicode(content_type, body)
+    if "\ufffd" not in text:
+        return text
+    for fallback in (encoding, "utf-8", "cp1252"):
+        try:
+            return body.decode(fallback)
+        except (UnicodeDecodeError, LookupError):
+            continue
     return text
 
 
@@ -89,6 +101,30 @@ class ArticlePage:
             if pattern.search(self.lines[index].text):
                 return index
         return None
+
+    def _truncation(self) -> str | None:
+        """Why the document looks cut short, or ``None``.
+
+        Only a document that opened <html> or <body> is expected to close it;
+        a tag left open at the very end is a cut in any case.
+        """
+        tail = self.html[-4096:].rstrip().lower()
+        if re.search(r"<[a-z/!][^>]*$", tail):
+            return "the document ends inside a tag"
+        head = self.html[:65536].lower()
+        opened = "<body" in head or "<html" in head
+        if opened and "</body" not in tail and "</html" not in tail:
+            return "the document ends before </body> and </html>"
+        return None
+
+    def is_not_found_page(self) -> bool:
+        """A "page not found" answered with 200 (a soft 404): no article labels, a not-found title."""
+        if self.share_index is not None or self._find(labels.ASK_DATE) is not None:
+            return False
+        heading = clean_line(" ".join(self.selector.xpath(
+            "//title//text() | //h1//text()").getall())).lower()
+        return bool(re.search(r"not found|no longer (?:exists|available)|does not exist|\b404\b",
+                              heading))
 
     def _problem(self, field: str, reason: str) -> None:
         self.problems.append(Problem(field, reason))
@@ -373,8 +409,25 @@ class ArticlePage:
 
     # --- the item ------------------------------------------------------------------------
     def to_item(self, scraped_at: dt.datetime | None = None) -> dict[str, Any]:
-        """The contract item. Missing information is ``None`` and listed in ``problems``."""
+        """The contract item. Missing information is ``None`` and listed in ``problems``.
+
+        Never raises: an unexpected failure of the extractor itself becomes a
+        problem on the page (and an item with nothing but its URL).
+        """
+        try:
+            return self.build_item(scraped_at)
+        except Exception as error:  # noqa: BLE001 (the crawl must go on; the reason is kept)
+            self.problems = [Problem("(page)", f"extractor error: {type(error).__name__}: {error}")]
+            url = canonical_article_url(self.url) or canonical_page_url(self.url)
+            flat = dict.fromkeys(ArticleLoader.FIELDS)
+            flat.update(url=url, article_id=article_id_from_url(url))
+            return assemble_article(flat, _rfc3339_utc(scraped_at))
+
+    def build_item(self, scraped_at: dt.datetime | None = None) -> dict[str, Any]:
+        """:meth:`to_item` without its safety net (the fuzz tests call this one)."""
         self.problems = []
+        if truncated := self._truncation():
+            self._problem("(page)", f"truncated page: {truncated}")
         if self.share_index is None:
             self._problem("question/title", "no 'Share to:' label on the page")
         if self.ask_index is None:
@@ -411,8 +464,12 @@ class ArticlePage:
             self._problem("question/asked_on", f"unreadable date {date_text!r}")
         if more_info is not None and flat["more_info"] is None:
             self._problem("more_info", "'More Info' label with no text under it")
-        when = (scraped_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-        return assemble_article(flat, when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return assemble_article(flat, _rfc3339_utc(scraped_at))
+
+
+def _rfc3339_utc(moment: dt.datetime | None) -> str:
+    moment = (moment or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

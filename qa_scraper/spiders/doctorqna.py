@@ -39,7 +39,7 @@ class DoctorQnASpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         yield Request(urljoin(self.base_url, "/robots.txt"), callback=self.parse_robots,
-                      errback=self.on_error, priority=10)
+                      errback=self.on_error, priority=10, meta={"qa_kind": "robots"})
         yield self._page_request(self.base_url, PageKind.HOME)
 
     # --- requests ----------------------------------------------------------------------
@@ -68,7 +68,12 @@ class DoctorQnASpider(scrapy.Spider):
         if not sitemaps:
             sitemaps = [urljoin(self.base_url, "/sitemap.xml")]
         for url in sitemaps:
-            yield Request(url, callback=self.parse_sitemap, errback=self.on_error, priority=8)
+            yield self._sitemap_request(url)
+
+    def _sitemap_request(self, url: str) -> Request:
+        return Request(url, callback=self.parse_sitemap, errback=self.on_error, priority=8,
+                       meta={"qa_kind": "sitemap",
+                             "download_maxsize": self.settings.getint("SITEMAP_MAX_SIZE")})
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
         body = self._sitemap_body(response)
@@ -82,14 +87,13 @@ class DoctorQnASpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield Request(loc, callback=self.parse_sitemap, errback=self.on_error, priority=8)
+                yield self._sitemap_request(loc)
             elif page_kind(loc) is PageKind.ARTICLE:
                 yield self._page_request(loc, PageKind.ARTICLE)
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         if gzip_magic_number(response):
-            max_size = self.settings.getint("SITEMAP_MAX_SIZE") or \
-                self.settings.getint("DOWNLOAD_MAXSIZE")
+            max_size = self.settings.getint("SITEMAP_MAX_SIZE")
             try:
                 return gunzip(response.body, max_size=max_size)
             except Exception:  # noqa: BLE001 (any gzip error: the sitemap is unusable)
@@ -103,7 +107,14 @@ class DoctorQnASpider(scrapy.Spider):
                                 frozenset({PageKind.ARTICLE, PageKind.LISTING, PageKind.FAQ}))
 
     def parse_article(self, response: Response) -> Iterable[Any]:
-        page = ArticlePage(response.url, response.text)
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        page = ArticlePage(response.url, response.body, content_type=content_type)
+        if page.is_not_found_page():
+            self.crawler.stats.inc_value("qa/article_not_found")
+            self.crawler.stats.inc_value("qa/article_not_found/soft_404")
+            self.logger.warning("Article not found (soft 404, HTTP %s): %s", response.status,
+                                response.url)
+            return
         item = page.to_item()
         if page.problems:
             yield Rejected(item["url"] or response.url, "extraction",
@@ -131,6 +142,10 @@ class DoctorQnASpider(scrapy.Spider):
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         stats.inc_value(f"qa/fetch_failed/{kind}")
-        self.logger.error("Could not fetch %s: %s", request.url, reason)
+        log = self.logger.error if kind == PageKind.ARTICLE.value else self.logger.warning
+        log("Could not fetch %s %s: %s", kind, request.url, reason)
+        if kind == "robots":
+            # No robots.txt to read the Sitemap lines from: try the usual place.
+            yield self._sitemap_request(urljoin(self.base_url, "/sitemap.xml"))
         if kind == PageKind.ARTICLE.value:
             yield Rejected(request.url, "fetch", [{"path": "(page)", "message": reason}])

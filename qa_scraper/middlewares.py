@@ -1,0 +1,59 @@
+"""Downloader middleware: Scrapy's RetryMiddleware, plus honouring ``Retry-After``."""
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request, Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.response import response_status_message
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Retries like :class:`RetryMiddleware` but first waits what ``Retry-After`` asks.
+
+    The wait is capped by ``RETRY_AFTER_MAX`` seconds (a server must not be able
+    to stall the crawl); waits are counted in ``qa/retry_after/*`` stats.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+
+    async def process_response(self, request: Request, response: Response,
+                               spider: Any = None) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait:
+            stats = self.crawler.stats
+            stats.inc_value("qa/retry_after/waits")
+            if wait > self.max_wait:
+                stats.inc_value("qa/retry_after/capped")
+                wait = self.max_wait
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        return retry
