@@ -26,11 +26,13 @@ BLOCK_TAGS = frozenset(
     menu nav ol p pre section summary table tbody tfoot thead tr ul legend""".split()
 )
 CELL_TAGS = frozenset({"td", "th"})
-# Never visible text, or chrome by its very element.
-SKIPPED_TAGS = frozenset(
+# Never visible text.
+INVISIBLE_TAGS = frozenset(
     """head script style noscript template iframe object embed svg math canvas video audio
-    map form button select textarea input label nav aside dialog""".split()
+    map select textarea input""".split()
 )
+# Chrome by its very element (unless broken nesting put the article inside it).
+CHROME_TAGS = frozenset("form button label nav aside dialog".split())
 # Page-level header/footer are chrome; inside an article they hold content.
 PAGE_LEVEL_ONLY_TAGS = frozenset({"header", "footer"})
 CONTENT_ANCESTORS = frozenset({"article", "main", "section"})
@@ -38,6 +40,10 @@ CONTENT_ANCESTORS = frozenset({"article", "main", "section"})
 CHROME_NAME = re.compile(
     r"(?:^|[\s_-])(?:ad|ads|advert\w*|advertisement|sponsor\w*|cookie\w*|consent|gdpr|"
     r"sidebar|popular\w*)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+ARTICLE_LANDMARK = re.compile(
+    r"(?:ask|reply)\s*date\s*:|share\s*to\s*:|more\s*info|similar\s*q\s*&\s*a|related\s*faq",
     re.IGNORECASE,
 )
 SECTION_TOGGLE = re.compile(r"^(?:more\s*info|similar\s*q|related\s*faq)", re.IGNORECASE)
@@ -113,20 +119,23 @@ def _tag(node: etree._Element) -> str | None:
 
 
 def _is_chrome(node: etree._Element, tag: str) -> bool:
-    if tag == "button" and SECTION_TOGGLE.match(clean_line(node.xpath("string()"))):
-        return False  # an expander labelled "More Info" is the section's label
-    if tag in SKIPPED_TAGS:
+    if tag in INVISIBLE_TAGS:
         return True
     if node.get("hidden") is not None or node.get("aria-hidden") == "true":
         return True
     if HIDDEN_STYLE.search(node.get("style") or ""):
         return True
-    if tag in PAGE_LEVEL_ONLY_TAGS and not any(
-        _tag(ancestor) in CONTENT_ANCESTORS for ancestor in node.iterancestors()
-    ):
-        return True
+    if tag == "button" and SECTION_TOGGLE.match(clean_line(node.xpath("string()"))):
+        return False  # an expander labelled "More Info" is the section's label
     names = f"{node.get('class') or ''} {node.get('id') or ''}"
-    return bool(names.strip()) and bool(CHROME_NAME.search(names))
+    looks_like_chrome = (
+        tag in CHROME_TAGS
+        or (tag in PAGE_LEVEL_ONLY_TAGS
+            and not any(_tag(ancestor) in CONTENT_ANCESTORS for ancestor in node.iterancestors()))
+        or (bool(names.strip()) and bool(CHROME_NAME.search(names)))
+    )
+    # Broken HTML (an unclosed banner <div>) can put the article inside chrome: keep it then.
+    return looks_like_chrome and not ARTICLE_LANDMARK.search(node.xpath("string()"))
 
 
 def visible_lines(root: etree._Element, base_url: str) -> list[Line]:
