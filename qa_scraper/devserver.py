@@ -10,13 +10,19 @@ of a flaky article, ignores ``utm_*`` on article pages, and answers 304 to a
 matching ``If-None-Match`` / ``If-Modified-Since``.
 
 Tests use :class:`DevSite` in-process: it records every request (path and
-headers) so a test can assert what the crawler fetched.
+headers) so a test can assert what the crawler fetched, and its fault switches
+(``site.faults[path] = "reset"``, or ``--fault PATH=NAME`` on the command line)
+make a path misbehave in one of the ways listed in :data:`FAULTS`.
 """
 from __future__ import annotations
 
 import argparse
 import email.utils
+import gzip
 import json
+import socket
+import struct
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +32,42 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 LOOPBACK = "127.0.0.1"
+HANG_SECONDS = 6.0  # "timeout": longer than the tests' DOWNLOAD_TIMEOUT, bounded all the same
+SLOW_SECONDS = 1.5
+HUGE_BYTES = 3 * 1024 * 1024
+BOMB_BYTES = 64 * 1024 * 1024  # what the gzip bomb inflates to (about 64 KiB on the wire)
+FAULTS = {
+    "slow": f"answers normally after {SLOW_SECONDS} s",
+    "timeout": f"sends nothing for {HANG_SECONDS} s, then closes",
+    "reset": "resets the connection without answering",
+    "truncated": "announces the full Content-Length, sends half, closes",
+    "500": "500 Internal Server Error", "502": "502 Bad Gateway",
+    "503": "503 with Retry-After: 1, every time", "429": "429 with Retry-After: 1, every time",
+    "429-once": "429 with Retry-After: 1 the first time, then the page",
+    "redirect-loop": "302 to itself", "redirect-offsite": "302 to another host",
+    "redirect-private": "302 to a private address",
+    "soft404": "200 with the not-found page", "huge": f"the page padded to {HUGE_BYTES} bytes",
+    "gzip-bomb": f"Content-Encoding: gzip inflating to {BOMB_BYTES} bytes",
+    "bad-html": "the page without its asker line and Ask Date",
+    "not-html": "200 text/html whose body is PNG bytes",
+    "xml-bomb": "an XML sitemap with nested entity definitions (billion laughs)",
+}
+_BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+              for i in range(1, 10))
+    + ']>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    "<url><loc>&lol9;</loc></url></urlset>"
+).encode()
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    delay: float = 0.0
+    transport: str | None = None  # "reset", "truncate" or "hang": misbehave on the wire
 
 
 @dataclass
@@ -44,7 +86,9 @@ class DevSite:
     root: Path
     base_url: str = ""
     requests: list[SeenRequest] = field(default_factory=list)
+    faults: dict[str, str] = field(default_factory=dict)
     _flaky_served: set[str] = field(default_factory=set)
+    _faults_served: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -70,27 +114,79 @@ class DevSite:
             return None
         return route
 
-    def respond(self, method: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, method: str, target: str, headers: dict[str, str]) -> Reply:
         parts = urlsplit(target)
-        route = self._route(parts.path, parts.query)
+        fault = self.faults.get(parts.path)
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        reply = self._normal_reply(parts.path, parts.query, headers)
+        if fault:
+            reply = self._with_fault(fault, parts.path, reply)
+        with self._lock:
+            self.requests.append(SeenRequest(method, target, reply.status, dict(headers)))
+        return reply
+
+    def _normal_reply(self, path: str, query: str, headers: dict[str, str]) -> Reply:
+        route = self._route(path, query)
         if route is not None and route.get("flaky"):
             with self._lock:
-                first_time = parts.path not in self._flaky_served
-                self._flaky_served.add(parts.path)
+                first_time = path not in self._flaky_served
+                self._flaky_served.add(path)
             if first_time:
                 route = self.unavailable
         route = route or self.not_found
         status = int(route["status"])
         out_headers = {k: self._fill(v) for k, v in route.get("headers", {}).items()}
         if status == 200 and self._not_modified(out_headers, headers):
-            status, body = 304, b""
-        elif route.get("file"):
-            body = self._fill((self.root / route["file"]).read_text(encoding="utf-8")).encode()
-        else:
-            body = b""
-        with self._lock:
-            self.requests.append(SeenRequest(method, target, status, dict(headers)))
-        return status, out_headers, body
+            return Reply(304, out_headers, b"")
+        body = self._fill((self.root / route["file"]).read_text(encoding="utf-8")).encode() \
+            if route.get("file") else b""
+        return Reply(status, out_headers, body)
+
+    def _with_fault(self, fault: str, path: str, normal: Reply) -> Reply:
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        base = self.base_url.rstrip("/")
+        if fault == "slow":
+            normal.delay = SLOW_SECONDS
+            return normal
+        if fault in ("timeout", "reset", "truncated"):
+            normal.transport = {"timeout": "hang", "reset": "reset", "truncated": "truncate"}[fault]
+            return normal
+        if fault in ("500", "502"):
+            return Reply(int(fault), html, b"<html><body>Server error</body></html>")
+        if fault == "429-once":
+            with self._lock:
+                first_time = path not in self._faults_served
+                self._faults_served.add(path)
+            if not first_time:
+                return normal
+            fault = "429"
+        if fault in ("503", "429"):
+            return Reply(int(fault), {**html, "Retry-After": "1"}, b"<html><body>Busy</body></html>")
+        if fault.startswith("redirect-"):
+            target = {"redirect-loop": f"{base}{path}",
+                      "redirect-offsite": f"http://offsite.invalid{path}",
+                      "redirect-private": f"http://10.0.0.1{path}"}[fault]
+            return Reply(302, {**html, "Location": target}, b"")
+        if fault == "soft404":
+            return Reply(200, html, self._fill(
+                (self.root / self.not_found["file"]).read_text(encoding="utf-8")).encode())
+        if fault == "huge":
+            padding = b"<!-- " + b"x" * HUGE_BYTES + b" -->"
+            body = normal.body.replace(b"</body>", padding + b"</body>") \
+                if b"</body>" in normal.body else normal.body + padding
+            return Reply(normal.status, normal.headers, body)
+        if fault == "gzip-bomb":
+            bomb = gzip.compress(b"\0" * BOMB_BYTES, compresslevel=9)
+            return Reply(200, {**html, "Content-Encoding": "gzip"}, bomb)
+        if fault == "bad-html":
+            body = re.sub(rb'<p class="asker-info">.*?</p>', b"", normal.body, flags=re.S)
+            return Reply(200, normal.headers, body)
+        if fault == "not-html":
+            return Reply(200, html, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+        if fault == "xml-bomb":
+            return Reply(200, {"Content-Type": "application/xml"}, _BILLION_LAUGHS)
+        raise AssertionError(fault)
 
     def _fill(self, text: str) -> str:
         return text.replace(self.placeholder, self.base_url.rstrip("/"))
@@ -128,14 +224,29 @@ def _handler_for(site: DevSite) -> type[BaseHTTPRequestHandler]:
             self._serve(send_body=False)
 
         def _serve(self, send_body: bool) -> None:
-            status, headers, body = site.respond(self.command, self.path, dict(self.headers))
-            self.send_response(status)
-            for name, value in headers.items():
+            reply = site.respond(self.command, self.path, dict(self.headers))
+            if reply.delay:
+                time.sleep(reply.delay)
+            if reply.transport == "hang":
+                time.sleep(HANG_SECONDS)
+                self.close_connection = True
+                return
+            if reply.transport == "reset":
+                # SO_LINGER 0: close() sends a TCP RST instead of a clean FIN.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.close_connection = True
+                return
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
+            body = reply.body[: len(reply.body) // 2] if reply.transport == "truncate" else reply.body
             if send_body and body:
                 self.wfile.write(body)
+            if reply.transport == "truncate":
+                self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             if getattr(self.server, "verbose", False):
@@ -171,8 +282,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("site", help="folder with routes.json and the saved pages")
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument("--fault", action="append", default=[], metavar="PATH=NAME",
+                        help="make PATH misbehave; NAME is one of: " + ", ".join(FAULTS))
     args = parser.parse_args(argv)
     server = DevServer(args.site, args.port, verbose=not args.quiet)
+    for spec in args.fault:
+        path, _, name = spec.partition("=")
+        if name not in FAULTS:
+            parser.error(f"unknown fault {name!r} in {spec!r}")
+        server.site.faults[path] = name
     print(f"Serving {args.site} at {server.base_url} (Ctrl-C to stop)", flush=True)
     try:
         server.httpd.serve_forever()

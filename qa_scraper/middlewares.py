@@ -1,16 +1,19 @@
-"""Downloader middleware: Scrapy's RetryMiddleware, plus honouring ``Retry-After``."""
+"""Downloader middlewares: retries that honour ``Retry-After``; redirects that stay home."""
 from __future__ import annotations
 
 import email.utils
 import time
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
+from w3lib.url import canonicalize_url, safe_url_string
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -57,3 +60,39 @@ class RetryAfterMiddleware(RetryMiddleware):
                 wait = self.max_wait
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
         return retry
+
+
+class RedirectGuardMiddleware:
+    """Refuses, before Scrapy's RedirectMiddleware follows them, redirects that would leave
+    the crawled host (other hosts, private addresses) or loop back to a URL already visited.
+
+    Scrapy would drop those redirected requests silently (offsite or duplicate filter);
+    raising ``IgnoreRequest`` here sends them to the request's errback instead, so a live
+    article behind such a redirect is rejected with a reason rather than lost.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "RedirectGuardMiddleware":
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Any = None) -> Response:
+        location = response.headers.get("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location \
+                or request.meta.get("dont_redirect"):
+            return response
+        target = urljoin(request.url, safe_url_string(location.decode("latin-1")))
+        stats = self.crawler.stats
+        if urlsplit(target).hostname != urlsplit(request.url).hostname:
+            stats.inc_value("qa/redirect_refused/offsite")
+            stats.inc_value("offsite/filtered")
+            raise IgnoreRequest(f"redirect to another host refused (offsite): {target}")
+        visited = {canonicalize_url(url) for url in request.meta.get("redirect_urls", [])}
+        visited.add(canonicalize_url(request.url))
+        if canonicalize_url(target) in visited:
+            stats.inc_value("qa/redirect_refused/loop")
+            raise IgnoreRequest(f"redirect loop: {target} was already visited")
+        return response

@@ -24,6 +24,8 @@ RETRY_AFTER_MAX = 60.0  # longest Retry-After we wait for, in seconds
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
+    # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.
+    "qa_scraper.middlewares.RedirectGuardMiddleware": 650,
 }
 DOWNLOAD_TIMEOUT = 30
 # Bounds on what one response may cost.
