@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import email.utils
 import gzip
+import hashlib
 import json
 import socket
 import struct
@@ -87,6 +88,7 @@ class DevSite:
     base_url: str = ""
     requests: list[SeenRequest] = field(default_factory=list)
     faults: dict[str, str] = field(default_factory=dict)
+    file_overrides: dict[str, str] = field(default_factory=dict)
     _flaky_served: set[str] = field(default_factory=set)
     _faults_served: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -139,9 +141,56 @@ class DevSite:
         out_headers = {k: self._fill(v) for k, v in route.get("headers", {}).items()}
         if status == 200 and self._not_modified(out_headers, headers):
             return Reply(304, out_headers, b"")
-        body = self._fill((self.root / route["file"]).read_text(encoding="utf-8")).encode() \
-            if route.get("file") else b""
+        body = self._fill(self._file_text(route["file"])).encode() if route.get("file") else b""
         return Reply(status, out_headers, body)
+
+    def _file_text(self, name: str) -> str:
+        if name in self.file_overrides:
+            return self.file_overrides[name]
+        return (self.root / name).read_text(encoding="utf-8")
+
+    # --- changing the site between runs (tests) ---------------------------------------------
+    def change_article(self, article_id: str, html: str, lastmod: str) -> None:
+        """Serve new HTML for an article, with a new ETag/Last-Modified and sitemap lastmod."""
+        path = f"/en/article/{article_id}"
+        route = dict(self.routes[path])
+        route["headers"] = dict(route["headers"], **_validators(html))
+        self.routes[path] = route
+        self.file_overrides[route["file"]] = html
+        self._edit_sitemap(article_id, lastmod)
+
+    def add_article(self, article_id: str, html: str, lastmod: str) -> None:
+        path = f"/en/article/{article_id}"
+        self.routes[path] = {"file": f"en/article/{article_id}.html", "status": 200,
+                             "kind": "article", "query": "utm_* ignored",
+                             "headers": {"Content-Type": "text/html; charset=utf-8",
+                                         **_validators(html)}}
+        self.file_overrides[f"en/article/{article_id}.html"] = html
+        self._edit_sitemap(article_id, lastmod)
+
+    def delete_article(self, article_id: str) -> None:
+        self.routes.pop(f"/en/article/{article_id}", None)
+        self._edit_sitemap(article_id, None)
+
+    def _article_sitemaps(self) -> list[str]:
+        return sorted(route["file"] for route in self.routes.values()
+                      if route.get("kind") == "sitemap" and "articles" in (route["file"] or ""))
+
+    def _edit_sitemap(self, article_id: str, lastmod: str | None) -> None:
+        """Set (or, with ``None``, remove) an article's <url> entry in the article sitemaps."""
+        entry = re.compile(r"<url><loc>[^<]*/en/article/" + re.escape(article_id) +
+                           r"</loc>(?:<lastmod>[^<]*</lastmod>)?</url>\n?")
+        new_entry = (f"<url><loc>{self.placeholder}/en/article/{article_id}</loc>"
+                     f"<lastmod>{lastmod}</lastmod></url>\n") if lastmod else ""
+        files = self._article_sitemaps()
+        for name in files:
+            text = self._file_text(name)
+            if entry.search(text):
+                self.file_overrides[name] = entry.sub(new_entry, text)
+                return
+        if new_entry:
+            text = self._file_text(files[-1])
+            self.file_overrides[files[-1]] = text.replace("</urlset>", new_entry + "</urlset>")
 
     def _with_fault(self, fault: str, path: str, normal: Reply) -> Reply:
         html = {"Content-Type": "text/html; charset=utf-8"}
@@ -210,6 +259,12 @@ class DevSite:
     def paths_fetched(self) -> list[str]:
         with self._lock:
             return [seen.path for seen in self.requests]
+
+
+def _validators(html: str) -> dict[str, str]:
+    """An ETag and Last-Modified for changed content."""
+    etag = '"' + hashlib.sha1(html.encode("utf-8")).hexdigest()[:20] + '"'
+    return {"ETag": etag, "Last-Modified": email.utils.formatdate(usegmt=True)}
 
 
 def _handler_for(site: DevSite) -> type[BaseHTTPRequestHandler]:

@@ -1,21 +1,20 @@
-"""Item pipelines: validate → deduplicate → write the run's JSONL and rejects files.
+"""Item pipelines: validate → deduplicate → detect changes → write the run's files.
 
 Nothing is silently dropped: an invalid item becomes a :class:`Rejected`
-record in the rejects file, counted in the stats under ``qa/rejected/*``.
+record in the rejects file, counted in the stats under ``qa/rejected/*``; an
+unchanged article (incremental mode) is counted under ``qa/unchanged/*``.
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
-import os
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from qa_scraper.rejects import Rejected
+from qa_scraper.runs import CrawlRun
+from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import SCHEMA_PATH, item_errors
 
 logger = logging.getLogger(__name__)
@@ -29,6 +28,11 @@ class _CrawlerPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "_CrawlerPipeline":
         return cls(crawler)
+
+    @property
+    def run(self) -> CrawlRun | None:
+        """The spider's run (output files and crawl state), when it has one."""
+        return getattr(self.crawler.spider, "run", None)
 
 
 class ValidationPipeline(_CrawlerPipeline):
@@ -49,7 +53,7 @@ class ValidationPipeline(_CrawlerPipeline):
 
 
 class DeduplicationPipeline(_CrawlerPipeline):
-    """One item per article_id per run (the first one wins)."""
+    """One item per article_id per run (the first one wins; a resumed run remembers)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -59,81 +63,67 @@ class DeduplicationPipeline(_CrawlerPipeline):
         if isinstance(item, Rejected):
             return item
         article_id = item["article_id"]
-        if article_id in self.seen:
+        if article_id in self.seen or (self.run and article_id in self.run.written_ids):
             self.stats.inc_value("qa/duplicates")
             raise DropItem(f"duplicate article_id {article_id} ({item['url']})")
         self.seen.add(article_id)
         return item
 
 
-def run_id_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+class ChangeDetectionPipeline(_CrawlerPipeline):
+    """Classifies each article against the crawl state: new, changed or unchanged.
+
+    In incremental mode an unchanged article (same content hash as delivered
+    before) is not written again; ``-a mode=full`` writes every article.
+    """
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        run = self.run
+        if run is None or run.state is None:
+            return item
+        if isinstance(item, Rejected):
+            article_id = _article_id(item)
+            if article_id:
+                run.stage(article_id, url=item.url, status="rejected", change="rejected")
+            return item
+        known = run.state.known(item["article_id"])
+        if known is None or known.content_hash is None:
+            change = "new"
+        elif known.content_hash == item["content_hash"]:
+            change = "unchanged"
+        else:
+            change = "changed"
+        # Staged before the line is written: a run killed in between re-fetches the article.
+        run.stage(item["article_id"], url=item["url"], content_hash=item["content_hash"],
+                  change=change)
+        self.stats.inc_value(f"qa/change/{change}")
+        if change == "unchanged" and run.mode == "incremental":
+            self.stats.inc_value("qa/unchanged/content_same")
+            raise DropItem(f"unchanged article {item['article_id']}", log_level="DEBUG")
+        return item
+
+
+def _article_id(rejected: Rejected) -> str | None:
+    if rejected.item and rejected.item.get("article_id"):
+        return rejected.item["article_id"]
+    return article_id_from_url(rejected.url)
 
 
 class RunOutputPipeline(_CrawlerPipeline):
-    """Writes ``<dir>/<spider>/<run id>.jsonl`` and ``<run id>.rejects.jsonl``.
+    """Writes items to the run's JSONL and ``Rejected`` records to its rejects file.
 
-    Both are written under a ``.part`` name and renamed when the spider closes,
-    so a reader never sees half a file under the final name. Rejected pages go
-    to the rejects file and are then dropped (so ``-O`` feeds get valid items only).
+    Rejected pages are then dropped (so ``-O`` feeds get valid items only).
     """
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.output_dir = crawler.settings.get("QA_OUTPUT_DIR") or ""
-        self.items_path: Path | None = None
-        self.rejects_path: Path | None = None
-        self._items: IO[str] | None = None
-        self._rejects: IO[str] | None = None
-
-    def open_spider(self, spider: Any = None) -> None:
-        spider = spider or self.crawler.spider
-        if not self.output_dir:
-            return
-        folder = Path(self.output_dir) / spider.name
-        folder.mkdir(parents=True, exist_ok=True)
-        run_id = run_id_now()
-        stem, suffix = run_id, 1
-        while any((folder / f"{stem}{ext}").exists() for ext in
-                  (".jsonl", ".jsonl.part", ".rejects.jsonl", ".rejects.jsonl.part")):
-            suffix += 1
-            stem = f"{run_id}-{suffix}"
-        self.items_path = folder / f"{stem}.jsonl"
-        self.rejects_path = folder / f"{stem}.rejects.jsonl"
-        self._items = _open_part(self.items_path)
-        self._rejects = _open_part(self.rejects_path)
-        self.stats.set_value("qa/output_file", str(self.items_path))
-        self.stats.set_value("qa/rejects_file", str(self.rejects_path))
-
     def process_item(self, item: Any, spider: Any = None) -> Any:
+        run = self.run
         if isinstance(item, Rejected):
             self.stats.inc_value("qa/rejected")
             self.stats.inc_value(f"qa/rejected/{item.stage}")
-            _write_line(self._rejects, item.as_record())
+            if run is not None:
+                run.write_reject(item.as_record())
             raise DropItem(str(item))
-        _write_line(self._items, item)
+        if run is not None:
+            run.write_item(item)
         self.stats.inc_value("qa/items_written")
         return item
-
-    def close_spider(self, spider: Any = None) -> None:
-        for handle, path in ((self._items, self.items_path), (self._rejects, self.rejects_path)):
-            if handle is None or path is None:
-                continue
-            handle.close()
-            os.replace(_part(path), path)
-            logger.info("Wrote %s", path)
-
-
-def _part(path: Path) -> Path:
-    return path.with_name(path.name + ".part")
-
-
-def _open_part(path: Path) -> IO[str]:
-    return open(_part(path), "x", encoding="utf-8", newline="\n")  # noqa: SIM115
-
-
-def _write_line(handle: IO[str] | None, record: Any) -> None:
-    if handle is None:
-        return
-    handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-    handle.flush()

@@ -42,6 +42,7 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled j
 ITEM_PIPELINES = {
     "qa_scraper.pipelines.ValidationPipeline": 300,
     "qa_scraper.pipelines.DeduplicationPipeline": 400,
+    "qa_scraper.pipelines.ChangeDetectionPipeline": 500,
     "qa_scraper.pipelines.RunOutputPipeline": 900,
 }
 
@@ -49,6 +50,8 @@ ITEM_PIPELINES = {
 # Set QA_OUTPUT_DIR to "" to write nothing but Scrapy's own feeds (-o / -O).
 QA_OUTPUT_DIR = "output"
 QA_SCHEMA_PATH = ""  # empty: the packaged schemas/qa_item.schema.json
+# Crawl state (SQLite) shared by every run; empty: <QA_OUTPUT_DIR>/<spider>/state.sqlite3.
+QA_STATE_PATH = ""
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

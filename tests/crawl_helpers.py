@@ -27,19 +27,43 @@ class CrawlResult:
     def run_files(self, pattern: str) -> list[Path]:
         return sorted((self.output_dir / "doctorqna").glob(pattern))
 
+    def manifest(self) -> dict[str, Any]:
+        """This crawl's run manifest."""
+        [path] = self.run_files(f"{self.stats['qa/run_id']}.manifest.json")
+        return json.loads(path.read_text(encoding="utf-8"))
 
-def run_crawl(base_url: str, tmp_path: Path, *extra: str, timeout: float = 240) -> CrawlResult:
-    feed = tmp_path / "feed.jsonl"
-    output_dir = tmp_path / "output"
-    command = [sys.executable, "-m", "scrapy", "crawl", "doctorqna", "-a", f"base_url={base_url}",
-               "-O", str(feed), "-s", f"QA_OUTPUT_DIR={output_dir}", *FAST_LOCAL, *extra]
+
+def crawl_command(base_url: str, output_dir: Path, feed: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "doctorqna", "-a", f"base_url={base_url}",
+            "-O", str(feed), "-s", f"QA_OUTPUT_DIR={output_dir}", *FAST_LOCAL, *extra]
+
+
+def start_crawl(command: list[str], log_path: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
-    done = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    log = done.stdout + done.stderr
+    log = log_path.open("w", encoding="utf-8")
+    return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def run_crawl(base_url: str, tmp_path: Path, *extra: str, timeout: float = 240,
+              name: str = "feed", output_dir: Path | None = None) -> CrawlResult:
+    """One complete crawl; the run files go to ``output_dir`` (default tmp_path/output)."""
+    feed = tmp_path / f"{name}.jsonl"
+    output_dir = output_dir or tmp_path / "output"
+    log_path = tmp_path / f"{name}.log"
+    process = start_crawl(crawl_command(base_url, output_dir, feed, *extra), log_path)
+    try:
+        returncode = process.wait(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return collect(returncode, log_path, feed, output_dir)
+
+
+def collect(returncode: int, log_path: Path, feed: Path, output_dir: Path) -> CrawlResult:
+    log = log_path.read_text(encoding="utf-8")
     items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()] \
         if feed.exists() else []
-    return CrawlResult(done.returncode, log, items, parse_stats(log), output_dir)
+    return CrawlResult(returncode, log, items, parse_stats(log), output_dir)
 
 
 def parse_stats(log: str) -> dict[str, Any]:

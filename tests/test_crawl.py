@@ -74,7 +74,7 @@ def test_each_article_is_requested_once_by_its_canonical_url(
 def test_404_links_are_counted_not_errors(crawl: tuple[CrawlResult, DevServer]) -> None:
     result, server = crawl
     assert result.stats["qa/article_not_found"] == 2  # 174584 (listing) and 174532 (similar)
-    assert "Article not found (404): " + server.base_url + "en/article/174532" in result.log
+    assert "Article not found (HTTP 404): " + server.base_url + "en/article/174532" in result.log
     assert result.stats["retry/reason_count/503 Service Unavailable"] == 1
     assert result.stats["qa/retry_after/waits"] == 1  # the 503 said "Retry-After: 1"
     flaky = [seen.time for seen in server.site.requests if seen.path == "/en/article/174589"]

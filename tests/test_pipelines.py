@@ -10,7 +10,12 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from qa_scraper.pages.article import ArticlePage
-from qa_scraper.pipelines import DeduplicationPipeline, RunOutputPipeline, ValidationPipeline
+from qa_scraper.pipelines import (
+    ChangeDetectionPipeline,
+    DeduplicationPipeline,
+    RunOutputPipeline,
+    ValidationPipeline,
+)
 from qa_scraper.rejects import Rejected
 from qa_scraper.spiders.doctorqna import DoctorQnASpider
 from tests.conftest import load_expected, saved_page
@@ -22,26 +27,33 @@ def _item(index: int = 0) -> dict[str, Any]:
                        ).to_item()
 
 
-@pytest.fixture()
-def crawler(tmp_path: Path):
-    crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": str(tmp_path)})
-    crawler.spider = crawler._create_spider()
+def _crawler(settings: dict[str, Any]):
+    crawler = get_crawler(DoctorQnASpider, settings)
+    crawler.spider = DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:8123/")
     crawler.stats.open_spider()
     return crawler
 
 
+@pytest.fixture()
+def crawler(tmp_path: Path):
+    return _crawler({"QA_OUTPUT_DIR": str(tmp_path)})
+
+
+PIPELINES = (ValidationPipeline, DeduplicationPipeline, ChangeDetectionPipeline, RunOutputPipeline)
+
+
 def _run(crawler, items: list[Any]) -> tuple[list[Any], list[str]]:
-    validation = ValidationPipeline.from_crawler(crawler)
-    dedup = DeduplicationPipeline.from_crawler(crawler)
-    output = RunOutputPipeline.from_crawler(crawler)
-    output.open_spider()
+    """Every item through the pipelines in settings order, then the run is closed."""
+    chain = [pipeline.from_crawler(crawler) for pipeline in PIPELINES]
     passed, dropped = [], []
     for item in items:
         try:
-            passed.append(output.process_item(dedup.process_item(validation.process_item(item))))
+            for pipeline in chain:
+                item = pipeline.process_item(item)
+            passed.append(item)
         except DropItem as drop:
             dropped.append(str(drop))
-    output.close_spider()
+    crawler.spider.run.close("finished", crawler.stats.get_stats())
     return passed, dropped
 
 
@@ -91,10 +103,9 @@ def test_extraction_and_fetch_rejects_are_written_not_lost(crawler, tmp_path):
     assert crawler.stats.get_value("qa/rejected/fetch") == 1
 
 
-def test_no_default_output_when_disabled(tmp_path):
-    crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": ""})
-    crawler.spider = crawler._create_spider()
-    crawler.stats.open_spider()
+def test_no_default_output_when_disabled(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    crawler = _crawler({"QA_OUTPUT_DIR": ""})
     passed, _ = _run(crawler, [_item(0)])
     assert len(passed) == 1
     assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,232 @@
+"""Crawl state shared by every run: what each article looked like when last delivered.
+
+An embedded SQLite database (default ``output/doctorqna/state.sqlite3``). What a
+run learns is first *staged* (table ``pending``, keyed by run id) and applied to
+``articles`` only when the run's output has been delivered
+(:meth:`CrawlState.apply_run`). A run killed before that leaves the delivered
+state as it was, so the next run re-emits whatever the killed run had found:
+nothing is lost. Only one run may use a state file at a time (:class:`RunLock`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    article_id      TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,
+    etag            TEXT,
+    last_modified   TEXT,
+    sitemap_lastmod TEXT,
+    content_hash    TEXT,
+    first_seen      TEXT,
+    last_seen       TEXT,
+    last_changed    TEXT,
+    last_status     TEXT    -- "200", "304", "404", "rejected", "fetch-failed"
+);
+CREATE TABLE IF NOT EXISTS pending (
+    run_id          TEXT NOT NULL,
+    article_id      TEXT NOT NULL,
+    url             TEXT,
+    etag            TEXT,
+    last_modified   TEXT,
+    sitemap_lastmod TEXT,
+    content_hash    TEXT,
+    status          TEXT,
+    change          TEXT,           -- new, changed, unchanged, gone, rejected
+    seen_at         TEXT,
+    PRIMARY KEY (run_id, article_id)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id      TEXT PRIMARY KEY,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL,          -- running, finished, abandoned
+    base_url    TEXT NOT NULL,
+    mode        TEXT NOT NULL,
+    items_path  TEXT
+);
+"""
+OK_STATUSES = ("200", "304")
+CHANGES = ("new", "changed", "unchanged", "gone", "rejected")
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class RunLockedError(RuntimeError):
+    """Another crawl holds the state file."""
+
+
+class RunLock:
+    """An exclusive ``flock`` beside the state file; the kernel frees it if the process dies."""
+
+    def __init__(self, state_path: Path) -> None:
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise RunLockedError(
+                f"another doctorqna crawl is using {self.path.with_suffix('')} "
+                f"(lock held by {holder}); this run refuses to start. "
+                "Wait for it to finish, or give this run its own QA_STATE_PATH."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {utc_now()}\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    article_id: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    sitemap_lastmod: str | None
+    content_hash: str | None
+    last_status: str | None
+
+    @property
+    def delivered(self) -> bool:
+        """Delivered before and fine when last seen: a candidate for a conditional request."""
+        return self.content_hash is not None and self.last_status in OK_STATUSES
+
+
+class CrawlState:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+        self._known: dict[str, KnownArticle] = {
+            row["article_id"]: KnownArticle(
+                row["article_id"], row["url"], row["etag"], row["last_modified"],
+                row["sitemap_lastmod"], row["content_hash"], row["last_status"])
+            for row in self.db.execute("SELECT * FROM articles")
+        }
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- delivered state (read-only during a run) ---------------------------------------
+    def known(self, article_id: str) -> KnownArticle | None:
+        return self._known.get(article_id)
+
+    # --- runs -----------------------------------------------------------------------------
+    def unfinished_runs(self) -> list[sqlite3.Row]:
+        return list(self.db.execute(
+            "SELECT * FROM runs WHERE status = 'running' ORDER BY started_at DESC"))
+
+    def start_run(self, run_id: str, base_url: str, mode: str, items_path: str | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO runs (run_id, started_at, status, base_url, mode, items_path)"
+            " VALUES (?, ?, 'running', ?, ?, ?)", (run_id, utc_now(), base_url, mode, items_path))
+
+    def abandon_run(self, run_id: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("UPDATE runs SET status = 'abandoned' WHERE run_id = ?", (run_id,))
+            self.db.execute("DELETE FROM pending WHERE run_id = ?", (run_id,))
+
+    def run_row(self, run_id: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+
+    # --- staging ----------------------------------------------------------------------------
+    def stage(self, run_id: str, article_id: str, **values: Any) -> None:
+        """Record what this run learnt about an article (None values keep what was staged)."""
+        columns = ["url", "etag", "last_modified", "sitemap_lastmod", "content_hash", "status",
+                   "change"]
+        unknown = set(values) - set(columns)
+        if unknown:
+            raise ValueError(f"unknown state columns {sorted(unknown)}")
+        row = {column: values.get(column) for column in columns}
+        self.db.execute(
+            "INSERT INTO pending (run_id, article_id, url, etag, last_modified, sitemap_lastmod,"
+            " content_hash, status, change, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (run_id, article_id) DO UPDATE SET"
+            " url = COALESCE(excluded.url, url), etag = COALESCE(excluded.etag, etag),"
+            " last_modified = COALESCE(excluded.last_modified, last_modified),"
+            " sitemap_lastmod = COALESCE(excluded.sitemap_lastmod, sitemap_lastmod),"
+            " content_hash = COALESCE(excluded.content_hash, content_hash),"
+            " status = COALESCE(excluded.status, status),"
+            " change = COALESCE(excluded.change, change),"
+            " seen_at = excluded.seen_at",
+            (run_id, article_id, row["url"], row["etag"], row["last_modified"],
+             row["sitemap_lastmod"], row["content_hash"], row["status"], row["change"],
+             utc_now()),
+        )
+
+    def changes(self, run_id: str) -> list[sqlite3.Row]:
+        return list(self.db.execute(
+            "SELECT article_id, url, change FROM pending WHERE run_id = ? AND change IS NOT NULL"
+            " ORDER BY article_id", (run_id,)))
+
+    # --- delivery ---------------------------------------------------------------------------
+    def apply_run(self, run_id: str) -> None:
+        """The run's output is delivered: make what it staged the state, in one transaction."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for row in self.db.execute("SELECT * FROM pending WHERE run_id = ?", (run_id,)):
+                self._apply(row)
+            self.db.execute("DELETE FROM pending WHERE run_id = ?", (run_id,))
+            self.db.execute("UPDATE runs SET status = 'finished', finished_at = ? WHERE run_id = ?",
+                            (utc_now(), run_id))
+
+    def _apply(self, row: sqlite3.Row) -> None:
+        """Fold one staged row into ``articles``.
+
+        Validators, content hash and sitemap lastmod change only when this run
+        delivered (or confirmed) the article's content; a rejected or failed fetch
+        keeps the last delivered ones, so it is retried in full next time.
+        """
+        previous = self.db.execute("SELECT * FROM articles WHERE article_id = ?",
+                                   (row["article_id"],)).fetchone()
+        change, status, seen_at = row["change"], row["status"], row["seen_at"]
+        delivered = change in ("new", "changed", "unchanged")
+        if previous is None and not delivered:
+            return  # never delivered: nothing worth remembering
+        record = dict(previous) if previous is not None else {
+            "article_id": row["article_id"], "first_seen": seen_at, "last_changed": None}
+        record["url"] = row["url"] or record.get("url")
+        if status is not None:
+            record["last_status"] = status
+        if delivered:
+            if status == "200":
+                record["etag"], record["last_modified"] = row["etag"], row["last_modified"]
+            record["content_hash"] = row["content_hash"] or record.get("content_hash")
+            record["sitemap_lastmod"] = row["sitemap_lastmod"] or record.get("sitemap_lastmod")
+            record["last_seen"] = seen_at
+            if change in ("new", "changed"):
+                record["last_changed"] = seen_at
+        columns = ["article_id", "url", "etag", "last_modified", "sitemap_lastmod",
+                   "content_hash", "first_seen", "last_seen", "last_changed", "last_status"]
+        self.db.execute(
+            f"INSERT OR REPLACE INTO articles ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' for _ in columns)})",
+            [record.get(column) for column in columns])
