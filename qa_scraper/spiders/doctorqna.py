@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -58,6 +59,9 @@ class DoctorQnASpider(scrapy.Spider):
         # Article requests bypass Scrapy's dupefilter (so a resumed JOBDIR crawl can
         # re-request what was in flight); this set keeps them to one per run.
         self._requested_articles: set[str] = set()
+        # Known articles met on listings before the sitemaps said whether they moved:
+        # requested (conditionally) only once the crawl is otherwise idle.
+        self._deferred_articles: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DoctorQnASpider":
@@ -69,7 +73,19 @@ class DoctorQnASpider(scrapy.Spider):
         spider.run.open()  # refuses (RunLockedError) if another run holds the state
         crawler.signals.connect(spider._open_run, signal=signals.spider_opened)
         crawler.signals.connect(spider._close_run, signal=signals.spider_closed)
+        crawler.signals.connect(spider._request_deferred, signal=signals.spider_idle)
         return spider
+
+    def _request_deferred(self, spider: scrapy.Spider) -> None:
+        """At idle, every sitemap has been read: request the deferred known articles."""
+        if not self._deferred_articles:
+            return
+        deferred, self._deferred_articles = self._deferred_articles, {}
+        for url in deferred.values():
+            request = self._article_request(url, from_sitemap=True)
+            if request is not None:
+                self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
     def _open_run(self, spider: scrapy.Spider) -> None:
         if self.run is not None:
@@ -91,18 +107,28 @@ class DoctorQnASpider(scrapy.Spider):
                       priority=5, dont_filter=True, meta={"qa_kind": PageKind.HOME.value})
 
     # --- requests ----------------------------------------------------------------------
-    def _article_request(self, url: str, lastmod: str | None = None) -> Request | None:
+    def _article_request(self, url: str, lastmod: str | None = None,
+                         from_sitemap: bool = False) -> Request | None:
+        """The request for an article, or ``None`` when none is needed.
+
+        ``from_sitemap``: the caller knows the sitemap's word on it (``lastmod``,
+        possibly none); otherwise a known article waits for the sitemaps.
+        """
         canonical = canonical_article_url(url)
         article_id = article_id_from_url(canonical)
         if article_id in self._requested_articles:
             return None
-        self._requested_articles.add(article_id)
         run = self.run
+        known = run.state.known(article_id) if run is not None and run.incremental else None
+        if known is not None and known.delivered and not from_sitemap:
+            self._deferred_articles.setdefault(article_id, canonical)
+            return None
+        self._requested_articles.add(article_id)
+        self._deferred_articles.pop(article_id, None)
         if run is not None and article_id in run.written_ids:
             return None  # written earlier in this (resumed) run
         meta: dict[str, Any] = {"qa_kind": PageKind.ARTICLE.value, "qa_lastmod": lastmod}
         headers: dict[str, str] = {}
-        known = run.state.known(article_id) if run is not None and run.incremental else None
         if known is not None and known.delivered:
             if lastmod and known.sitemap_lastmod == lastmod:
                 self.crawler.stats.inc_value("qa/unchanged/skipped_by_lastmod")
@@ -161,7 +187,11 @@ class DoctorQnASpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield self._sitemap_request(loc)
             elif page_kind(loc) is PageKind.ARTICLE:
-                request = self._article_request(loc, (entry.get("lastmod") or "").strip() or None)
+                lastmod = (entry.get("lastmod") or "").strip() or None
+                if lastmod:
+                    # Kept with the article's state if this run delivers or confirms it.
+                    self._stage(article_id_from_url(loc), sitemap_lastmod=lastmod)
+                request = self._article_request(loc, lastmod, from_sitemap=True)
                 if request is not None:
                     yield request
 
