@@ -8,6 +8,7 @@ site, including its traps (404 links, a flaky 503, legacy and utm links).
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -31,12 +32,15 @@ def main(argv: list[str] | None = None) -> int:
                    "-a", f"base_url={server.base_url}", *LOCAL_SPEED, *args.scrapy_args]
         print("Running:", " ".join(command), flush=True)
         code = subprocess.call(command, cwd=PROJECT)
-    runs = sorted((PROJECT / "output" / "doctorqna").glob("*Z.jsonl"))
-    if code == 0 and runs:
-        latest = runs[-1]
-        count = sum(1 for _ in latest.open(encoding="utf-8"))
-        print(f"\nDone: {count} items in {latest.relative_to(PROJECT)}"
-              f" (rejects: {latest.with_name(latest.stem + '.rejects.jsonl').name})")
+    manifests = sorted((PROJECT / "output" / "doctorqna").glob("*.manifest.json"))
+    if code == 0 and manifests:
+        manifest = json.loads(manifests[-1].read_text(encoding="utf-8"))
+        counts = manifest["counts"]
+        print(f"\nDone: {manifest['files']['items']['lines']} items in "
+              f"output/doctorqna/{manifest['files']['items']['name']} ({manifest['mode']} run: "
+              + ", ".join(f"{key} {counts[key]}" for key in
+                          ("new", "changed", "unchanged", "gone", "rejected"))
+              + f"); manifest: output/doctorqna/{manifests[-1].name}")
     return code
 
 
