@@ -54,6 +54,18 @@ def without_run_fields(item: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
+def string_values(value):
+    """Every string inside an item (nested dicts and lists included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for inner in value.values():
+            yield from string_values(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from string_values(inner)
+
+
 @pytest.fixture(scope="session")
 def expected_items() -> list[dict[str, Any]]:
     return load_expected()

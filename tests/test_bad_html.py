@@ -9,7 +9,7 @@ import pytest
 
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.validation import SCHEMA_PATH, item_errors
-from tests.conftest import load_expected, saved_page, without_run_fields
+from tests.conftest import load_expected, saved_page, string_values, without_run_fields
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
 ARTICLE = "174534"  # two replies, every section present
@@ -31,17 +31,6 @@ def extract(html: str | bytes, **kwargs) -> tuple[dict, list[tuple[str, str]]]:
 
 def problem_fields(problems: list[tuple[str, str]]) -> set[str]:
     return {field for field, _ in problems}
-
-
-def string_values(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from string_values(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from string_values(inner)
 
 
 def assert_rejected_or_correct(item: dict, problems: list) -> None:

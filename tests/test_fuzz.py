@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.validation import SCHEMA_PATH
-from tests.conftest import load_expected, saved_page
+from tests.conftest import load_expected, saved_page, string_values
 
 PAGES = [(item["url"], saved_page(f"/en/article/{item['article_id']}"))
          for item in load_expected()]
@@ -58,17 +58,6 @@ def mutated_pages(draw: st.DrawFn) -> tuple[str, str]:
             return url, html[:start] + body[:at]
         tag_starts = [match.start() for match in re.finditer("<", body)] or [0]
     return url, html[:start] + body + html[end:]
-
-
-def string_values(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from string_values(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from string_values(inner)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
