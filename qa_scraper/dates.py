@@ -10,7 +10,13 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-_NUMERIC_YMD = re.compile(r"^(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?$")
+_YMD = r"(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?"
+_TIME = r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?"
+_NUMERIC_YMD = re.compile(rf"^{_YMD}{_TIME}$", re.I)
+# A numeric date inside other text ("2020/06/18 | 1,234 views").
+_NUMERIC_YMD_INSIDE = re.compile(rf"(?<!\d){_YMD}(?!\d)")
+# What may follow a date on its line: views counters, bullets, pipes.
+_TRAILER = re.compile(r"\s*(?:[|·•]|\s{2,}).*$")
 _DATEPARSER_SETTINGS = {
     "STRICT_PARSING": True,  # day, month and year must all be present
     "PREFER_DATES_FROM": "past",
@@ -29,7 +35,10 @@ def parse_date(text: str | None) -> str | None:
     match = _NUMERIC_YMD.match(text)
     if match:
         return _iso(*(int(part) for part in match.groups()))
-    return _parse_with_dateparser(text)
+    match = _NUMERIC_YMD_INSIDE.search(text)
+    if match:
+        return _iso(*(int(part) for part in match.groups()))
+    return _parse_with_dateparser(text) or _parse_with_dateparser(_TRAILER.sub("", text))
 
 
 def _iso(year: int, month: int, day: int) -> str | None:

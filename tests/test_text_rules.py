@@ -118,6 +118,9 @@ def test_asker_line(line: str, expected: Demographics) -> None:
         # An unknown abbreviated title.
         ("Assoc. Prof. Su Weiting reply Ophthalmology",
          ResponderHeader("Assoc.", "Prof. Su Weiting", "Ophthalmology")),
+        ("Dr. Ou-Yang Ming reply Ear, Nose & Throat (ENT)",
+         ResponderHeader("Dr.", "Ou-Yang Ming", "Ear, Nose & Throat (ENT)")),
+        ("Pharmacist Lin reply Pharmacy", ResponderHeader("Pharmacist", "Lin", "Pharmacy")),
         ("dr. jiang junyi reply neurology", None),  # not a header's shape (lower case)
         ("Thank you for your reply doctor", None),
         ("I read your reply, Doctor, and I agree", None),
@@ -139,6 +142,11 @@ def test_reply_header(line: str, expected: ResponderHeader | None) -> None:
         ("October 14, 2021", "2021-10-14"),
         ("14 October 2021", "2021-10-14"),
         ("  2021/10/14 ", "2021-10-14"),
+        ("2021/10/14 14:32", "2021-10-14"),
+        ("2021-10-14T08:05:00", "2021-10-14"),
+        ("2021/10/14 | 1,234 views", "2021-10-14"),
+        ("Oct 14, 2021 · 3 replies", "2021-10-14"),
+        ("2021年10月14日", "2021-10-14"),
         ("2021/02/30", None),  # no such day
         ("October 2021", None),  # not a full date
         ("yesterday-ish", None),

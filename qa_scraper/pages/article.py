@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -95,9 +95,8 @@ class ArticlePage:
         return [line for line in visible_lines(root, self.url)
                 if not labels.CHROME_LINE.match(line.text)]
 
-    def _find(self, pattern: re.Pattern[str], start: int = 0, end: int | None = None) -> int | None:
-        end = len(self.lines) if end is None else end
-        for index in range(start, min(end, len(self.lines))):
+    def _find(self, pattern: re.Pattern[str], start: int = 0) -> int | None:
+        for index in range(start, len(self.lines)):
             if pattern.search(self.lines[index].text):
                 return index
         return None
@@ -208,13 +207,20 @@ class ArticlePage:
                 return canonical_article_url(url)
         return canonical_article_url(self.url) or canonical_page_url(self.url)
 
+    def _page_title(self) -> str:
+        """The <title> without a trailing " | DoctorQnA" (or " - DoctorQnA")."""
+        title = clean_line(self.selector.xpath("//title/text()").get())
+        parts = [part.strip() for part in re.split(r"\s[|–—-]\s", title)]
+        while len(parts) > 1 and parts[-1].lower() in _SITE_NAMES:
+            parts.pop()
+        return " - ".join(parts)
+
     def _headline(self) -> tuple[str | None, str | None]:
+        """(title, department) from "<title> - <department>"; the <title> when no headline."""
         if self.headline_index is not None:
             text = self.lines[self.headline_index].text
         else:
-            text = clean_line(self.selector.xpath("//title/text()").get())
-            if text:
-                self._problem("title", "no headline above 'Share to:'; used the <title>")
+            text = self._page_title()
         if not text:
             return None, None
         parts = _HEADLINE_SEPARATOR.split(text)
@@ -224,11 +230,9 @@ class ArticlePage:
 
     def _department_elsewhere(self) -> str | None:
         """No " - <department>" in the headline: the <title>'s suffix, else the breadcrumb."""
-        page_title = clean_line(self.selector.xpath("//title/text()").get())
-        for part in _HEADLINE_SEPARATOR.split(page_title)[1:]:
-            part = part.split(" | ")[0].strip()
-            if part and part.lower() not in _SITE_NAMES:
-                return part
+        parts = _HEADLINE_SEPARATOR.split(self._page_title())
+        if len(parts) >= 2:
+            return parts[-1]
         # The department link nearest before the headline (a breadcrumb).
         anchors = self.selector.xpath("(//h1)[1]") or self.selector.xpath(
             "(//*[starts-with(normalize-space(text()), 'Share to')])[1]")
@@ -475,11 +479,8 @@ def _rfc3339_utc(moment: dt.datetime | None) -> str:
 @dataclass
 class _ReplyDraft:
     header: labels.ResponderHeader
-    lines: list[str] = None  # type: ignore[assignment]
+    lines: list[str] = field(default_factory=list)
     date: str | None = None
-
-    def __post_init__(self) -> None:
-        self.lines = []
 
 
 @dataclass
@@ -487,12 +488,8 @@ class _SimilarDraft:
     title: str | None = None
     url: str | None = None
     header: labels.ResponderHeader | None = None
-    question_lines: list[str] = None  # type: ignore[assignment]
-    answer_lines: list[str] = None  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        self.question_lines = []
-        self.answer_lines = []
+    question_lines: list[str] = field(default_factory=list)
+    answer_lines: list[str] = field(default_factory=list)
 
     def has_body(self) -> bool:
         return bool(self.question_lines or self.answer_lines or self.header)

@@ -51,7 +51,7 @@ KNOWN_TITLES = sorted(
 )
 _KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower()) for title in KNOWN_TITLES]
 _NAME_TOKEN = re.compile(r"^[A-Z][\w.'’-]*$")
-_DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.-]+$")
+_DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.,()+-]+$")
 _MAX_WHO_TOKENS = 7
 _MAX_DEPARTMENT_TOKENS = 6
 
