@@ -115,7 +115,8 @@ def div_soup(item: dict[str, Any]) -> str:
     if item["more_info"]:
         out.append("<div><b>MORE INFO</b></div><div>"
                    + "<br><br>".join(_site_lines(item["more_info"])) + "</div>")
-    out.append("<div><strong>Similar Q&amp;A</strong></div>")
+    if item["similar_questions"]:
+        out.append("<div><strong>Similar Q&amp;A</strong></div>")
     for entry in item["similar_questions"]:
         out.append(f"<div><div><a href='{_path(entry['url'])}'>{e(entry['title'])}</a></div>")
         out.append("<div>" + "<br>".join(_site_lines(entry["question_excerpt"])) + "...</div>")
@@ -126,7 +127,8 @@ def div_soup(item: dict[str, Any]) -> str:
             out.append("<div>" + "<br>".join(_site_lines(entry["answer_excerpt"])) + "...</div>")
         out.append(f"<div><a href='{_path(entry['url'])}'>[Read More] {e(entry['title'])}</a>"
                    "</div></div>")
-    out.append("<div>Related FAQ</div>")
+    if item["related_faqs"]:
+        out.append("<div>Related FAQ</div>")
     out += [f"<div><a href='{_path(faq['url'])}'>{e(faq['topic'])}</a><br>"
             f"({e(faq['department'])})</div>" for faq in item["related_faqs"]]
     out.append("</div><div>Popular questions</div><div><a href='/en/article/2'>Other</a></div>"

@@ -253,3 +253,21 @@ def test_soft_404_page_is_recognised() -> None:
     from tests.conftest import SITE
     page = ArticlePage(URL, (SITE / "404.html").read_text(encoding="utf-8"))
     assert page.is_not_found_page()
+
+
+def test_missing_share_bar_falls_back_to_the_headline() -> None:
+    html = re.sub(r'<div class="share-bar">.*?</div>', "", HTML, flags=re.S)
+    item, problems = extract(html)
+    assert problems == []
+    assert without_run_fields(item) == EXPECTED[ARTICLE]
+
+
+def test_asker_line_without_age_on_its_own_line() -> None:
+    html = HTML.replace('Mr. Xie, 40~49 year old male. <span class="ask-date">',
+                        'Mr. Xie, male.<div class="ask-date">').replace(
+                        "Ask Date: 2017/10/03</span>", "Ask Date: 2017/10/03</div>")
+    item, problems = extract(html)
+    assert problems == []
+    assert item["asker"] == {"name": "Mr. Xie", "age_min": None, "age_max": None,
+                             "gender": "male"}
+    assert item["question"] == EXPECTED[ARTICLE]["question"]

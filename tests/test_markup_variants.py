@@ -19,3 +19,15 @@ def test_other_markup_gives_same_item(renderer: str, article_id: str) -> None:
     item = without_run_fields(page.to_item())
     assert page.problems == []
     assert item == expected
+
+
+@pytest.mark.parametrize("article_id", sorted(a for a, item in EXPECTED.items() if item["more_info"]))
+def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str) -> None:
+    """No Similar Q&A, no Related FAQ: the sidebar and footer (plain <div>s, no class) that
+    follow "More Info" are not part of it."""
+    expected = dict(EXPECTED[article_id], similar_questions=[], related_faqs=[])
+    html = RENDERERS["div_soup"](expected)
+    assert "Similar Q&amp;A" not in html and "Popular questions" in html
+    page = ArticlePage(expected["url"], html)
+    assert without_run_fields(page.to_item()) == expected
+    assert page.problems == []

@@ -171,17 +171,13 @@ class ArticlePage:
         return self._find(labels.ASK_DATE, self.question_title_index + 1)
 
     @cached_property
-    def content_end(self) -> int:
-        start = self.ask_index if self.ask_index is not None else 0
-        end = self._find(labels.END_OF_CONTENT, start + 1)
-        return len(self.lines) if end is None else end
-
-    @cached_property
     def section_starts(self) -> list[tuple[int, re.Pattern[str]]]:
+        """Where each section starts after the question: its label, or a chrome marker
+        ("Popular questions", "Disclaimer:", "©") whose lines belong to no section."""
         start = (self.ask_index or 0) + 1
         found = []
-        for index in range(start, self.content_end):
-            for label in labels.SECTION_LABELS:
+        for index in range(start, len(self.lines)):
+            for label in (*labels.SECTION_LABELS, labels.END_OF_CONTENT):
                 if label.match(self.lines[index].text):
                     found.append((index, label))
                     break
@@ -192,7 +188,7 @@ class ArticlePage:
         for position, (index, found) in enumerate(self.section_starts):
             if found is label:
                 following = self.section_starts[position + 1 :]
-                end = following[0][0] if following else self.content_end
+                end = following[0][0] if following else len(self.lines)
                 return self.lines[index + 1 : end]
         return None
 
@@ -269,7 +265,7 @@ class ArticlePage:
         if start < len(self.lines) and not labels.ASK_DATE.search(self.lines[self.ask_index].text
                                                                   ).group("rest").strip():
             start += 1  # the date was on its own line
-        end = self.section_starts[0][0] if self.section_starts else self.content_end
+        end = self.section_starts[0][0] if self.section_starts else len(self.lines)
         return self.lines[start:end]
 
     def _replies(self) -> list[dict[str, Any]]:
@@ -432,8 +428,8 @@ class ArticlePage:
         self.problems = []
         if truncated := self._truncation():
             self._problem("(page)", f"truncated page: {truncated}")
-        if self.share_index is None:
-            self._problem("question/title", "no 'Share to:' label on the page")
+        if self.question_title_index is None:
+            self._problem("question/title", "no 'Share to:' label (nor headline) on the page")
         if self.ask_index is None:
             self._problem("question/asked_on", "no 'Ask Date:' label on the page")
         url = self._canonical_url()

@@ -19,7 +19,7 @@ RELATED_FAQ = re.compile(r"^related\s*faqs?" + _LABEL_END, re.I)
 READ_MORE = re.compile(r"^\[\s*read\s*more\s*\]\s*(?P<title>.*)$", re.I)
 FAQ_DEPARTMENT = re.compile(r"^\((?P<department>[^()]+)\)$")
 TOPIC_WITH_DEPARTMENT = re.compile(r"^(?P<topic>.+?)\s*\((?P<department>[^()]+)\)$")
-# Lines after which nothing is article content any more (sidebar, footer).
+# Lines that start page chrome (sidebar, footer): they end the section before them.
 END_OF_CONTENT = re.compile(
     r"^(?:popular\s*questions\b|disclaimer\s*:|©|\(c\)\s*\d{4}|copyright\b|all rights reserved)",
     re.I,
@@ -111,8 +111,15 @@ class Demographics:
     gender: str | None
 
 
+_ASKER_AFTER_NAME = re.compile(r"^[^,]{1,60},\s*(?:\d{1,3}\s*[~～〜\-–+]|(?:fe)?male\b)", re.I)
+_MAX_ASKER_LINE = 100
+
+
 def looks_like_asker_line(text: str) -> bool:
-    return bool(ANONYMOUS.match(text) or AGE_WORDS.search(text))
+    """"Ms. Cai, 30~39 year old female." (or a part of it) on a line of its own."""
+    if len(text) > _MAX_ASKER_LINE:
+        return False
+    return bool(ANONYMOUS.match(text) or AGE_WORDS.search(text) or _ASKER_AFTER_NAME.match(text))
 
 
 def parse_asker(text: str) -> Demographics:

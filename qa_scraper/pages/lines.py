@@ -39,7 +39,8 @@ CONTENT_ANCESTORS = frozenset({"article", "main", "section"})
 # Fast path only: class/id words that name chrome on most sites.
 CHROME_NAME = re.compile(
     r"(?:^|[\s_-])(?:ad|ads|advert\w*|advertisement|sponsor\w*|cookie\w*|consent|gdpr|"
-    r"sidebar|popular\w*)(?:$|[\s_-])",
+    r"sidebar|popular\w*|footer|copyright|navbar|nav|menu|social|newsletter|promo\w*)"
+    r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
 ARTICLE_LANDMARK = re.compile(
