@@ -22,6 +22,10 @@ from qa_scraper.state import CrawlState, RunLock, utc_now
 
 logger = logging.getLogger(__name__)
 MODES = ("incremental", "full")
+# Crawl stats copied into the manifest: every counted outcome of the run.
+_OUTCOME_STATS = ("qa/", "retry/", "offsite/", "robotstxt/", "downloader/response_status_count/",
+                  "downloader/exception_type_count/", "item_dropped", "log_count/ERROR",
+                  "log_count/WARNING", "elapsed_time_seconds")
 
 
 def _new_run_id() -> str:
@@ -193,9 +197,12 @@ class CrawlRun:
             "skipped_by_lastmod": stats.get("qa/unchanged/skipped_by_lastmod", 0),
             "not_modified": stats.get("qa/unchanged/not_modified", 0),
         })
+        outcome_stats = {key: value for key, value in sorted(stats.items())
+                         if key.startswith(_OUTCOME_STATS) and isinstance(value, (int, float))}
         return {"counts": counts,
                 "changes": [dict(row) for row in changes
-                            if row["change"] in ("new", "changed", "gone")]}
+                            if row["change"] in ("new", "changed", "gone")],
+                "stats": outcome_stats}
 
     def _write_manifest(self, finish_reason: str, stats: dict[str, Any]) -> None:
         files = {}

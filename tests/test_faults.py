@@ -69,6 +69,13 @@ def test_live_articles_equal_emitted_plus_rejected(trapped_crawl) -> None:
     assert set(EMITTED_DESPITE_FAULT) <= set(emitted)
     assert result.stats["qa/items_written"] == len(emitted)
     assert result.stats["qa/rejected"] == len(rejected)
+    # The run summary (manifest) tells the same story.
+    manifest = result.manifest()
+    assert manifest["counts"]["new"] == len(emitted)
+    assert manifest["counts"]["rejected"] == len(rejected)
+    assert manifest["files"]["rejects"]["lines"] == len(rejected)
+    assert manifest["stats"]["qa/article_not_found/soft_404"] == 1
+    assert manifest["stats"]["qa/redirect_refused/loop"] >= 1
 
 
 def test_every_rejection_names_its_stage_and_reason(trapped_crawl) -> None:
