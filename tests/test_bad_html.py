@@ -271,3 +271,13 @@ def test_asker_line_without_age_on_its_own_line() -> None:
     assert item["asker"] == {"name": "Mr. Xie", "age_min": None, "age_max": None,
                              "gender": "male"}
     assert item["question"] == EXPECTED[ARTICLE]["question"]
+
+
+def test_headline_in_a_page_level_header_is_kept() -> None:
+    headline = re.search(r'<div class="article-header">(<h1>.*?</h1>)</div>', HTML).group(1)
+    html = HTML.replace(f'<div class="article-header">{headline}</div>', "")
+    html = html.replace("<body>", f"<body><header>{headline}</header>")  # outside <main>
+    html = re.sub(r"<title>.*?</title>", "<title>DoctorQnA</title>", html)
+    item, problems = extract(html)
+    assert problems == []
+    assert without_run_fields(item) == EXPECTED[ARTICLE]

@@ -135,8 +135,13 @@ def _is_chrome(node: etree._Element, tag: str) -> bool:
             and not any(_tag(ancestor) in CONTENT_ANCESTORS for ancestor in node.iterancestors()))
         or (bool(names.strip()) and bool(CHROME_NAME.search(names)))
     )
-    # Broken HTML (an unclosed banner <div>) can put the article inside chrome: keep it then.
-    return looks_like_chrome and not ARTICLE_LANDMARK.search(node.xpath("string()"))
+    if not looks_like_chrome:
+        return False
+    # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
+    # putting the article inside chrome: keep it then.
+    holds_article = node.find(".//h1") is not None or \
+        ARTICLE_LANDMARK.search(node.xpath("string()")) is not None
+    return not holds_article
 
 
 def visible_lines(root: etree._Element, base_url: str) -> list[Line]:
