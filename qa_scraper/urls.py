@@ -91,6 +91,18 @@ def absolute(base: str, href: str | None) -> str | None:
     return url
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str | None, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        return parts.hostname, -1
+    return parts.hostname, port or _DEFAULT_PORTS.get(parts.scheme)
+
+
 def same_host(url: str, other: str) -> bool:
-    return urlsplit(url).hostname == urlsplit(other).hostname and \
-        urlsplit(url).port == urlsplit(other).port
+    """Same host name and port (an explicit default port counts as the default)."""
+    return _origin(url) == _origin(other)
