@@ -187,3 +187,49 @@ def fragmented(item: dict[str, Any]) -> str:
 
 
 RENDERERS["fragmented"] = fragmented
+
+
+def compact(item: dict[str, Any]) -> str:
+    """Label and text on one line ("More Info: ..."), topics several to a line, department as
+    a link under a bare headline, dates with trailers, an unmarked footer."""
+    e = html.escape
+    dept_slug = item["department"].lower().replace(" ", "-")
+    out = ["<html><head><title>DoctorQnA</title>",
+           f"<link rel='canonical' href='{item['url']}'></head><body><div>",
+           f"<h1>{e(item['title'])}</h1>",
+           f"<p>Filed under <a href='/en/department/{dept_slug}'>{e(item['department'])}</a></p>",
+           "<p>Share to: <img alt='Facebook' src='f.png'> <img alt='LINE' src='l.png'></p>",
+           f"<h2>{e(item['question']['title'])}</h2>",
+           "<p>" + "<br>".join(_site_lines(item["question"]["text"])) + "</p>",
+           f"<p>{_asker_line(item)} <time datetime='{item['question']['asked_on']}'>Ask Date: "
+           f"{dt.date.fromisoformat(item['question']['asked_on']).strftime('%d %b %Y')}</time></p>"]
+    for reply in item["replies"]:
+        out.append(f"<div><a href='/en/doctor/x'>{e(reply['responder_title'])} "
+                   f"{e(reply['responder_name'])}</a> reply <a href='/en/department/{dept_slug}'>"
+                   f"{e(reply['department'])}</a></div>"
+                   + "".join(f"<p>{line}</p>" for line in _site_lines(reply["text"]))
+                   + f"<small>Reply Date: {reply['replied_on'].replace('-', '/')} | 3 likes"
+                   "</small>")
+    if item["more_info"]:
+        first, *rest = _site_lines(item["more_info"])
+        out.append(f"<p><b>More Info:</b> {first}</p>" + "".join(f"<p>{line}</p>" for line in rest))
+    if item["similar_questions"]:
+        out.append("<h3>Similar Q&amp;A</h3>")
+    for entry in item["similar_questions"]:
+        out.append(f"<p><a href='{_path(entry['url'])}'>{e(entry['title'])}</a><br>"
+                   + "<br>".join(_site_lines(entry["question_excerpt"])) + "...</p>")
+        if entry["responder_name"]:
+            out.append(f"<p>{e(entry['responder_title'])} {e(entry['responder_name'])} reply "
+                       f"{e(entry['department'])}<br>"
+                       + "<br>".join(_site_lines(entry["answer_excerpt"])) + "...</p>")
+        out.append(f"<p><a href='{_path(entry['url'])}'>[Read More] {e(entry['title'])}</a></p>")
+    if item["related_faqs"]:
+        out.append("<h3>Related FAQ</h3><p>" + " · ".join(
+            f"<a href='{_path(faq['url'])}'>{e(faq['topic'])}</a> ({e(faq['department'])})"
+            for faq in item["related_faqs"]) + "</p>")
+    out.append("<div>About us | Contact | Privacy policy</div>"
+               "<div>Questions answered this week: 1,024</div></div></body></html>")
+    return "".join(out)
+
+
+RENDERERS["compact"] = compact

@@ -31,3 +31,11 @@ def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str
     page = ArticlePage(expected["url"], html)
     assert without_run_fields(page.to_item()) == expected
     assert page.problems == []
+
+
+@pytest.mark.parametrize("article_id", sorted(EXPECTED))
+def test_similar_as_last_section_ignores_unmarked_footer_text(article_id: str) -> None:
+    expected = dict(EXPECTED[article_id], related_faqs=[])
+    page = ArticlePage(expected["url"], RENDERERS["compact"](expected))
+    assert without_run_fields(page.to_item()) == expected
+    assert page.problems == []

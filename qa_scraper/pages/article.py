@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
@@ -171,25 +172,31 @@ class ArticlePage:
         return self._find(labels.ASK_DATE, self.question_title_index + 1)
 
     @cached_property
-    def section_starts(self) -> list[tuple[int, re.Pattern[str]]]:
+    def section_starts(self) -> list[tuple[int, re.Pattern[str], Line | None]]:
         """Where each section starts after the question: its label, or a chrome marker
-        ("Popular questions", "Disclaimer:", "©") whose lines belong to no section."""
+        ("Popular questions", "Disclaimer:", "©") whose lines belong to no section.
+        The third value is text that shares the label's line ("More Info: Migraine is ...")."""
         start = (self.ask_index or 0) + 1
-        found = []
+        found: list[tuple[int, re.Pattern[str], Line | None]] = []
         for index in range(start, len(self.lines)):
+            line = self.lines[index]
             for label in (*labels.SECTION_LABELS, labels.END_OF_CONTENT):
-                if label.match(self.lines[index].text):
-                    found.append((index, label))
+                if label.match(line.text):
+                    found.append((index, label, None))
                     break
+            else:
+                inline = labels.MORE_INFO_INLINE.match(line.text)
+                if inline:
+                    found.append((index, labels.MORE_INFO, Line(inline.group("rest"), line.links)))
         return found
 
     def _section(self, label: re.Pattern[str]) -> list[Line] | None:
         """The lines under a section label up to the next label; ``None`` if absent."""
-        for position, (index, found) in enumerate(self.section_starts):
+        for position, (index, found, first_line) in enumerate(self.section_starts):
             if found is label:
                 following = self.section_starts[position + 1 :]
                 end = following[0][0] if following else len(self.lines)
-                return self.lines[index + 1 : end]
+                return ([first_line] if first_line else []) + self.lines[index + 1 : end]
         return None
 
     # --- fields --------------------------------------------------------------------------
@@ -225,7 +232,13 @@ class ArticlePage:
         return text, self._department_elsewhere()
 
     def _department_elsewhere(self) -> str | None:
-        """No " - <department>" in the headline: the <title>'s suffix, else the breadcrumb."""
+        """No " - <department>" in the headline: a department link between the headline and
+        "Share to:", else the <title>'s suffix, else the breadcrumb."""
+        if self.headline_index is not None and self.share_index is not None:
+            for line in self.lines[self.headline_index + 1 : self.share_index]:
+                for link in line.links:
+                    if "/department/" in urlsplit(link.url).path and link.text:
+                        return link.text
         parts = _HEADLINE_SEPARATOR.split(self._page_title())
         if len(parts) >= 2:
             return parts[-1]
@@ -342,7 +355,7 @@ class ArticlePage:
                 drafts.append(current)
             elif current is None:
                 # An entry whose title is not a link: its "[Read More]" gives the URL.
-                current = _SimilarDraft(title=line.text)
+                current = _SimilarDraft(title=line.text, plain_title=True)
                 drafts.append(current)
             elif current.header is None and (found := _header_at(section, index - 1))[0]:
                 current.header = found[0]
@@ -351,6 +364,8 @@ class ArticlePage:
                 current.question_lines.append(line.text)
             else:
                 current.answer_lines.append(line.text)
+        # Plain text never closed by a "[Read More]" link is not an entry (footer text).
+        drafts = [draft for draft in drafts if draft.url or not draft.plain_title]
         return [self._load_similar(draft, position) for position, draft in enumerate(drafts)]
 
     def _load_similar(self, draft: _SimilarDraft, position: int) -> dict[str, Any]:
@@ -371,31 +386,28 @@ class ArticlePage:
         return entry
 
     def _related_faqs(self) -> list[dict[str, Any]]:
+        """Topic links, each followed by "(<department>)": on the same line (one or several
+        topics a line) or on the next line."""
         section = self._section(labels.RELATED_FAQ) or []
-        faqs: list[dict[str, Any]] = []
-        pending: dict[str, Any] | None = None
+        raw: list[dict[str, Any]] = []
         for line in section:
-            link = line.links[0] if line.links else None
             department = labels.FAQ_DEPARTMENT.match(line.text)
-            if department and pending is not None:
-                pending["department"] = department.group("department")
-                faqs.append(self._load_faq(pending, len(faqs)))
-                pending = None
+            if department and raw and raw[-1]["department"] is None:
+                raw[-1]["department"] = department.group("department")
                 continue
-            if link is None or page_kind(link.url) is not PageKind.FAQ:
+            topics = [link for link in line.links if page_kind(link.url) is PageKind.FAQ]
+            if not topics:
                 break  # the section's entries end here
-            if pending is not None:
-                faqs.append(self._load_faq(pending, len(faqs)))
-            pending = {"topic": link.text or line.text, "url": link.url, "department": None}
-            inline = labels.TOPIC_WITH_DEPARTMENT.match(line.text)
-            if inline:
-                pending["topic"] = link.text or inline.group("topic")
-                pending["department"] = inline.group("department")
-                faqs.append(self._load_faq(pending, len(faqs)))
-                pending = None
-        if pending is not None:
-            faqs.append(self._load_faq(pending, len(faqs)))
-        return faqs
+            cursor = 0
+            for link in topics:
+                found = line.text.find(link.text, cursor) if link.text else -1
+                cursor = found + len(link.text) if found >= 0 else cursor
+                after = labels.DEPARTMENT_AFTER_TOPIC.match(line.text, cursor)
+                if after:
+                    cursor = after.end()
+                raw.append({"topic": link.text, "url": link.url,
+                            "department": after.group("department") if after else None})
+        return [self._load_faq(entry, position) for position, entry in enumerate(raw)]
 
     def _load_faq(self, raw: dict[str, Any], position: int) -> dict[str, Any]:
         loader = RelatedFaqLoader()
@@ -486,6 +498,7 @@ class _SimilarDraft:
     header: labels.ResponderHeader | None = None
     question_lines: list[str] = field(default_factory=list)
     answer_lines: list[str] = field(default_factory=list)
+    plain_title: bool = False  # the title line was not a link
 
     def has_body(self) -> bool:
         return bool(self.question_lines or self.answer_lines or self.header)

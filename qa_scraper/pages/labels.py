@@ -14,11 +14,12 @@ REPLY_DATE = re.compile(r"^repl(?:y|ied)\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.
 # Section labels may carry an expander or arrow symbol ("More Info +", "Related FAQ ›").
 _LABEL_END = r"[\s:+\-–—›»>▼▾▶►…]*$"
 MORE_INFO = re.compile(r"^more\s*info(?:rmation)?" + _LABEL_END, re.I)
+MORE_INFO_INLINE = re.compile(r"^more\s*info(?:rmation)?\s*:\s*(?P<rest>\S.*)$", re.I)
 SIMILAR_QA = re.compile(r"^similar\s*q\s*(?:&|and)\s*a" + _LABEL_END, re.I)
 RELATED_FAQ = re.compile(r"^related\s*faqs?" + _LABEL_END, re.I)
 READ_MORE = re.compile(r"^\[\s*read\s*more\s*\]\s*(?P<title>.*)$", re.I)
 FAQ_DEPARTMENT = re.compile(r"^\((?P<department>[^()]+)\)$")
-TOPIC_WITH_DEPARTMENT = re.compile(r"^(?P<topic>.+?)\s*\((?P<department>[^()]+)\)$")
+DEPARTMENT_AFTER_TOPIC = re.compile(r"\s*\((?P<department>[^()]+)\)")
 # Lines that start page chrome (sidebar, footer): they end the section before them.
 END_OF_CONTENT = re.compile(
     r"^(?:popular\s*questions\b|disclaimer\s*:|©|\(c\)\s*\d{4}|copyright\b|all rights reserved)",
