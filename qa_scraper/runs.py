@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.state import CrawlState, RunLock, utc_now
+from qa_scraper.urls import article_id_from_url
 
 logger = logging.getLogger(__name__)
 MODES = ("incremental", "full")
@@ -75,6 +76,7 @@ class CrawlRun:
         self.started_at = utc_now()
         self.resumed = False
         self.written_ids: set[str] = set()
+        self.rejected_ids: set[str] = set()  # rejected earlier in a resumed run
         self._items: IO[str] | None = None
         self._rejects: IO[str] | None = None
 
@@ -108,14 +110,19 @@ class CrawlRun:
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not self.resumed:
+                base_id, suffix = self.run_id, 1
                 while self.items_path.exists() or _part(self.items_path).exists():
-                    self.run_id = _new_run_id() + f"-{os.getpid()}"
+                    suffix += 1
+                    self.run_id = f"{base_id}-{suffix}"  # two runs in the same second
             items_part, rejects_part = _part(self.items_path), _part(self.rejects_path)
             if self.resumed:
                 for line in _complete_lines(items_part):
                     self.written_ids.add(json.loads(line)["article_id"])
                 if rejects_part.exists():
-                    _complete_lines(rejects_part)
+                    for line in _complete_lines(rejects_part):
+                        article_id = article_id_from_url(json.loads(line)["url"])
+                        if article_id:
+                            self.rejected_ids.add(article_id)
             self._items = items_part.open("a", encoding="utf-8", newline="\n")
             self._rejects = rejects_part.open("a", encoding="utf-8", newline="\n")
         if self.state is not None and not self.resumed:
@@ -142,6 +149,10 @@ class CrawlRun:
                 self.state.abandon_run(row["run_id"])
 
     # --- writing ----------------------------------------------------------------------------
+    def done(self, article_id: str) -> bool:
+        """Written or rejected earlier in this run (before an interruption)."""
+        return article_id in self.written_ids or article_id in self.rejected_ids
+
     def write_item(self, item: dict[str, Any]) -> None:
         self.written_ids.add(item["article_id"])
         _write_line(self._items, item)

@@ -125,8 +125,8 @@ class DoctorQnASpider(scrapy.Spider):
             return None
         self._requested_articles.add(article_id)
         self._deferred_articles.pop(article_id, None)
-        if run is not None and article_id in run.written_ids:
-            return None  # written earlier in this (resumed) run
+        if run is not None and run.done(article_id):
+            return None  # written or rejected earlier in this (resumed) run
         meta: dict[str, Any] = {"qa_kind": PageKind.ARTICLE.value, "qa_lastmod": lastmod}
         headers: dict[str, str] = {}
         if known is not None and known.delivered:
