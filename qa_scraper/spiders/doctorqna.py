@@ -82,7 +82,7 @@ class DoctorQnASpider(scrapy.Spider):
             return
         deferred, self._deferred_articles = self._deferred_articles, {}
         for url in deferred.values():
-            request = self._article_request(url, from_sitemap=True)
+            request = self._article_request(url, defer_if_known=False)
             if request is not None:
                 self.crawler.engine.crawl(request)
         raise DontCloseSpider
@@ -108,11 +108,11 @@ class DoctorQnASpider(scrapy.Spider):
 
     # --- requests ----------------------------------------------------------------------
     def _article_request(self, url: str, lastmod: str | None = None,
-                         from_sitemap: bool = False) -> Request | None:
-        """The request for an article, or ``None`` when none is needed.
+                         defer_if_known: bool = True) -> Request | None:
+        """The request for an article, or ``None`` when none is needed (yet).
 
-        ``from_sitemap``: the caller knows the sitemap's word on it (``lastmod``,
-        possibly none); otherwise a known article waits for the sitemaps.
+        A known article met on a page waits (``defer_if_known``) until the sitemaps
+        have given their ``lastmod``, which may spare the request altogether.
         """
         canonical = canonical_article_url(url)
         article_id = article_id_from_url(canonical)
@@ -120,7 +120,7 @@ class DoctorQnASpider(scrapy.Spider):
             return None
         run = self.run
         known = run.state.known(article_id) if run is not None and run.incremental else None
-        if known is not None and known.delivered and not from_sitemap:
+        if known is not None and known.delivered and defer_if_known:
             self._deferred_articles.setdefault(article_id, canonical)
             return None
         self._requested_articles.add(article_id)
@@ -191,7 +191,7 @@ class DoctorQnASpider(scrapy.Spider):
                 if lastmod:
                     # Kept with the article's state if this run delivers or confirms it.
                     self._stage(article_id_from_url(loc), sitemap_lastmod=lastmod)
-                request = self._article_request(loc, lastmod, from_sitemap=True)
+                request = self._article_request(loc, lastmod, defer_if_known=False)
                 if request is not None:
                     yield request
 
