@@ -54,7 +54,6 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 OK_STATUSES = ("200", "304")
-CHANGES = ("new", "changed", "unchanged", "gone", "rejected")
 
 
 def utc_now() -> str:

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import html as lxml_html
+
+from qa_scraper.validation import SCHEMA_PATH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = FIXTURES / "site"
@@ -52,6 +55,13 @@ def without_run_fields(item: dict[str, Any]) -> dict[str, Any]:
     for key in RUN_DEPENDENT:
         item.pop(key, None)
     return item
+# The schema's own definition of "no markup": a string it does not match carries markup.
+_NO_MARKUP = re.compile(
+    json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]["no_markup"]["pattern"])
+
+
+def has_markup(text: str) -> bool:
+    return _NO_MARKUP.match(text) is None
 
 
 def string_values(value):

@@ -2,25 +2,24 @@
 rejection naming the field and the reason; never an exception."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from qa_scraper.pages.article import ArticlePage
-from qa_scraper.validation import SCHEMA_PATH, item_errors
-from tests.conftest import load_expected, saved_page, string_values, without_run_fields
+from qa_scraper.validation import item_errors
+from tests.conftest import (
+    has_markup,
+    load_expected,
+    saved_page,
+    string_values,
+    without_run_fields,
+)
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
 ARTICLE = "174534"  # two replies, every section present
 URL = EXPECTED[ARTICLE]["url"]
 HTML = saved_page(f"/en/article/{ARTICLE}")
-# The schema's own definition of "no markup": a string it does not match carries markup.
-NO_MARKUP = re.compile(json.loads(SCHEMA_PATH.read_text())["$defs"]["no_markup"]["pattern"])
-
-
-def has_markup(text: str) -> bool:
-    return NO_MARKUP.match(text) is None
 
 
 def extract(html: str | bytes, **kwargs) -> tuple[dict, list[tuple[str, str]]]:

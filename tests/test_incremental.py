@@ -14,7 +14,7 @@ import pytest
 from qa_scraper.devserver import DevServer
 from qa_scraper.state import RunLock
 from tests.conftest import SITE, load_expected
-from tests.crawl_helpers import CrawlResult, collect, crawl_command, run_crawl, start_crawl
+from tests.crawl_helpers import CrawlResult, crawl_command, run_crawl, start_crawl
 
 LIVE = {item["article_id"] for item in load_expected()}
 CHANGED = ("174501", "174534", "174602")

@@ -252,17 +252,24 @@ class ArticlePage:
                 return text
         return None
 
+    @cached_property
+    def _ask_date(self) -> tuple[str | None, int]:
+        """(the text after "Ask Date:", lines it takes: 1, or 2 when the date has its own line)."""
+        if self.ask_index is None:
+            return None, 0
+        date_text = labels.ASK_DATE.search(self.lines[self.ask_index].text).group("rest").strip()
+        if not date_text and self.ask_index + 1 < len(self.lines):
+            return self.lines[self.ask_index + 1].text, 2
+        return date_text, 1
+
     def _question_lines(self) -> tuple[list[str], str | None, str | None]:
         """(question text lines, asker text, ask date text)."""
         if self.ask_index is None:
             return [], None, None
         start = self.question_title_index + 1
         ask_line = self.lines[self.ask_index].text
-        match = labels.ASK_DATE.search(ask_line)
-        date_text = match.group("rest").strip()
-        if not date_text and self.ask_index + 1 < len(self.lines):
-            date_text = self.lines[self.ask_index + 1].text
-        asker_text = ask_line[: match.start()].strip()
+        date_text, _ = self._ask_date
+        asker_text = ask_line[: labels.ASK_DATE.search(ask_line).start()].strip()
         end = self.ask_index
         if not asker_text and end - 1 >= start and labels.looks_like_asker_line(
             self.lines[end - 1].text
@@ -274,10 +281,7 @@ class ArticlePage:
     def _reply_region(self) -> list[Line]:
         if self.ask_index is None:
             return []
-        start = self.ask_index + 1
-        if start < len(self.lines) and not labels.ASK_DATE.search(self.lines[self.ask_index].text
-                                                                  ).group("rest").strip():
-            start += 1  # the date was on its own line
+        start = self.ask_index + self._ask_date[1]
         end = self.section_starts[0][0] if self.section_starts else len(self.lines)
         return self.lines[start:end]
 
@@ -288,7 +292,6 @@ class ArticlePage:
         index = 0
         while index < len(region):
             text = region[index].text
-            header = labels.parse_responder_header(text)
             if current is None:
                 header, used = _header_at(region, index)
                 if header:
@@ -301,7 +304,8 @@ class ArticlePage:
                     current.date = region[index].text
                 replies.append(self._load_reply(current, len(replies)))
                 current = None
-            elif header and header.title in labels.KNOWN_TITLES:
+            elif (header := labels.parse_responder_header(text)) and \
+                    header.title in labels.KNOWN_TITLES:
                 # A new reply header before this reply's date: the date is missing.
                 replies.append(self._load_reply(current, len(replies)))
                 current = _ReplyDraft(header)
@@ -468,9 +472,6 @@ class ArticlePage:
         loader.add_value("similar_questions", self._similar_questions())
         loader.add_value("related_faqs", self._related_faqs())
         flat = loader.load(ArticleLoader.FIELDS)
-        flat["replies"] = loader.get_collected_values("replies")
-        flat["similar_questions"] = loader.get_collected_values("similar_questions")
-        flat["related_faqs"] = loader.get_collected_values("related_faqs")
 
         if date_text and flat["asked_on"] is None:
             self._problem("question/asked_on", f"unreadable date {date_text!r}")
