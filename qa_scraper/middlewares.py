@@ -1,4 +1,5 @@
-"""Downloader middlewares: retries that honour ``Retry-After``; redirects that stay home."""
+"""Downloader middlewares: nothing leaves the base host; retries that honour
+``Retry-After``; redirects that stay home."""
 from __future__ import annotations
 
 import email.utils
@@ -14,6 +15,8 @@ from scrapy.utils.response import response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 from w3lib.url import canonicalize_url, safe_url_string
+
+from qa_scraper.urls import same_host
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -33,6 +36,30 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+class SameHostGuardMiddleware:
+    """Refuses any request to a host other than the spider's ``base_url`` host.
+
+    Scrapy's OffsiteMiddleware lets ``dont_filter=True`` requests through (article
+    and sitemap requests use it); this guard does not, so no request — robots.txt
+    of another host included — ever leaves the crawled site. The spider already
+    refuses such links itself; this is the backstop. Refusals go to the errback.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "SameHostGuardMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        spider = spider or self.crawler.spider
+        base_url = getattr(spider, "base_url", None)
+        if base_url and not same_host(request.url, base_url):
+            self.crawler.stats.inc_value("qa/offsite_refused/guard")
+            raise IgnoreRequest(f"request to another host refused: {request.url}")
+
+
 class RetryAfterMiddleware(RetryMiddleware):
     """Retries like :class:`RetryMiddleware` but first waits what ``Retry-After`` asks.
 
@@ -42,7 +69,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX")
 
     async def process_response(self, request: Request, response: Response,
                                spider: Any = None) -> Request | Response:

@@ -87,8 +87,8 @@ class ChangeDetectionPipeline(_CrawlerPipeline):
                 run.stage(article_id, url=item.url, status="rejected", change="rejected")
             return item
         known = run.state.known(item["article_id"])
-        if known is None or known.content_hash is None:
-            change = "new"
+        if known is None or known.content_hash is None or known.gone:
+            change = "new"  # first seen, or back after it was reported gone
         elif known.content_hash == item["content_hash"]:
             change = "unchanged"
         else:

@@ -1,11 +1,18 @@
 """One crawl run: its id, output files, manifest, and the shared crawl state.
 
-Output files are written under ``.part`` names and renamed only when the crawl
-*finishes*; then the manifest is written and the state updated. A run that is
-killed (or stopped early) stays resumable: starting the crawl again with the
-same base URL and mode continues the same run, appending to the same file and
-skipping the articles already written, so the final file holds exactly the
-articles an uninterrupted run would have written, once each.
+Output files are written under ``.part`` names. When the crawl *finishes*, the
+run is closed in steps (:data:`CLOSE_STEPS`) around one commit point, the state
+transaction that makes what the run staged the crawl state:
+
+1. the ``.part`` files are flushed to disk, and the manifest is written as
+   ``<run>.manifest.json.part`` (it needs the staged changes, still uncommitted);
+2. **commit**: :meth:`CrawlState.commit_run`, one SQLite transaction;
+3. the ``.part`` files are renamed to their final names, the manifest last.
+
+Killed before the commit, the run is still ``running``: the next start resumes
+it (same run id, same file, articles already written are not written again).
+Killed after it, the next start only finishes the renames. Either way each
+article is delivered once, and no ``.part`` outlives the run.
 """
 from __future__ import annotations
 
@@ -14,15 +21,22 @@ import hashlib
 import json
 import logging
 import os
+import signal
 from pathlib import Path
 from typing import IO, Any
 
+from qa_scraper.config import check_mode
+from qa_scraper.errors import ExitCode, SetupError
 from qa_scraper.items import SCHEMA_VERSION
-from qa_scraper.state import CrawlState, RunLock, utc_now
+from qa_scraper.state import CrawlState, RunLock, check_state_path, utc_now
 from qa_scraper.urls import article_id_from_url
+from qa_scraper.validation import item_errors
 
 logger = logging.getLogger(__name__)
-MODES = ("incremental", "full")
+# The steps of closing a finished run, in order; "committed" is the commit point.
+CLOSE_STEPS = ("flushed", "manifest_staged", "committed", "items_renamed", "rejects_renamed",
+               "manifest_renamed")
+CRASH_ENV = "QA_CRASH_AT"  # tests only: SIGKILL this process at the named close step
 # Crawl stats copied into the manifest: every counted outcome of the run.
 _OUTCOME_STATS = ("qa/", "retry/", "offsite/", "robotstxt/", "downloader/response_status_count/",
                   "downloader/exception_type_count/", "item_dropped", "log_count/ERROR",
@@ -45,25 +59,92 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _complete_lines(path: Path) -> list[str]:
-    """The complete lines of a file killed mid-write; a trailing half line is cut off."""
+def _crash_point(step: str) -> None:
+    """Fault injection for the crash tests: die here, as ``kill -9`` would."""
+    if os.environ.get(CRASH_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _keep_lines(path: Path, keep: Any) -> tuple[list[dict[str, Any]], int]:
+    """The records of a ``.part`` file killed mid-write that ``keep(record)`` accepts.
+
+    A trailing half line, a line that is not a JSON object (NUL bytes left by a
+    crash, a torn write) and a record ``keep`` refuses are dropped; the file is
+    rewritten (atomically) without them. Returns the kept records and the number
+    of lines dropped.
+    """
+    if not path.exists():
+        return [], 0
     data = path.read_bytes()
-    keep = data[: data.rfind(b"\n") + 1]
-    if len(keep) != len(data):
-        with path.open("r+b") as handle:
-            handle.truncate(len(keep))
-    return keep.decode("utf-8").splitlines()
+    kept: list[dict[str, Any]] = []
+    kept_lines: list[bytes] = []
+    dropped = 0
+    for raw in data.split(b"\n"):
+        if not raw.strip(b"\x00 \t\r"):
+            continue
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            record = None
+        if isinstance(record, dict) and keep(record):
+            kept.append(record)
+            kept_lines.append(raw)
+        else:
+            dropped += 1
+    clean = b"".join(line + b"\n" for line in kept_lines)
+    if clean != data:
+        temporary = path.with_name(path.name + ".tmp")
+        with temporary.open("wb") as handle:
+            handle.write(clean)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    return kept, dropped
+
+
+def _deliverable_item(record: dict[str, Any]) -> bool:
+    """A line a resumed run may keep: this schema version, valid, with an article id."""
+    return (record.get("schema_version") == SCHEMA_VERSION
+            and isinstance(record.get("article_id"), str) and not item_errors(record))
+
+
+def _reject_record(record: dict[str, Any]) -> bool:
+    return isinstance(record.get("url"), str)
+
+
+def check_output_dir(output_dir: str, spider_name: str) -> Path:
+    """The run folder ``<output_dir>/<spider>``, refused before anything is created."""
+    folder = Path(output_dir) / spider_name
+    for path in (Path(output_dir), folder):
+        if path.exists() and not path.is_dir():
+            raise SetupError(f"QA_OUTPUT_DIR: {path} exists and is not a folder",
+                             "Set QA_OUTPUT_DIR to a folder (it is created if missing)")
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise SetupError(f"QA_OUTPUT_DIR: {existing} is a file, not a folder",
+                         "Set QA_OUTPUT_DIR to a folder (it is created if missing)")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise SetupError(f"QA_OUTPUT_DIR: {existing} is not writable",
+                         "Make it writable by this user or set QA_OUTPUT_DIR elsewhere")
+    return folder
 
 
 class CrawlRun:
     def __init__(self, *, spider_name: str, base_url: str, mode: str, output_dir: str,
                  state_path: str = "") -> None:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        check_mode(mode)
         self.spider_name = spider_name
         self.base_url = base_url
         self.mode = mode
-        self.folder = Path(output_dir) / spider_name if output_dir else None
+        self.folder = check_output_dir(output_dir, spider_name) if output_dir else None
         if state_path:
             self.state_path: Path | None = Path(state_path)
         elif self.folder is not None:
@@ -77,6 +158,7 @@ class CrawlRun:
         self.resumed = False
         self.written_ids: set[str] = set()
         self.rejected_ids: set[str] = set()  # rejected earlier in a resumed run
+        self.dropped_on_resume = 0  # lines of the interrupted run that could not be kept
         self._items: IO[str] | None = None
         self._rejects: IO[str] | None = None
 
@@ -102,10 +184,18 @@ class CrawlRun:
 
     # --- opening ----------------------------------------------------------------------------
     def open(self) -> None:
-        """Lock the state, recover or resume earlier runs, open this run's files."""
+        """Lock the state, recover or resume earlier runs, open this run's files.
+
+        Refusals (:class:`SetupError`) happen before any file of the run exists.
+        """
         if self.lock is not None and self.state_path is not None:
+            check_state_path(self.state_path)
             self.lock.acquire()
-            self.state = CrawlState(self.state_path)
+            try:
+                self.state = CrawlState(self.state_path)
+            except BaseException:
+                self.lock.release()
+                raise
             self._recover_unfinished_runs()
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -116,13 +206,7 @@ class CrawlRun:
                     self.run_id = f"{base_id}-{suffix}"  # two runs in the same second
             items_part, rejects_part = _part(self.items_path), _part(self.rejects_path)
             if self.resumed:
-                for line in _complete_lines(items_part):
-                    self.written_ids.add(json.loads(line)["article_id"])
-                if rejects_part.exists():
-                    for line in _complete_lines(rejects_part):
-                        article_id = article_id_from_url(json.loads(line)["url"])
-                        if article_id:
-                            self.rejected_ids.add(article_id)
+                self._read_resumed_parts(items_part, rejects_part)
             self._items = items_part.open("a", encoding="utf-8", newline="\n")
             self._rejects = rejects_part.open("a", encoding="utf-8", newline="\n")
         if self.state is not None and not self.resumed:
@@ -132,14 +216,35 @@ class CrawlRun:
             logger.warning("Resuming interrupted run %s: %d articles already written",
                            self.run_id, len(self.written_ids))
 
+    def _read_resumed_parts(self, items_part: Path, rejects_part: Path) -> None:
+        """What the interrupted run wrote and may keep; the rest is fetched again."""
+        items, dropped = _keep_lines(items_part, _deliverable_item)
+        self.written_ids = {item["article_id"] for item in items}
+        if dropped:
+            self.dropped_on_resume = dropped
+            logger.warning("Resumed run %s: dropped %d line(s) of %s that cannot be delivered"
+                           " (torn, not JSON, another schema version, or invalid); those"
+                           " articles are fetched again", self.run_id, dropped, items_part.name)
+        rejects, _ = _keep_lines(rejects_part, _reject_record)
+        self.rejected_ids = {article_id for record in rejects
+                             if (article_id := article_id_from_url(record["url"]))}
+        stale_manifest = _part(self.manifest_path)
+        if stale_manifest.exists():
+            stale_manifest.unlink()  # staged by a close that did not reach its commit
+
     def _recover_unfinished_runs(self) -> None:
         assert self.state is not None
         for row in self.state.unfinished_runs():
             items = Path(row["items_path"]) if row["items_path"] else None
-            if items is not None and items.exists():
-                # Delivered (renamed) but killed before the state was updated: finish it.
+            if row["status"] == "committed":
+                # Killed after its commit point: only the renames are left to do.
+                logger.warning("Publishing the files of committed run %s", row["run_id"])
+                self._publish(row["run_id"], items)
+            elif items is not None and items.exists():
+                # Delivered by an earlier version (rename before commit): finish it.
                 logger.warning("Completing the state update of delivered run %s", row["run_id"])
-                self.state.apply_run(row["run_id"])
+                self.state.commit_run(row["run_id"])
+                self._publish(row["run_id"], items)
             elif (not self.resumed and items is not None and _part(items).exists()
                   and row["base_url"] == self.base_url and row["mode"] == self.mode):
                 self.run_id, self.started_at, self.resumed = row["run_id"], row["started_at"], True
@@ -165,32 +270,77 @@ class CrawlRun:
             self.state.stage(self.run_id, article_id, **values)
 
     # --- closing ----------------------------------------------------------------------------
-    def close(self, finish_reason: str, stats: dict[str, Any]) -> None:
-        """Deliver the run if the crawl finished; otherwise leave it resumable."""
+    def close(self, finish_reason: str, stats: dict[str, Any],
+              fetched_anything: bool = True) -> ExitCode:
+        """Deliver the run if the crawl finished and fetched something; else keep it resumable.
+
+        Returns the run's exit code (:class:`ExitCode`).
+        """
         try:
             for handle in (self._items, self._rejects):
                 if handle is not None:
                     handle.flush()
                     os.fsync(handle.fileno())
                     handle.close()
+            _crash_point("flushed")
             if finish_reason != "finished":
                 logger.warning("Run %s stopped (%s) before the end: its output stays under"
                                " .part names; start the crawl again to resume it.",
                                self.run_id, finish_reason)
-                return
+                return ExitCode.INTERRUPTED
+            if not fetched_anything:
+                self._not_delivered()
+                return ExitCode.NOTHING_FETCHED
             if self.folder is not None:
-                os.replace(_part(self.items_path), self.items_path)
-                os.replace(_part(self.rejects_path), self.rejects_path)
-                self._write_manifest(finish_reason, stats)
+                self._stage_manifest(finish_reason, stats)
+            _crash_point("manifest_staged")
+            if self.state is not None:
+                self.state.commit_run(self.run_id)  # the commit point
+            _crash_point("committed")
+            self._publish(self.run_id, self.items_path)
+            if self.folder is not None:
                 logger.info("Wrote %s, %s and %s", self.items_path, self.rejects_path,
                             self.manifest_path)
-            if self.state is not None:
-                self.state.apply_run(self.run_id)
+            return ExitCode.OK
         finally:
             if self.state is not None:
                 self.state.close()
             if self.lock is not None:
                 self.lock.release()
+
+    def _not_delivered(self) -> None:
+        """Nothing usable was fetched: no delivery; an empty run leaves nothing behind."""
+        empty = all(not path.exists() or path.stat().st_size == 0
+                    for path in self._part_paths(self.items_path))
+        logger.error("Run %s fetched nothing usable from %s (robots.txt, sitemaps, home page and"
+                     " articles all failed): the run is not delivered.%s", self.run_id,
+                     self.base_url, "" if empty else " Its output stays resumable.")
+        if not empty:
+            return
+        for path in self._part_paths(self.items_path):
+            path.unlink(missing_ok=True)
+        if self.state is not None:
+            self.state.abandon_run(self.run_id)
+
+    @staticmethod
+    def _part_paths(items_path: Path | None) -> list[Path]:
+        if items_path is None:
+            return []
+        stem = items_path.name.removesuffix(".jsonl")
+        return [_part(items_path.with_name(stem + suffix))
+                for suffix in (".jsonl", ".rejects.jsonl", ".manifest.json")]
+
+    def _publish(self, run_id: str, items_path: Path | None) -> None:
+        """After the commit point: give the run's files their final names (idempotent)."""
+        steps = zip(self._part_paths(items_path), CLOSE_STEPS[3:])
+        for part, step in steps:
+            if part.exists():
+                os.replace(part, part.with_name(part.name.removesuffix(".part")))
+            _crash_point(step)
+        if items_path is not None:
+            _fsync_dir(items_path.parent)
+        if self.state is not None:
+            self.state.finish_run(run_id)
 
     def summary(self, stats: dict[str, Any]) -> dict[str, Any]:
         changes = self.state.changes(self.run_id) if self.state is not None else []
@@ -215,12 +365,13 @@ class CrawlRun:
                             if row["change"] in ("new", "changed", "gone")],
                 "stats": outcome_stats}
 
-    def _write_manifest(self, finish_reason: str, stats: dict[str, Any]) -> None:
+    def _stage_manifest(self, finish_reason: str, stats: dict[str, Any]) -> None:
+        """Write ``<run>.manifest.json.part`` (describing the files by their final names)."""
         files = {}
         for role, path in (("items", self.items_path), ("rejects", self.rejects_path)):
-            with path.open("rb") as handle:
+            with _part(path).open("rb") as handle:
                 lines = sum(1 for _ in handle)
-            files[role] = {"name": path.name, "sha256": _sha256(path), "lines": lines}
+            files[role] = {"name": path.name, "sha256": _sha256(_part(path)), "lines": lines}
         manifest = {
             "run_id": self.run_id,
             "spider": self.spider_name,
@@ -234,10 +385,10 @@ class CrawlRun:
             "files": files,
             **self.summary(stats),
         }
-        part = _part(self.manifest_path)
-        part.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
-        os.replace(part, self.manifest_path)
+        with _part(self.manifest_path).open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def _write_line(handle: IO[str] | None, record: Any) -> None:

@@ -3,6 +3,7 @@
 BOT_NAME = "qa_scraper"
 SPIDER_MODULES = ["qa_scraper.spiders"]
 NEWSPIDER_MODULE = "qa_scraper.spiders"
+COMMANDS_MODULE = "qa_scraper.commands"  # `crawl` with exit codes (qa_scraper/errors.py)
 
 # Identify ourselves and obey the site's rules.
 USER_AGENT = "qa_scraper/0.1 (+https://example.org/qa_scraper; contact: data-team@example.org)"
@@ -22,6 +23,8 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_AFTER_MAX = 60.0  # longest Retry-After we wait for, in seconds
 DOWNLOADER_MIDDLEWARES = {
+    # First of all (before robots.txt is fetched for a new host): nothing leaves the base host.
+    "qa_scraper.middlewares.SameHostGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
     # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.
@@ -49,9 +52,12 @@ ITEM_PIPELINES = {
 # Default run output: output/doctorqna/<UTC run timestamp>.jsonl and .rejects.jsonl.
 # Set QA_OUTPUT_DIR to "" to write nothing but Scrapy's own feeds (-o / -O).
 QA_OUTPUT_DIR = "output"
-QA_SCHEMA_PATH = ""  # empty: the packaged schemas/qa_item.schema.json
+QA_SCHEMA_PATH = ""  # empty: the schema shipped in the package (qa_scraper/schemas/)
 # Crawl state (SQLite) shared by every run; empty: <QA_OUTPUT_DIR>/<spider>/state.sqlite3.
 QA_STATE_PATH = ""
+# An article skipped because its sitemap <lastmod> did not move is still re-checked
+# (conditionally) when it was last confirmed live more than this many days ago.
+QA_REVALIDATE_AFTER_DAYS = 30
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -3,9 +3,14 @@
 An embedded SQLite database (default ``output/doctorqna/state.sqlite3``). What a
 run learns is first *staged* (table ``pending``, keyed by run id) and applied to
 ``articles`` only when the run's output has been delivered
-(:meth:`CrawlState.apply_run`). A run killed before that leaves the delivered
+(:meth:`CrawlState.commit_run`). A run killed before that leaves the delivered
 state as it was, so the next run re-emits whatever the killed run had found:
 nothing is lost. Only one run may use a state file at a time (:class:`RunLock`).
+
+A run's life in table ``runs``: ``running`` → ``committed`` (its staged rows became
+the state, in the one transaction that is the run's commit point; its files may
+still carry ``.part`` names) → ``finished`` (files under their final names).
+``abandoned`` runs were interrupted and could not be resumed.
 """
 from __future__ import annotations
 
@@ -16,6 +21,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from qa_scraper.errors import RunLockedError, SetupError
+
+__all__ = ["CrawlState", "KnownArticle", "RunLock", "RunLockedError", "check_state_path"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -47,21 +56,46 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id      TEXT PRIMARY KEY,
     started_at  TEXT NOT NULL,
     finished_at TEXT,
-    status      TEXT NOT NULL,          -- running, finished, abandoned
+    status      TEXT NOT NULL,          -- running, committed, finished, abandoned
     base_url    TEXT NOT NULL,
     mode        TEXT NOT NULL,
     items_path  TEXT
 );
 """
 OK_STATUSES = ("200", "304")
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class RunLockedError(RuntimeError):
-    """Another crawl holds the state file."""
+def check_state_path(path: Path) -> None:
+    """Refuse, before anything is created, a state path that cannot work."""
+    if path.is_dir():
+        raise SetupError(f"QA_STATE_PATH {path} is a directory, not a state file",
+                         "Point QA_STATE_PATH at a file, e.g. "
+                         f"{path / 'state.sqlite3'}")
+    parent = path.parent
+    for folder in (parent, *parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise SetupError(f"cannot create the state file {path}: {folder} is a file",
+                                 "Set QA_STATE_PATH (or QA_OUTPUT_DIR) to a usable folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise SetupError(f"cannot write the state file {path}: {folder} is read-only",
+                                 "Make the folder writable or set QA_STATE_PATH elsewhere")
+            break
+    if path.exists():
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+        if head and head != SQLITE_MAGIC:
+            raise SetupError(f"the state file {path} is not a SQLite database (corrupt?)",
+                             "Move it aside (the next run then starts from an empty state and "
+                             "writes every article as new) or restore a backup")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise SetupError(f"the state file {path} is read-only",
+                             "Make it writable by this user, or set QA_STATE_PATH elsewhere")
 
 
 class RunLock:
@@ -82,8 +116,8 @@ class RunLock:
             handle.close()
             raise RunLockedError(
                 f"another doctorqna crawl is using {self.path.with_suffix('')} "
-                f"(lock held by {holder}); this run refuses to start. "
-                "Wait for it to finish, or give this run its own QA_STATE_PATH."
+                f"(lock held by {holder}); this run refuses to start",
+                "Wait for it to finish, or give this run its own QA_STATE_PATH",
             ) from None
         handle.seek(0)
         handle.truncate()
@@ -107,28 +141,52 @@ class KnownArticle:
     sitemap_lastmod: str | None
     content_hash: str | None
     last_status: str | None
+    last_seen: str | None = None  # when last delivered or confirmed (200 / 304)
 
     @property
     def delivered(self) -> bool:
         """Delivered before and fine when last seen: a candidate for a conditional request."""
         return self.content_hash is not None and self.last_status in OK_STATUSES
 
+    @property
+    def gone(self) -> bool:
+        """Delivered once, and answered 404 when last requested (reported gone then)."""
+        return self.content_hash is not None and self.last_status == "404"
+
+    def seen_within(self, days: float, now: dt.datetime | None = None) -> bool:
+        """Confirmed live (200 or 304) less than ``days`` ago."""
+        if not self.last_seen:
+            return False
+        seen = dt.datetime.strptime(self.last_seen, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=dt.timezone.utc)
+        now = now or dt.datetime.now(dt.timezone.utc)
+        return (now - seen).total_seconds() < days * 86400
+
 
 class CrawlState:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        check_state_path(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        self._known: dict[str, KnownArticle] = {
-            row["article_id"]: KnownArticle(
-                row["article_id"], row["url"], row["etag"], row["last_modified"],
-                row["sitemap_lastmod"], row["content_hash"], row["last_status"])
-            for row in self.db.execute("SELECT * FROM articles")
-        }
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+            self.db.execute("BEGIN IMMEDIATE")  # proves the file is writable
+            self.db.execute("ROLLBACK")
+            self._known: dict[str, KnownArticle] = {
+                row["article_id"]: KnownArticle(
+                    row["article_id"], row["url"], row["etag"], row["last_modified"],
+                    row["sitemap_lastmod"], row["content_hash"], row["last_status"],
+                    row["last_seen"])
+                for row in self.db.execute("SELECT * FROM articles")
+            }
+        except sqlite3.DatabaseError as error:
+            raise SetupError(f"the state file {self.path} cannot be used ({error})",
+                             "Move it aside to start from an empty state, restore a backup, "
+                             "or make it writable") from None
 
     def close(self) -> None:
         self.db.close()
@@ -139,8 +197,14 @@ class CrawlState:
 
     # --- runs -----------------------------------------------------------------------------
     def unfinished_runs(self) -> list[sqlite3.Row]:
+        """Runs that were interrupted (``running``) or committed but not yet published."""
         return list(self.db.execute(
-            "SELECT * FROM runs WHERE status = 'running' ORDER BY started_at DESC"))
+            "SELECT * FROM runs WHERE status IN ('running', 'committed')"
+            " ORDER BY started_at DESC"))
+
+    def finish_run(self, run_id: str) -> None:
+        """The committed run's files carry their final names."""
+        self.db.execute("UPDATE runs SET status = 'finished' WHERE run_id = ?", (run_id,))
 
     def start_run(self, run_id: str, base_url: str, mode: str, items_path: str | None) -> None:
         self.db.execute(
@@ -187,15 +251,19 @@ class CrawlState:
             " ORDER BY article_id", (run_id,)))
 
     # --- delivery ---------------------------------------------------------------------------
-    def apply_run(self, run_id: str) -> None:
-        """The run's output is delivered: make what it staged the state, in one transaction."""
+    def commit_run(self, run_id: str) -> None:
+        """The run's commit point: what it staged becomes the state, in one transaction.
+
+        From here on the run counts as delivered, even if its files still carry
+        ``.part`` names (the next start renames them: :meth:`unfinished_runs`).
+        """
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for row in self.db.execute("SELECT * FROM pending WHERE run_id = ?", (run_id,)):
                 self._apply(row)
             self.db.execute("DELETE FROM pending WHERE run_id = ?", (run_id,))
-            self.db.execute("UPDATE runs SET status = 'finished', finished_at = ? WHERE run_id = ?",
-                            (utc_now(), run_id))
+            self.db.execute("UPDATE runs SET status = 'committed', finished_at = ?"
+                            " WHERE run_id = ?", (utc_now(), run_id))
 
     def _apply(self, row: sqlite3.Row) -> None:
         """Fold one staged row into ``articles``.
@@ -204,9 +272,11 @@ class CrawlState:
         delivered (or confirmed) the article's content; a rejected or failed fetch
         keeps the last delivered ones, so it is retried in full next time.
         """
+        change, status, seen_at = row["change"], row["status"], row["seen_at"]
+        if status == "skipped":
+            return  # skipped by sitemap lastmod: not seen, nothing learnt
         previous = self.db.execute("SELECT * FROM articles WHERE article_id = ?",
                                    (row["article_id"],)).fetchone()
-        change, status, seen_at = row["change"], row["status"], row["seen_at"]
         delivered = change in ("new", "changed", "unchanged")
         if previous is None and not delivered:
             return  # never delivered: nothing worth remembering

@@ -1,4 +1,9 @@
-"""Validate items against ``schemas/qa_item.schema.json`` (compiled once per process)."""
+"""Validate items against the item schema (compiled once per process).
+
+The schema ships inside the package (``qa_scraper/schemas/qa_item.schema.json``,
+so an installed wheel validates); ``schemas/qa_item.schema.json`` at the top of
+the repository is the published copy, kept identical by a test.
+"""
 from __future__ import annotations
 
 import json
@@ -8,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "qa_item.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "qa_item.schema.json"
 
 
 @lru_cache(maxsize=None)

@@ -98,10 +98,12 @@ def test_run_output_files_are_complete_and_renamed(crawl: tuple[CrawlResult, Dev
 def test_legacy_and_tracking_start_links_reach_the_canonical_article(tmp_path: Path) -> None:
     """A /article.php?id=N link is followed through the site's 301 when met as is."""
     from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
 
     from qa_scraper.spiders.doctorqna import DoctorQnASpider
 
-    spider = DoctorQnASpider(base_url="http://127.0.0.1:9/")
+    crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": ""})
+    spider = DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:9/")
     body = (b"<a href='/article.php?id=174507'>x</a>"
             b"<a href='/en/article/174501?utm_source=a&utm_medium=b#c'>y</a>"
             b"<a href='https://evil.example/en/article/9'>z</a>"
@@ -112,7 +114,7 @@ def test_legacy_and_tracking_start_links_reach_the_canonical_article(tmp_path: P
     assert urls == [
         "http://127.0.0.1:9/en/article/174507",
         "http://127.0.0.1:9/en/article/174501",
-        "https://evil.example/en/article/9",  # dropped by OffsiteMiddleware (allowed_domains)
         "http://127.0.0.1:9/en/department/neurology?page=2",
     ]
     assert spider.allowed_domains == ["127.0.0.1"]
+    assert crawler.stats.get_value("qa/offsite_refused/article") == 1  # evil.example

@@ -42,6 +42,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         def crawl(name: str, *extra: str) -> tuple[CrawlResult, Counter, float]:
             since = len(site.requests)
             started = time.monotonic()
+            if "mode=full" not in extra:
+                extra = ("-a", "mode=incremental", *extra)  # the feed (-O) alone means full
             result = run_crawl(server.base_url, tmp, *extra, name=name, output_dir=output)
             return result, article_fetches(server, since), time.monotonic() - started
 
@@ -165,7 +167,8 @@ def _kill_after_lines(command: list[str], log: Path, part_glob: Path, lines: int
 @pytest.mark.parametrize("jobdir", [False, True], ids=["rerun", "jobdir"])
 def test_killed_crawl_started_again_loses_nothing_and_duplicates_nothing(tmp_path, jobdir) -> None:
     output = tmp_path / "output"
-    extra = [*SLOW, *(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else [])]
+    extra = [*SLOW, "-a", "mode=incremental",
+             *(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else [])]
     with DevServer(SITE) as server:
         command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl", *extra)
         code = _kill_after_lines(command, tmp_path / "killed.log",

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+import ftfy.badness
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
@@ -55,22 +56,49 @@ class Problem:
         return {"path": self.field, "message": self.reason}
 
 
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Bytes to text: BOM, then the HTTP charset, then <meta>, then UTF-8.
+def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, int]:
+    """Bytes to text, and how many bytes could not be decoded (each became U+FFFD).
 
-    A declared charset that the bytes contradict (a wrong header or <meta>) is
-    not trusted blindly: strict UTF-8 is tried next, then Windows-1252, which
-    decodes any byte, so the page is read rather than turned into U+FFFD soup.
+    The charset is the BOM's, else the HTTP header's, else the ``<meta>``'s, else
+    UTF-8. Bytes that charset cannot decode are replaced one by one — one bad
+    byte never changes how the rest of the page is read. Only when the charset
+    fails more often than it reads a non-ASCII character is the declaration
+    taken to be wrong (a legacy page labelled UTF-8), and the page read as
+    Windows-1252.
     """
     encoding, text = html_to_unicode(content_type, body)
-    if "\ufffd" not in text:
-        return text
-    for fallback in (encoding, "utf-8", "cp1252"):
-        try:
-            return body.decode(fallback)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return text
+    bad = text.count("\ufffd")
+    if encoding.replace("-", "").lower().startswith("utf8"):
+        bad -= body.count("\ufffd".encode())  # U+FFFD written in the page itself
+    if bad <= 0:
+        return text, 0
+    read_well = sum(1 for char in text if char > "\x7f" and char != "\ufffd")
+    if read_well >= bad:
+        return text, bad
+    fallback = body.decode("cp1252", errors="replace")
+    return fallback, fallback.count("\ufffd")
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """:func:`decode_body`'s text."""
+    return decode_body(body, content_type)[0]
+
+
+def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
+    """Text fields that read like UTF-8 decoded with the wrong charset ("Î¼g", "Â°C")."""
+    problems: list[Problem] = []
+    if isinstance(item, dict):
+        for key, value in item.items():
+            problems += mojibake_problems(value, f"{path}/{key}" if path else key)
+    elif isinstance(item, list):
+        for index, value in enumerate(item):
+            problems += mojibake_problems(value, f"{path}/{index}")
+    elif isinstance(item, str) and ftfy.badness.is_bad(item):
+        snippet = ftfy.badness.BADNESS_RE.search(item)
+        start = max(0, snippet.start() - 20) if snippet else 0
+        problems.append(Problem(path, "text looks mis-decoded (mojibake): "
+                                      f"{item[start:start + 50]!r}"))
+    return problems
 
 
 class ArticlePage:
@@ -78,7 +106,11 @@ class ArticlePage:
 
     def __init__(self, url: str, html: str | bytes, *, content_type: str | None = None) -> None:
         self.url = url
-        self.html = decode_html(html, content_type) if isinstance(html, bytes) else html
+        self.replaced_bytes = 0  # bytes the page's charset could not decode (now U+FFFD)
+        if isinstance(html, bytes):
+            self.html, self.replaced_bytes = decode_body(html, content_type)
+        else:
+            self.html = html
         self.problems: list[Problem] = []
 
     # --- parsing -------------------------------------------------------------------------
@@ -102,7 +134,7 @@ class ArticlePage:
                 return index
         return None
 
-    def _truncation(self) -> str | None:
+    def truncation(self) -> str | None:
         """Why the document looks cut short, or ``None``.
 
         Only a document that opened <html> or <body> is expected to close it;
@@ -442,7 +474,7 @@ class ArticlePage:
     def build_item(self, scraped_at: dt.datetime | None = None) -> dict[str, Any]:
         """:meth:`to_item` without its safety net (the fuzz tests call this one)."""
         self.problems = []
-        if truncated := self._truncation():
+        if truncated := self.truncation():
             self._problem("(page)", f"truncated page: {truncated}")
         if self.question_title_index is None:
             self._problem("question/title", "no 'Share to:' label (nor headline) on the page")
@@ -477,7 +509,9 @@ class ArticlePage:
             self._problem("question/asked_on", f"unreadable date {date_text!r}")
         if more_info is not None and flat["more_info"] is None:
             self._problem("more_info", "'More Info' label with no text under it")
-        return assemble_article(flat, _rfc3339_utc(scraped_at))
+        item = assemble_article(flat, _rfc3339_utc(scraped_at))
+        self.problems += mojibake_problems(item)
+        return item
 
 
 def _rfc3339_utc(moment: dt.datetime | None) -> str:

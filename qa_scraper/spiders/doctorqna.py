@@ -7,8 +7,14 @@ object's job (:class:`qa_scraper.pages.article.ArticlePage`).
 
 Incremental mode (the default) asks the crawl state (:mod:`qa_scraper.runs`)
 before each article request: an article whose sitemap ``<lastmod>`` has not
-moved since it was delivered is not requested at all, any other known article
-is requested conditionally (If-None-Match / If-Modified-Since).
+moved since it was delivered (and that was confirmed live less than
+``QA_REVALIDATE_AFTER_DAYS`` ago) is not requested at all, any other known
+article is requested conditionally (If-None-Match / If-Modified-Since). With a
+feed (``-o`` / ``-O``) and no ``-a mode``, the run is a full one: the feed gets
+every article.
+
+Nothing is requested outside the base URL's host, sitemaps included (requests
+made with ``dont_filter=True`` would pass Scrapy's offsite check).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -26,6 +33,8 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from qa_scraper.config import check_base_url, check_mode, check_settings, check_spider_arguments
+from qa_scraper.errors import ExitCode
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.rejects import Rejected
 from qa_scraper.runs import CrawlRun
@@ -36,6 +45,7 @@ from qa_scraper.urls import (
     canonical_article_url,
     canonical_url,
     page_kind,
+    same_host,
 )
 
 DEFAULT_BASE_URL = "https://www.doctorqna.com/"
@@ -46,16 +56,15 @@ class DoctorQnASpider(scrapy.Spider):
     name = "doctorqna"
     run: CrawlRun | None = None
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, mode: str = "incremental",
-                 *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
-        self.base_url = f"{parts.scheme}://{parts.netloc}/"
-        self.mode = mode
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, mode: str | None = None,
+                 **kwargs: Any) -> None:
+        check_spider_arguments(kwargs)
+        super().__init__(**kwargs)
+        self.base_url = check_base_url(base_url)
+        check_mode(mode)
+        self.mode = mode  # None: decided in from_crawler (full when a feed is written)
         # OffsiteMiddleware: never leave the base URL's host.
-        self.allowed_domains = [parts.hostname]
+        self.allowed_domains = [urlsplit(self.base_url).hostname]
         # Article requests bypass Scrapy's dupefilter (so a resumed JOBDIR crawl can
         # re-request what was in flight); this set keeps them to one per run.
         self._requested_articles: set[str] = set()
@@ -67,10 +76,16 @@ class DoctorQnASpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DoctorQnASpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        check_settings(settings)
+        if spider.mode is None:
+            spider.mode = "full" if settings.getdict("FEEDS") else "incremental"
+        elif spider.mode == "incremental" and settings.getdict("FEEDS"):
+            spider.logger.warning("-a mode=incremental with a feed (-o/-O): the feed gets only"
+                                  " the new and changed articles of this run")
         spider.run = CrawlRun(spider_name=spider.name, base_url=spider.base_url,
                               mode=spider.mode, output_dir=settings.get("QA_OUTPUT_DIR") or "",
                               state_path=settings.get("QA_STATE_PATH") or "")
-        spider.run.open()  # refuses (RunLockedError) if another run holds the state
+        spider.run.open()  # refuses (SetupError) before any file of the run exists
         crawler.signals.connect(spider._open_run, signal=signals.spider_opened)
         crawler.signals.connect(spider._close_run, signal=signals.spider_closed)
         crawler.signals.connect(spider._request_deferred, signal=signals.spider_idle)
@@ -94,10 +109,34 @@ class DoctorQnASpider(scrapy.Spider):
             stats.set_value("qa/mode", self.run.mode)
             if self.run.resumed:
                 stats.set_value("qa/resumed_written", len(self.run.written_ids))
+            if self.run.dropped_on_resume:
+                stats.set_value("qa/resume_dropped_lines", self.run.dropped_on_resume)
 
     def _close_run(self, spider: scrapy.Spider, reason: str) -> None:
+        """Deliver the run (or keep it resumable) and record the exit code."""
+        stats = self.crawler.stats
+        fetched = bool(stats.get_value("qa/usable_responses"))
+        code = ExitCode.INTERRUPTED if reason != "finished" else \
+            ExitCode.OK if fetched else ExitCode.NOTHING_FETCHED
         if self.run is not None:
-            self.run.close(reason, self.crawler.stats.get_stats())
+            code = self.run.close(reason, stats.get_stats(), fetched_anything=fetched)
+        if code is ExitCode.NOTHING_FETCHED and self.run is None:
+            self.logger.error("Nothing usable was fetched from %s", self.base_url)
+        stats.set_value("qa/exit_code", int(code))
+
+    def _usable(self) -> None:
+        """A response the crawl could use (a sitemap, a listing, an article, a 304)."""
+        self.crawler.stats.inc_value("qa/usable_responses")
+
+    def _on_base_host(self, url: str, kind: str) -> bool:
+        """Every request stays on the base URL's host; what would leave it is counted."""
+        if same_host(url, self.base_url):
+            return True
+        self.crawler.stats.inc_value(f"qa/offsite_refused/{kind}")
+        self.crawler.stats.inc_value("offsite/filtered")
+        log = self.logger.warning if kind == "sitemap" else self.logger.debug
+        log("Not following a %s link to another host: %s", kind, url)
+        return False
 
     async def start(self) -> AsyncIterator[Request]:
         yield Request(urljoin(self.base_url, "/robots.txt"), callback=self.parse_robots,
@@ -117,6 +156,11 @@ class DoctorQnASpider(scrapy.Spider):
         canonical = canonical_article_url(url)
         article_id = article_id_from_url(canonical)
         if article_id in self._requested_articles:
+            if lastmod and self.run is not None and not self.run.done(article_id):
+                # Fetched (or in flight) in this session: that is the version of this lastmod.
+                self._stage(article_id, sitemap_lastmod=lastmod)
+            return None
+        if not self._on_base_host(canonical, PageKind.ARTICLE.value):
             return None
         run = self.run
         known = run.state.known(article_id) if run is not None and run.incremental else None
@@ -130,9 +174,10 @@ class DoctorQnASpider(scrapy.Spider):
         meta: dict[str, Any] = {"qa_kind": PageKind.ARTICLE.value, "qa_lastmod": lastmod}
         headers: dict[str, str] = {}
         if known is not None and known.delivered:
-            if lastmod and known.sitemap_lastmod == lastmod:
+            if lastmod and known.sitemap_lastmod == lastmod and known.seen_within(
+                    self.settings.getfloat("QA_REVALIDATE_AFTER_DAYS")):
                 self.crawler.stats.inc_value("qa/unchanged/skipped_by_lastmod")
-                run.stage(article_id, change="unchanged")
+                run.stage(article_id, change="unchanged", status="skipped")
                 return None
             if known.etag:
                 headers["If-None-Match"] = known.etag
@@ -142,13 +187,17 @@ class DoctorQnASpider(scrapy.Spider):
         return Request(canonical, callback=self.parse_article, errback=self.on_error,
                        headers=headers, meta=meta, dont_filter=True)
 
-    def _page_request(self, url: str, kind: PageKind) -> Request:
+    def _page_request(self, url: str, kind: PageKind) -> Request | None:
         # Listings, FAQ topics and the home page: re-read every run (that is how
         # new articles are found); before articles, since they lead to them.
+        if not self._on_base_host(url, kind.value):
+            return None
         return Request(canonical_url(url), callback=self.parse_navigation,
                        errback=self.on_error, priority=5, meta={"qa_kind": kind.value})
 
-    def _sitemap_request(self, url: str) -> Request:
+    def _sitemap_request(self, url: str) -> Request | None:
+        if not self._on_base_host(url, "sitemap"):
+            return None
         return Request(url, callback=self.parse_sitemap, errback=self.on_error, priority=8,
                        dont_filter=True,
                        meta={"qa_kind": "sitemap",
@@ -170,8 +219,10 @@ class DoctorQnASpider(scrapy.Spider):
         sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         if not sitemaps:
             sitemaps = [urljoin(self.base_url, "/sitemap.xml")]
+        self._usable()
         for url in sitemaps:
-            yield self._sitemap_request(url)
+            if (request := self._sitemap_request(url)) is not None:
+                yield request
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
         body = self._sitemap_body(response)
@@ -180,20 +231,22 @@ class DoctorQnASpider(scrapy.Spider):
             self.crawler.stats.inc_value("qa/sitemap_invalid")
             self.logger.warning("Ignoring invalid sitemap %s", response.url)
             return
+        self._usable()
         for entry in sitemap:
             loc = absolute(response.url, entry.get("loc"))
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield self._sitemap_request(loc)
+                request = self._sitemap_request(loc)
             elif page_kind(loc) is PageKind.ARTICLE:
+                # The lastmod travels with the request: the state keeps it only with the
+                # version of the article this run fetched and delivered.
                 lastmod = (entry.get("lastmod") or "").strip() or None
-                if lastmod:
-                    # Kept with the article's state if this run delivers or confirms it.
-                    self._stage(article_id_from_url(loc), sitemap_lastmod=lastmod)
                 request = self._article_request(loc, lastmod, defer_if_known=False)
-                if request is not None:
-                    yield request
+            else:
+                request = None
+            if request is not None:
+                yield request
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         if gzip_magic_number(response):
@@ -205,6 +258,7 @@ class DoctorQnASpider(scrapy.Spider):
 
     def parse_navigation(self, response: Response) -> Iterable[Request]:
         """Home, listings and FAQ topics: follow every article, listing and FAQ link."""
+        self._usable()
         hrefs = response.xpath("//a/@href | //link[@rel='next' or @rel='prev']/@href").getall()
         yield from self._follow((absolute(response.url, href) for href in hrefs),
                                 frozenset({PageKind.ARTICLE, PageKind.LISTING, PageKind.FAQ}))
@@ -212,6 +266,7 @@ class DoctorQnASpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterable[Any]:
         article_id = article_id_from_url(response.url)
         lastmod = response.meta.get("qa_lastmod")
+        self._usable()
         if response.status == NOT_MODIFIED:
             self.crawler.stats.inc_value("qa/unchanged/not_modified")
             self._stage(article_id, url=response.url, status="304", change="unchanged",
@@ -222,6 +277,16 @@ class DoctorQnASpider(scrapy.Spider):
         if page.is_not_found_page():
             self._not_found(response.request, f"soft 404, HTTP {response.status}", soft=True)
             return
+        if (cut := page.truncation()) is not None:
+            # A 200 page cut short is a transient fault: retried like a 503 (RETRY_TIMES).
+            retry = get_retry_request(response.request, spider=self, reason="truncated page")
+            if retry is not None:
+                self.crawler.stats.inc_value("qa/retry/truncated")
+                self.logger.info("Retrying %s: truncated page (%s)", response.url, cut)
+                yield retry
+                return
+        if page.replaced_bytes:
+            self.crawler.stats.inc_value("qa/decode/replaced_bytes", page.replaced_bytes)
         self._stage(article_id, url=response.url, status=str(response.status),
                     etag=_header(response, "ETag"),
                     last_modified=_header(response, "Last-Modified"), sitemap_lastmod=lastmod)
@@ -254,7 +319,8 @@ class DoctorQnASpider(scrapy.Spider):
         log("Could not fetch %s %s: %s", kind, request.url, reason)
         if kind == "robots":
             # No robots.txt to read the Sitemap lines from: try the usual place.
-            yield self._sitemap_request(urljoin(self.base_url, "/sitemap.xml"))
+            if (sitemap := self._sitemap_request(urljoin(self.base_url, "/sitemap.xml"))):
+                yield sitemap
         if kind == PageKind.ARTICLE.value:
             yield Rejected(request.url, "fetch", [{"path": "(page)", "message": reason}])
 
@@ -266,7 +332,8 @@ class DoctorQnASpider(scrapy.Spider):
             stats.inc_value("qa/article_not_found/soft_404")
         article_id = article_id_from_url(request.url)
         known = self.run.state.known(article_id) if self.run and self.run.state else None
-        if known is not None and known.content_hash is not None:
+        if known is not None and known.content_hash is not None and not known.gone:
+            # Reported gone once: the run that first finds it missing.
             stats.inc_value("qa/gone")
             self._stage(article_id, url=request.url, status="404", change="gone")
         self.logger.warning("Article not found (%s): %s (linked from %s)", why, request.url,

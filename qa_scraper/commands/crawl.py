@@ -1,0 +1,60 @@
+"""``scrapy crawl``, with the project's exit codes (:class:`qa_scraper.errors.ExitCode`).
+
+Scrapy's own ``crawl`` exits 0 whether the run delivered, fetched nothing or was
+interrupted, and prints a traceback when a spider refuses its arguments. This one
+prints a refusal (:class:`~qa_scraper.errors.SetupError`) as one line and exits
+with its code, and otherwise exits with the code the run recorded in the stats
+(``qa/exit_code``).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from qa_scraper.errors import ExitCode, SetupError
+
+logger = logging.getLogger(__name__)
+
+
+class Command(ScrapyCrawlCommand):
+    def short_desc(self) -> str:
+        return "Run a spider of the project (exit codes: see README, 'Exit codes')"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name: scrapy crawl doctorqna")
+        assert self.crawler_process is not None
+        crawler = self._create_crawler(args[0])
+        failures: list[BaseException] = []
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        _on_failure(started, failures.append)
+        self.crawler_process.start()
+        error = failures[0] if failures else None
+        if isinstance(error, SetupError):
+            sys.stderr.write(f"qa_scraper: refused: {error}\n")
+            self.exitcode = int(error.exit_code)
+        elif error is not None:
+            logger.error("The crawl failed to start", exc_info=error)
+            self.exitcode = int(ExitCode.ERROR)
+        elif self.crawler_process.bootstrap_failed:
+            self.exitcode = int(ExitCode.ERROR)
+        else:
+            self.exitcode = int(crawler.stats.get_value("qa/exit_code", ExitCode.OK))
+
+
+def _on_failure(started: Any, record: Any) -> None:
+    """Collect the exception of a crawl that failed (an asyncio Task or a Deferred);
+    collecting it also keeps asyncio/Twisted from printing it as unhandled."""
+    if isinstance(started, asyncio.Future):
+        def done(task: asyncio.Future) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                record(task.exception())
+        started.add_done_callback(done)
+    elif hasattr(started, "addErrback"):
+        started.addErrback(lambda failure: record(failure.value))
