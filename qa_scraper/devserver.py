@@ -42,6 +42,8 @@ FAULTS = {
     "timeout": f"sends nothing for {HANG_SECONDS} s, then closes",
     "reset": "resets the connection without answering",
     "truncated": "announces the full Content-Length, sends half, closes",
+    "cut": "200 with the page cut in half and a Content-Length that matches (a lying server)",
+    "cut-once": "like cut the first time, then the page",
     "500": "500 Internal Server Error", "502": "502 Bad Gateway",
     "503": "503 with Retry-After: 1, every time", "429": "429 with Retry-After: 1, every time",
     "429-once": "429 with Retry-After: 1 the first time, then the page",
@@ -168,9 +170,11 @@ class DevSite:
         self.file_overrides[f"en/article/{article_id}.html"] = html
         self._edit_sitemap(article_id, lastmod)
 
-    def delete_article(self, article_id: str) -> None:
+    def delete_article(self, article_id: str, keep_in_sitemap: bool = False) -> None:
+        """Answer 404 for an article; ``keep_in_sitemap`` leaves its sitemap entry as it was."""
         self.routes.pop(f"/en/article/{article_id}", None)
-        self._edit_sitemap(article_id, None)
+        if not keep_in_sitemap:
+            self._edit_sitemap(article_id, None)
 
     def _article_sitemaps(self) -> list[str]:
         return sorted(route["file"] for route in self.routes.values()
@@ -203,13 +207,15 @@ class DevSite:
             return normal
         if fault in ("500", "502"):
             return Reply(int(fault), html, b"<html><body>Server error</body></html>")
-        if fault == "429-once":
+        if fault in ("429-once", "cut-once"):
             with self._lock:
                 first_time = path not in self._faults_served
                 self._faults_served.add(path)
             if not first_time:
                 return normal
-            fault = "429"
+            fault = fault.removesuffix("-once")
+        if fault == "cut":
+            return Reply(normal.status, normal.headers, normal.body[: len(normal.body) // 2])
         if fault in ("503", "429"):
             return Reply(int(fault), {**html, "Retry-After": "1"}, b"<html><body>Busy</body></html>")
         if fault.startswith("redirect-"):

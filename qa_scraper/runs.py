@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import signal
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,7 +45,9 @@ _OUTCOME_STATS = ("qa/", "retry/", "offsite/", "robotstxt/", "downloader/respons
 
 
 def _new_run_id() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    """UTC start time to the millisecond: fixed width, so names sort in run order."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
 
 
 def _part(path: Path) -> Path:
@@ -88,7 +91,7 @@ def _keep_lines(path: Path, keep: Any) -> tuple[list[dict[str, Any]], int]:
     kept_lines: list[bytes] = []
     dropped = 0
     for raw in data.split(b"\n"):
-        if not raw.strip(b"\x00 \t\r"):
+        if not raw:
             continue
         try:
             record = json.loads(raw.decode("utf-8"))
@@ -199,11 +202,10 @@ class CrawlRun:
             self._recover_unfinished_runs()
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if not self.resumed:
-                base_id, suffix = self.run_id, 1
-                while self.items_path.exists() or _part(self.items_path).exists():
-                    suffix += 1
-                    self.run_id = f"{base_id}-{suffix}"  # two runs in the same second
+            while not self.resumed and (self.items_path.exists()
+                                        or _part(self.items_path).exists()):
+                time.sleep(0.002)  # another run started in the same millisecond
+                self.run_id = _new_run_id()
             items_part, rejects_part = _part(self.items_path), _part(self.rejects_path)
             if self.resumed:
                 self._read_resumed_parts(items_part, rejects_part)
