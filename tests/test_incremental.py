@@ -20,6 +20,7 @@ LIVE = {item["article_id"] for item in load_expected()}
 CHANGED = ("174501", "174534", "174602")
 ADDED = {"999001": "174506", "999002": "174507"}  # new id: copied from
 DELETED = "174518"
+STALE = "174541"  # deleted, but still in the sitemap with its old lastmod
 
 
 def article_fetches(server: DevServer, since: int) -> Counter:
@@ -61,6 +62,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
         site.delete_article(DELETED)
         results["deleted"] = crawl("deleted")
+        results["deleted_again"] = crawl("deleted_again")
+
+        site.delete_article(STALE, keep_in_sitemap=True)
+        results["stale_skipped"] = crawl("stale_skipped")
+        results["stale_revalidated"] = crawl("stale_revalidated",
+                                             "-s", "QA_REVALIDATE_AFTER_DAYS=0")
         results["full"] = crawl("full", "-a", "mode=full")
         results["base"] = base
     return results
@@ -119,9 +126,27 @@ def test_deleted_article_is_reported_gone(runs) -> None:
         [DELETED]
 
 
+def test_a_gone_article_is_reported_once(runs) -> None:
+    result, _, _ = runs["deleted_again"]
+    assert result.returncode == 0
+    manifest = result.manifest()
+    assert manifest["counts"]["gone"] == 0 and manifest["changes"] == []
+
+
+def test_skipped_articles_are_re_checked_after_the_revalidation_age(runs) -> None:
+    skipped, _, _ = runs["stale_skipped"]  # confirmed live today: trusted by its lastmod
+    assert skipped.manifest()["counts"]["gone"] == 0
+    assert skipped.stats["qa/unchanged/skipped_by_lastmod"] >= 20
+    revalidated, fetches, _ = runs["stale_revalidated"]
+    assert revalidated.stats.get("qa/unchanged/skipped_by_lastmod", 0) == 0
+    assert fetches[304] >= 20  # re-checked conditionally, not downloaded
+    assert [row["article_id"] for row in revalidated.manifest()["changes"]] == [STALE]
+    assert revalidated.manifest()["changes"][0]["change"] == "gone"
+
+
 def test_full_mode_re_emits_everything(runs) -> None:
     result, fetches, _ = runs["full"]
-    live_now = (LIVE - {DELETED}) | set(ADDED)
+    live_now = (LIVE - {DELETED, STALE}) | set(ADDED)
     assert Counter(item["article_id"] for item in result.feed_items) == Counter(live_now)
     assert fetches[304] == 0
     assert result.manifest()["mode"] == "full"

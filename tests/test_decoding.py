@@ -1,0 +1,55 @@
+"""Bytes to text (issue 8, defect 4): one bad byte is replaced, not a reason to re-read the whole
+page in another charset; text that reads like mis-decoded UTF-8 is flagged, not delivered."""
+from __future__ import annotations
+
+import re
+
+from qa_scraper.pages.article import ArticlePage, decode_body
+from qa_scraper.validation import item_errors
+from tests.conftest import saved_page
+
+URL = "http://127.0.0.1:8123/en/article/174501"
+UTF8 = "text/html; charset=utf-8"
+
+
+def page_with_question_prefix(prefix: bytes) -> bytes:
+    html = saved_page("/en/article/174501").encode("utf-8")
+    return re.sub(rb'(<div class="question-text">)', lambda m: m.group(1) + prefix, html,
+                  count=1)
+
+
+def test_one_invalid_byte_is_replaced_and_the_rest_read_as_declared() -> None:
+    body = page_with_question_prefix("Take 5 μg at 38°C, ".encode() + b"\xff" + b" then ")
+    page = ArticlePage(URL, body, content_type=UTF8)
+    item = page.to_item()
+    assert page.problems == []
+    assert item["question"]["text"].startswith("Take 5 μg at 38°C, \ufffd then ")
+    assert page.replaced_bytes == 1
+    assert item_errors(item) == []
+
+
+def test_a_legacy_page_labelled_utf8_is_read_as_windows_1252() -> None:
+    text = "<html><body><p>caf\u00e9 na\u00efve 38\u00b0C \u2013 \u201cok\u201d</p></body></html>"
+    assert decode_body(text.encode("cp1252"), UTF8) == (text, 0)
+
+
+def test_a_clean_page_reports_no_replacement() -> None:
+    body = page_with_question_prefix("Take 5 μg. ".encode())
+    page = ArticlePage(URL, body, content_type=UTF8)
+    assert page.replaced_bytes == 0 and "\ufffd" not in page.html
+
+
+def test_mojibake_in_a_text_field_is_a_problem_with_its_path() -> None:
+    body = page_with_question_prefix("Take 5 Î¼g at 38Â°C. ".encode())  # UTF-8 read as cp1252
+    page = ArticlePage(URL, body, content_type=UTF8)
+    page.to_item()
+    [problem] = page.problems
+    assert problem.field == "question/text"
+    assert "mojibake" in problem.reason and "Î¼g" in problem.reason
+
+
+def test_ordinary_non_ascii_text_is_not_taken_for_mojibake() -> None:
+    body = page_with_question_prefix("Naïve café – “quoted” ≥ 7 ± 0.5 µg, Ångström. ".encode())
+    page = ArticlePage(URL, body, content_type=UTF8)
+    page.to_item()
+    assert page.problems == []
