@@ -225,8 +225,8 @@ class PageStyle:
                         for name, value, important in declarations:
                             self._declare(element, name, value,
                                           (important, False, specificity, order))
-        for element in document.iter():
-            style = element.get("style") if isinstance(element.tag, str) else None
+        for element in document.xpath("//*[@style]"):
+            style = element.get("style")
             if style:
                 for name, value, important in _inline_declarations(style):
                     self._declare(element, name, value, (important, True, (0, 0, 0), 0))
@@ -332,6 +332,14 @@ def _is_section_label(text: str) -> bool:
 
 
 _BLOCK, _CELL, _INLINE, _NONE = "block", "cell", "inline", "none"
+# Tags that need no check beyond their attributes and style: neither invisible, chrome,
+# menu, dialog, toggle nor pre-formatted by themselves.
+_NEVER_TAGS = TOGGLE_TAGS | MENU_TAGS | {"dialog"}
+_NEVER_ATTRIBUTES = frozenset({"role", "aria-expanded", "aria-controls", "aria-modal",
+                               "aria-label"})
+_SPECIAL_TAGS = (INVISIBLE_TAGS | CHROME_TAGS | MENU_TAGS | TOGGLE_TAGS | PRE_TAGS
+                 | PAGE_LEVEL_ONLY_TAGS | {"dialog"})
+
 
 
 class _Reader:
@@ -419,11 +427,18 @@ class _Reader:
                 return True
         return False
 
-    def _never_read(self, node: etree._Element, tag: str) -> bool:
+    def _never_read(self, node: etree._Element, tag: str,
+                    keys: list[str] | None = None) -> bool:
         """Never content wherever it sits: invisible tags, dialogs, menus, cookie banners,
         toggle labels (module docstring); chrome holding the question itself is kept."""
         if tag in INVISIBLE_TAGS:
             return True
+        if keys is None:
+            keys = node.keys()
+        if tag not in _NEVER_TAGS and _NEVER_ATTRIBUTES.isdisjoint(keys):
+            text = node.text
+            if not text or "ookie" not in text or not self._is_cookie_notice(node):
+                return False
         role = (node.get("role") or "").strip().lower()
         is_toggle = (tag in TOGGLE_TAGS or role in TOGGLE_ROLES
                      or node.get("aria-expanded") is not None
@@ -477,30 +492,44 @@ class _Reader:
     def read(self) -> list[Line]:
         """The visible lines in document order (iterative: no recursion limit)."""
         out = self.out
-        # (node, closing, layout of the node, whether the parent keeps line breaks)
-        stack: list[tuple[etree._Element, bool, str, bool]] = [(self.root, False, _INLINE, False)]
+        declared_style = self.style.declared
+        # (node, tag, closing, layout of the node, whether the parent keeps line breaks)
+        stack: list[tuple[etree._Element, str | None, bool, str, bool]] = [
+            (self.root, _tag(self.root), False, _INLINE, False)]
         while stack:
-            node, closing, layout, parent_breaks = stack.pop()
+            node, tag, closing, layout, parent_breaks = stack.pop()
             if closing:
-                if _tag(node) == "a":
+                if tag == "a":
                     out.end_link()
                 if layout == _BLOCK:
                     out.newline()
                 _emit_text(out, node.tail, parent_breaks)
                 continue
-            tag = _tag(node)
-            if tag is None or self._never_read(node, tag):
-                self._skip(node, tag, parent_breaks)
+            if tag is None:
+                _emit_text(out, node.tail, parent_breaks)
                 continue
-            display = self.display(node, tag)
-            if self.is_hidden(node, display) and not self.is_collapsed_content(node, tag):
-                self._skip(node, tag, parent_breaks)
-                continue
-            if self._is_chrome(node, tag):
-                self._skip(node, tag, parent_breaks)
-                continue
-            if display == _NONE:  # collapsed content, revealed: its natural layout
+            text = node.text
+            keys = node.keys()
+            if (tag not in _SPECIAL_TAGS and not keys and node not in declared_style
+                    and (not text or "ookie" not in text)):
+                # Fast path: no attribute, no style, no special tag: layout by tag alone.
                 display = _BLOCK if tag in BLOCK_TAGS else _CELL if tag in CELL_TAGS else _INLINE
+                breaks = parent_breaks
+            else:
+                if self._never_read(node, tag, keys):
+                    self._skip(node, tag, parent_breaks)
+                    continue
+                display = self.display(node, tag)
+                if self.is_hidden(node, display) and not self.is_collapsed_content(node, tag):
+                    self._skip(node, tag, parent_breaks)
+                    continue
+                if self._is_chrome(node, tag):
+                    self._skip(node, tag, parent_breaks)
+                    continue
+                if display == _NONE:  # collapsed content, revealed: its natural layout
+                    display = _BLOCK if tag in BLOCK_TAGS else \
+                        _CELL if tag in CELL_TAGS else _INLINE
+                breaks = self.keeps_breaks(node, tag, parent_breaks)
             if tag == "br":
                 out.newline()
                 _emit_text(out, node.tail, parent_breaks)
@@ -511,10 +540,9 @@ class _Reader:
                 out.space()
             if tag == "a":
                 out.start_link(node.get("href"))
-            breaks = self.keeps_breaks(node, tag, parent_breaks)
-            _emit_text(out, node.text, breaks)
-            stack.append((node, True, display, parent_breaks))
-            stack.extend((child, False, _INLINE, breaks) for child in reversed(node))
+            _emit_text(out, text, breaks)
+            stack.append((node, tag, True, display, parent_breaks))
+            stack.extend((child, _tag(child), False, _INLINE, breaks) for child in reversed(node))
         out.newline()
         return out.lines
 
