@@ -447,3 +447,108 @@ RENDERERS["translated_semantic_html5"] = lambda item: translated(semantic_html5(
 RENDERERS["translated_div_soup"] = lambda item: translated(div_soup(item))
 RENDERERS["translated_no_class_id"] = lambda item: _strip_class_and_id(
     translated(fragmented(item)))
+
+
+# --- hostile variants: written after the reader, not designed against -------------------------
+def pre_wrap_compound(item: dict[str, Any]) -> str:
+    """Written after the reader, not designed against: white-space from compound, child and
+    attribute selectors (with a less specific decoy rule and a print-only one), tab
+    indentation, an "Ask Date:" split over source lines."""
+    e = html.escape
+    def node(lines: list[str], indent: str = "\t\t") -> str:
+        return "\n" + "".join(f"{indent}{line}\n" for line in lines) + "\t"
+    css = ("div.qa > p.body{white-space:pre-wrap}"
+           "div.qa p{white-space:normal}"            # less specific than div.qa > p.body
+           "article.more [data-text]{white-space:break-spaces}"
+           "ul.sim > li > p{white-space:pre-line}"
+           ".qa .body .sig{white-space:inherit}"
+           "@media print{div.qa > p.body{white-space:normal}}")
+    out = [f"<!DOCTYPE html><html><head><title>{e(item['title'])}</title><style>{css}</style>"
+           f"<link rel='canonical' href='{item['url']}'></head><body>",
+           f"<h1>{e(item['title'])} - {e(item['department'])}</h1>",
+           "<div>Share&nbsp;to:</div>",
+           f"<div class='qa question'><h2>{e(item['question']['title'])}</h2>"
+           f"<p class='body'>{node(_text_lines(item['question']['text']))}</p>"
+           f"<p>{_asker_line(item)}\n  Ask Date:\n  {item['question']['asked_on']}</p></div>"]
+    for reply in item["replies"]:
+        lines = _text_lines(reply["text"])
+        out.append(f"<div class='qa reply'><div>{e(reply['responder_title'])} "
+                   f"{e(reply['responder_name'])} reply {e(reply['department'])}</div>"
+                   f"<p class='body'>{node(lines[:-1])}"
+                   f"<span class='sig'>{lines[-1] if lines else ''}"
+                   f"</span>\n</p><p>Reply Date: {reply['replied_on']}</p></div>")
+    if item["more_info"]:
+        out.append("<article class='more'><h2>More Info</h2>"
+                   f"<div data-text>{node(_text_lines(item['more_info']))}</div></article>")
+    if item["similar_questions"]:
+        out.append("<h2>Similar Q&amp;A</h2><ul class='sim'>")
+        for entry in item["similar_questions"]:
+            lines = _excerpt_lines(entry["question_excerpt"])
+            if entry["responder_name"]:
+                lines.append(f"{e(entry['responder_title'])} {e(entry['responder_name'])} reply "
+                             f"{e(entry['department'])}")
+                lines += _excerpt_lines(entry["answer_excerpt"])
+            out.append(f"<li><a href='{_path(entry['url'])}'>{e(entry['title'])}</a>"
+                       f"<p>{node(lines)}</p><a href='{_path(entry['url'])}'>[Read More] "
+                       f"{e(entry['title'])}</a></li>")
+        out.append("</ul>")
+    if item["related_faqs"]:
+        out.append("<h2>Related FAQ</h2>")
+    out += [f"<div><a href='{_path(faq['url'])}'>{e(faq['topic'])}</a> "
+            f"({e(faq['department'])})</div>"
+            for faq in item["related_faqs"]]
+    out.append("<div>Disclaimer: reference only.</div></body></html>")
+    return "".join(out)
+
+
+def details_and_css_collapse(item: dict[str, Any]) -> str:
+    """Written after the reader, not designed against: More Info in a closed <details> whose
+    summary holds the label; Similar Q&A collapsed by a sibling-combinator rule after an
+    aria-expanded=false toggle; hidden chrome by !important and visibility rules."""
+    e = html.escape
+    css = ("[aria-expanded=false] + .panel{display:none}"
+           ".banner{display:none !important}"
+           ".promo{visibility:hidden}"
+           ".panel .teaser-only{display:none}")
+    out = [f"<!DOCTYPE html><html><head><title>{e(item['title'])}</title><style>{css}</style>"
+           f"<link rel='canonical' href='{item['url']}'></head><body><div>",
+           f"<h1>{e(item['title'])} - {e(item['department'])}</h1>",
+           "<div>Share to: <a href='https://www.facebook.com/x'>f</a></div>",
+           f"<h2>{e(item['question']['title'])}</h2>",
+           "<div>" + "<br>".join(f"<span>{line}</span>"
+                                 for line in _text_lines(item["question"]["text"]))
+           + "<span class='promo'>PROMO_TEXT</span></div>",
+           f"<div>{_asker_line(item)}<br>Ask Date: {item['question']['asked_on']}</div>"]
+    for reply in item["replies"]:
+        out.append(f"<div><div>{e(reply['responder_title'])} {e(reply['responder_name'])} reply "
+                   f"{e(reply['department'])}</div><div>" + "<br>".join(_text_lines(reply["text"]))
+                   + f"</div><div class='banner'>BANNER_TEXT subscribe</div>"
+                   f"<div>Reply Date: {reply['replied_on']}</div></div>")
+    if item["more_info"]:
+        out.append("<details><summary><h2>More Info</h2></summary><div>"
+                   + "".join(f"<p>{line}</p>" for line in _text_lines(item["more_info"]))
+                   + "</div></details>")
+    if item["similar_questions"]:
+        out.append("<div><h2>Similar Q&amp;A</h2><button aria-expanded='false'>Show all</button>"
+                   "<div class='panel'><p class='teaser-only'>TEASER_ONLY_TEXT</p>")
+        for entry in item["similar_questions"]:
+            out.append(f"<div><a href='{_path(entry['url'])}'>{e(entry['title'])}</a></div>")
+            out.append("<div>" + "<br>".join(_excerpt_lines(entry["question_excerpt"])) + "</div>")
+            if entry["responder_name"]:
+                out.append(f"<div>{e(entry['responder_title'])} {e(entry['responder_name'])} "
+                           f"reply {e(entry['department'])}</div><div>"
+                           + "<br>".join(_excerpt_lines(entry["answer_excerpt"])) + "</div>")
+            out.append(f"<div><a href='{_path(entry['url'])}'>[Read More] {e(entry['title'])}</a>"
+                       "</div>")
+        out.append("</div></div>")
+    if item["related_faqs"]:
+        out.append("<h2>Related FAQ</h2>")
+    out += [f"<div><a href='{_path(faq['url'])}'>{e(faq['topic'])}</a> "
+            f"({e(faq['department'])})</div>"
+            for faq in item["related_faqs"]]
+    out.append("</div><div>© DoctorQnA</div></body></html>")
+    return "".join(out)
+
+
+RENDERERS["hostile_pre_wrap_compound_selectors"] = pre_wrap_compound
+RENDERERS["hostile_details_and_css_collapse"] = details_and_css_collapse

@@ -21,6 +21,7 @@ def sheet(css: str) -> str:
 # --- white-space ------------------------------------------------------------------------------
 TEXT = "\n   first line\n   second   line\n\n   third\n"
 THREE = ["first line", "second line", "third"]
+ONE = ["first line second line third"]
 
 
 @pytest.mark.parametrize("value", ["pre", "pre-wrap", "pre-line", "break-spaces",
@@ -31,7 +32,7 @@ def test_white_space_values_that_keep_line_breaks(value: str) -> None:
 
 @pytest.mark.parametrize("value", ["normal", "nowrap"])
 def test_white_space_values_that_collapse(value: str) -> None:
-    assert read(f'<div style="white-space: {value}">{TEXT}</div>') == ["first line second line third"]
+    assert read(f'<div style="white-space: {value}">{TEXT}</div>') == ONE
 
 
 def test_white_space_collapse_longhand() -> None:
@@ -40,7 +41,7 @@ def test_white_space_collapse_longhand() -> None:
 
 def test_pre_keeps_breaks_by_default_and_a_style_can_undo_it() -> None:
     assert read(f"<pre>{TEXT}</pre>") == THREE
-    assert read(f'<pre style="white-space: normal">{TEXT}</pre>') == ["first line second line third"]
+    assert read(f'<pre style="white-space: normal">{TEXT}</pre>') == ONE
 
 
 @pytest.mark.parametrize("css, markup", [
@@ -91,7 +92,8 @@ def test_broken_css_never_raises(css: str) -> None:
 
 
 def test_br_inside_pre_line_text() -> None:
-    assert read('<p style="white-space:pre-line">one<br>\ntwo\nthree</p>') == ["one", "two", "three"]
+    body = '<p style="white-space:pre-line">one<br>\ntwo\nthree</p>'
+    assert read(body) == ["one", "two", "three"]
 
 
 # --- display -------------------------------------------------------------------------------

@@ -58,8 +58,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import tinycss2
 import cssselect
+import tinycss2
 from cssselect import HTMLTranslator, SelectorError
 from cssselect.xpath import ExpressionError
 from lxml import etree
