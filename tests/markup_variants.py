@@ -552,3 +552,23 @@ def details_and_css_collapse(item: dict[str, Any]) -> str:
 
 RENDERERS["hostile_pre_wrap_compound_selectors"] = pre_wrap_compound
 RENDERERS["hostile_details_and_css_collapse"] = details_and_css_collapse
+
+
+def inline_read_more(item: dict[str, Any]) -> str:
+    """A third hostile variant, which failed first (19 of 25 replies cut to their first line
+    plus "Read more"): each reply shows its first line; the rest sits in a hidden inline
+    <span> followed by a plain "Read more" link to "#" (no aria attribute, no id)."""
+    markup = semantic_html5(item)
+    def collapse(match: re.Match[str]) -> str:
+        body = match.group(1)
+        paragraphs = re.findall(r"<p>.*?</p>", body)
+        if len(paragraphs) < 2:
+            return match.group(0)
+        rest = "".join(p.replace("<p>", "<span style='display:block'>").replace("</p>", "</span>")
+                       for p in paragraphs[1:])
+        return (f"</h3><div>{paragraphs[0]}<p><span class='more-text' style='display:none'>"
+                f"{rest}</span><a href='#' class='more-link'>Read more</a></p></div>")
+    return re.sub(r"</h3><div>(.*?)</div>", collapse, markup, flags=re.S)
+
+
+RENDERERS["hostile_inline_read_more"] = inline_read_more

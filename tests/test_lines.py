@@ -220,3 +220,28 @@ def test_a_toggle_labelled_as_a_section_is_that_section_label() -> None:
     body = ('<button aria-expanded="false" aria-controls="m">More Info</button>'
             '<div id="m" hidden><p>Article</p></div>')
     assert read(body) == ["More Info", "Article"]
+
+
+# --- expanders known by their words ----------------------------------------------------------
+def test_hidden_text_beside_a_read_more_link_to_nowhere_is_read_without_the_link() -> None:
+    body = ('<p>First line</p><p><span style="display:none">Rest one</span>'
+            '<a href="#" class="more">Read more</a></p>'
+            '<p><span hidden>Rest two</span><a href="javascript:void(0)">Show all</a></p>'
+            '<p><button type="button">Continue reading</button><span hidden>Rest three</span></p>')
+    assert read(body) == ["First line", "Rest one", "Rest two", "Rest three"]
+
+
+def test_a_read_more_link_that_goes_somewhere_is_a_link_not_a_toggle() -> None:
+    body = '<p><span hidden>SPAM</span><a href="/en/article/1">Read more</a></p>'
+    assert read(body) == ["Read more"]
+
+
+def test_an_expanded_toggle_reveals_nothing_hidden_beside_it() -> None:
+    body = '<p><span hidden>SPAM</span><a href="#" aria-expanded="true">Show less</a></p>'
+    assert read(body) == []
+
+
+def test_words_alone_do_not_make_a_toggle_of_longer_text() -> None:
+    body = ('<p><span hidden>SPAM</span><button>Read more about how we treat migraine in '
+            'children and teenagers at our clinic</button></p><p>Show more of your symptoms</p>')
+    assert read(body) == ["Show more of your symptoms"]

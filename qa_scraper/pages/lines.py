@@ -25,27 +25,31 @@ Hidden content (the rule):
 An element is *hidden* when it has the ``hidden`` attribute, ``display: none``,
 ``visibility: hidden|collapse`` (inline or from a ``<style>`` rule) or
 ``aria-hidden="true"``; hidden elements are not read, with one exception:
-content the page has *collapsed* until a reader expands it is read as the
-reader would see it after expanding. Collapsed content is (1) the body of a
-``<details>`` element, open or closed; (2) a hidden element whose id is named
-by an ``aria-controls`` attribute, or a hidden block right beside (its
-previous or next sibling) a disclosure control marked ``aria-expanded="false"``;
-(3) a hidden block that comes right after a section label line ("More Info",
-"Similar Q&A", "Related FAQ") when nothing else visible follows it inside its
-parent, i.e. the section would otherwise be empty. Hidden elements inside
-revealed content follow the same rule again, so a hidden tracking span stays
-unread wherever it is, and a hidden block elsewhere (a hidden "spam" div in the
-question) is never read. Never content, wherever it sits and whether hidden or
-not: ``<template>``, ``<noscript>``, ``<script>``, ``<style>`` and embedded
-objects; dialogs and modals (``<dialog>``, ``role="dialog"``/``alertdialog``,
-``aria-modal="true"``); cookie and consent banners; menus (``<nav>``,
-``<menu>``, ``role="navigation"``/``menu``/``menubar``); and the labels of
-toggle controls (``<button>``, ``<summary>``, ``role="button"``, any element
-carrying ``aria-expanded`` or ``aria-controls``, e.g. "Show more", "Expand",
-"Read full article"), except a control whose whole text is a section label
-("More Info", "Similar Q&A +"), which is read as that label. The only way
-chrome is kept is broken nesting that put the question itself inside it (it
-holds the headline or a "Share to:"/"Ask Date:" label).
+content the page has *collapsed* until a reader expands it is read as the reader
+would see it after expanding. Collapsed content is (1) the body of a
+``<details>`` element, open or closed; (2) a hidden element whose id is named by
+an ``aria-controls`` attribute, or a hidden element right beside (its previous
+or next sibling) a collapsed disclosure control: one marked
+``aria-expanded="false"``, or a button or link to nowhere (no href, ``#...``,
+``javascript:``) whose whole text is an expander's words ("Read more", "Show
+all", "Expand", "Continue reading") and has no ``aria-expanded="true"``; (3) a
+hidden block that comes right after a section label line ("More Info", "Similar
+Q&A", "Related FAQ") when nothing else visible follows it inside its parent,
+i.e. the section would otherwise be empty. Hidden elements inside revealed
+content follow the same rule again, so a hidden tracking span inside it stays
+unread; hidden elements anywhere else (a hidden tracking span or "spam" div in
+the question, with no expander beside it) are never read. Never content,
+wherever it sits and whether hidden or not: ``<template>``, ``<noscript>``,
+``<script>``, ``<style>`` and embedded objects; dialogs and modals
+(``<dialog>``, ``role="dialog"``/``alertdialog``, ``aria-modal="true"``); cookie
+and consent banners; menus (``<nav>``, ``<menu>``,
+``role="navigation"``/``menu``/``menubar``); and the labels of toggle controls
+(``<button>``, ``<summary>``, ``role="button"``, any element carrying
+``aria-expanded`` or ``aria-controls``, a link to nowhere saying "Read more":
+e.g. "Show more", "Expand", "Read full article"), except a control whose whole
+text is a section label ("More Info", "Similar Q&A +"), which is read as that
+label. The only way chrome is kept is broken nesting that put the question
+itself inside it (it holds the headline or a "Share to:"/"Ask Date:" label).
 
 Other obvious page chrome (forms, sidebars, page-level header and footer, ads)
 never produces a line either. Class and id names are used only as a fast path
@@ -108,6 +112,13 @@ ARTICLE_LANDMARK = re.compile(
 )
 # The question itself: only broken nesting puts it inside a dialog, menu or button.
 QUESTION_LANDMARK = re.compile(r"ask\s*date\s*:|share\s*to\s*:", re.IGNORECASE)
+# The words of an expander: a link to nowhere or a button saying these is a toggle control.
+TOGGLE_WORDS = re.compile(
+    r"^(?:(?:read|show|see|view|load)\s+(?:more|less|all|full|the\s+full|entire|whole|rest)\b"
+    r".{0,40}|expand\b.{0,30}|collapse\b.{0,30}|continue\s+reading\b.{0,30}|more|less|"
+    r"(?:show|see|view|read)\s+(?:answer|reply|article)\b.{0,30})$",
+    re.IGNORECASE,
+)
 COOKIE_NAME = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
 COOKIE_TEXT = re.compile(
     r"\b(?:we|site|website|page)\s+uses?\s+cookies\b|\bcookies?\s+(?:policy|settings|"
@@ -318,13 +329,35 @@ def _tag(node: etree._Element) -> str | None:
     return tag.rsplit("}", 1)[-1].lower()
 
 
+def _goes_nowhere(element: etree._Element) -> bool:
+    href = (element.get("href") or "").strip().lower()
+    return not href or href.startswith(("#", "javascript:"))
+
+
+def _is_word_toggle(element: etree._Element, tag: str | None) -> bool:
+    """A link to nowhere or a button whose whole text is an expander's ("Read more")."""
+    role = (element.get("role") or "").strip().lower()
+    if not ((tag == "a" and _goes_nowhere(element)) or tag == "button" or role in TOGGLE_ROLES):
+        return False
+    text = clean_line(element.xpath("string()"))
+    return len(text) <= 60 and TOGGLE_WORDS.match(text) is not None
+
+
 def _is_collapsed_toggle(element: etree._Element) -> bool:
-    """A disclosure control marked collapsed, or a wrapper holding nothing but one."""
-    if element.get("aria-expanded") == "false":
+    """A disclosure control that is collapsed (``aria-expanded="false"``, or an expander's
+    words without ``aria-expanded="true"``), or a wrapper holding nothing but one."""
+    expanded = element.get("aria-expanded")
+    if expanded is not None:
+        return expanded == "false"
+    if _is_word_toggle(element, _tag(element)):
         return True
-    control = element.find(".//*[@aria-expanded='false']")
-    return control is not None and \
-        clean_line(element.xpath("string()")) == clean_line(control.xpath("string()"))
+    text = clean_line(element.xpath("string()"))
+    if len(text) > 60:
+        return False  # a wrapper holding more than a control's label
+    for control in element.iterfind(".//*"):
+        if control.get("aria-expanded") == "false" or _is_word_toggle(control, _tag(control)):
+            return text == clean_line(control.xpath("string()"))
+    return False
 
 
 def _is_section_label(text: str) -> bool:
@@ -402,13 +435,13 @@ class _Reader:
         node_id = node.get("id")
         if node_id and node_id in self.controlled_ids:
             return True
-        if tag not in BLOCK_TAGS:
-            return False
         beside = (next(node.itersiblings(etree.Element, preceding=True), None),
                   next(node.itersiblings(etree.Element), None))
         for sibling in beside:
             if sibling is not None and _is_collapsed_toggle(sibling):
                 return True
+        if tag not in BLOCK_TAGS:
+            return False
         self.out.newline()
         last = self.out.last_line()
         return last is not None and _is_section_label(last) and \
@@ -435,6 +468,8 @@ class _Reader:
             return True
         if keys is None:
             keys = node.keys()
+        if tag == "a" and _goes_nowhere(node) and _is_word_toggle(node, tag):
+            return True
         if tag not in _NEVER_TAGS and _NEVER_ATTRIBUTES.isdisjoint(keys):
             text = node.text
             if not text or "ookie" not in text or not self._is_cookie_notice(node):
