@@ -572,3 +572,16 @@ def inline_read_more(item: dict[str, Any]) -> str:
 
 
 RENDERERS["hostile_inline_read_more"] = inline_read_more
+
+
+def translated_pre_line_body_style(item: dict[str, Any]) -> str:
+    """A fourth hostile variant, written after the third fix and passing as written: the
+    pre-line text nodes cut into translation <font> fragments, the white-space rule in a
+    <style> at the end of <body> with ``:is()`` and ``:not()`` selectors."""
+    markup = pre_line(item, stylesheet=True).replace(".qa-text{white-space:pre-line}", "")
+    markup = markup.replace("</body>", "<style>:is(.qa-text, .none):not(.x){white-space:pre-line}"
+                                       "</style></body>")
+    return translated(markup)
+
+
+RENDERERS["hostile_translated_pre_line_body_style"] = translated_pre_line_body_style
