@@ -5,7 +5,7 @@ import pytest
 
 from qa_scraper.pages.article import ArticlePage
 from tests.conftest import load_expected, without_run_fields
-from tests.markup_variants import RENDERERS
+from tests.markup_variants import NEVER_CONTENT_MARKERS, RENDERERS
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
 
@@ -39,3 +39,13 @@ def test_similar_as_last_section_ignores_unmarked_footer_text(article_id: str) -
     page = ArticlePage(expected["url"], RENDERERS["compact"](expected))
     assert without_run_fields(page.to_item()) == expected
     assert page.problems == []
+
+
+@pytest.mark.parametrize("renderer", ["collapsed_more_info", "collapsed_more_info_no_ids"])
+@pytest.mark.parametrize("article_id", sorted(EXPECTED))
+def test_hidden_chrome_around_collapsed_content_never_leaks(renderer: str, article_id: str) -> None:
+    html = RENDERERS[renderer](EXPECTED[article_id])
+    assert "HIDDEN_SPAM_TEXT" in html and "MODAL_TEXT" in html
+    page = ArticlePage(EXPECTED[article_id]["url"], html)
+    texts = [line.text for line in page.lines]
+    assert not [text for text in texts if any(marker in text for marker in NEVER_CONTENT_MARKERS)]

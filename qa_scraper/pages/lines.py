@@ -1,38 +1,101 @@
 """Turn an HTML document into the lines a browser shows, with their links.
 
 Extraction keys on visible labels and their order, not on markup, so every
-page object reads this list of lines instead of walking the DOM. Block
-elements and ``<br>`` end a line, inline elements do not; invisible content
-(scripts, styles, templates, hidden elements) and obvious page chrome
-(navigation, forms, sidebars, ads, cookie banners) never produce a line.
+page object reads this list of lines instead of walking the DOM.
 
-Class and id names are used only as a fast path for chrome: with every class
-and id stripped, the label-driven parser still finds the same content
-because it only reads lines between the labels.
+Layout, as a browser renders it:
+
+- Block boxes (``<div>``, ``<p>``, headings, list items, table rows ... or any
+  element a style makes ``display: block``/``list-item``/``table``/``flex``...)
+  and ``<br>`` end a line; inline boxes (``<span>``, ``<font>``, ``<b>``,
+  ``<bdi>``...) do not: text split over several inline elements reads exactly
+  as one text, with no space added and none taken away; table cells are
+  separated by a space.
+- White space collapses, except where CSS ``white-space`` (``pre``,
+  ``pre-wrap``, ``pre-line``, ``break-spaces``; or ``white-space-collapse:
+  preserve``/``preserve-breaks``) keeps line breaks: there a newline inside a
+  text node ends the line. ``<pre>`` does so by default. The value comes from
+  the cascade of inline ``style`` attributes and the page's own ``<style>``
+  rules (tag, class, id, attribute selectors and combinators: parsed with
+  tinycss2, matched with cssselect, specificity, source order and
+  ``!important`` honoured; inherited as CSS inherits it).
+
+Hidden content (the rule):
+
+An element is *hidden* when it has the ``hidden`` attribute, ``display: none``,
+``visibility: hidden|collapse`` (inline or from a ``<style>`` rule) or
+``aria-hidden="true"``; hidden elements are not read, with one exception:
+content the page has *collapsed* until a reader expands it is read as the reader
+would see it after expanding. Collapsed content is (1) the body of a
+``<details>`` element, open or closed; (2) a hidden element whose id is named by
+an ``aria-controls`` attribute, or a hidden element right beside (its previous
+or next sibling) a collapsed disclosure control: one marked
+``aria-expanded="false"``, or a button or link to nowhere (no href, ``#...``,
+``javascript:``) whose whole text is an expander's words ("Read more", "Show
+all", "Expand", "Continue reading") and has no ``aria-expanded="true"``; (3) a
+hidden block that comes right after a section label line ("More Info", "Similar
+Q&A", "Related FAQ") when nothing else visible follows it inside its parent,
+i.e. the section would otherwise be empty. Hidden elements inside revealed
+content follow the same rule again, so a hidden tracking span inside it stays
+unread; hidden elements anywhere else (a hidden tracking span or "spam" div in
+the question, with no expander beside it) are never read. Never content,
+wherever it sits and whether hidden or not: ``<template>``, ``<noscript>``,
+``<script>``, ``<style>`` and embedded objects; dialogs and modals
+(``<dialog>``, ``role="dialog"``/``alertdialog``, ``aria-modal="true"``); cookie
+and consent banners; menus (``<nav>``, ``<menu>``,
+``role="navigation"``/``menu``/``menubar``); and the labels of toggle controls
+(``<button>``, ``<summary>``, ``role="button"``, any element carrying
+``aria-expanded`` or ``aria-controls``, a link to nowhere saying "Read more":
+e.g. "Show more", "Expand", "Read full article"), except a control whose whole
+text is a section label ("More Info", "Similar Q&A +"), which is read as that
+label. The only way chrome is kept is broken nesting that put the question
+itself inside it (it holds the headline or a "Share to:"/"Ask Date:" label).
+
+Other obvious page chrome (forms, sidebars, page-level header and footer, ads)
+never produces a line either. Class and id names are used only as a fast path
+for chrome: with every class and id stripped, the label-driven parser still
+finds the same content because it only reads lines between the labels.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import cssselect
+import tinycss2
+from cssselect import HTMLTranslator, SelectorError
+from cssselect.xpath import ExpressionError
 from lxml import etree
 
+from qa_scraper.pages import labels
 from qa_scraper.text import clean_line
 from qa_scraper.urls import absolute
 
 BLOCK_TAGS = frozenset(
     """address article aside blockquote body caption center dd details dialog dir div dl dt
     fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main
-    menu nav ol p pre section summary table tbody tfoot thead tr ul legend""".split()
+    menu nav ol p pre section summary table tbody tfoot thead tr ul legend listing xmp
+    plaintext""".split()
 )
 CELL_TAGS = frozenset({"td", "th"})
+# Tags whose text keeps its line breaks by default (the UA stylesheet's white-space: pre).
+PRE_TAGS = frozenset({"pre", "listing", "xmp", "plaintext"})
 # Never visible text.
 INVISIBLE_TAGS = frozenset(
     """head script style noscript template iframe object embed svg math canvas video audio
     map select textarea input""".split()
 )
 # Chrome by its very element (unless broken nesting put the article inside it).
-CHROME_TAGS = frozenset("form button label nav aside dialog".split())
+CHROME_TAGS = frozenset("form label nav aside".split())
+CHROME_ROLES = frozenset({"navigation", "search", "complementary"})
+# Never content, wherever they sit (unless they hold the question itself: broken nesting).
+MENU_TAGS = frozenset({"menu"})
+MENU_ROLES = frozenset({"menu", "menubar"})
+DIALOG_ROLES = frozenset({"dialog", "alertdialog"})
+TOGGLE_TAGS = frozenset({"button", "summary"})
+TOGGLE_ROLES = frozenset({"button", "switch"})
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Page-level header/footer are chrome; inside an article they hold content.
 PAGE_LEVEL_ONLY_TAGS = frozenset({"header", "footer"})
 CONTENT_ANCESTORS = frozenset({"article", "main", "section"})
@@ -47,10 +110,154 @@ ARTICLE_LANDMARK = re.compile(
     r"(?:ask|reply)\s*date\s*:|share\s*to\s*:|more\s*info|similar\s*q\s*&\s*a|related\s*faq",
     re.IGNORECASE,
 )
-SECTION_TOGGLE = re.compile(r"^(?:more\s*info|similar\s*q|related\s*faq)", re.IGNORECASE)
-HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# The question itself: only broken nesting puts it inside a dialog, menu or button.
+QUESTION_LANDMARK = re.compile(r"ask\s*date\s*:|share\s*to\s*:", re.IGNORECASE)
+# The words of an expander: a link to nowhere or a button saying these is a toggle control.
+TOGGLE_WORDS = re.compile(
+    r"^(?:(?:read|show|see|view|load)\s+(?:more|less|all|full|the\s+full|entire|whole|rest)\b"
+    r".{0,40}|expand\b.{0,30}|collapse\b.{0,30}|continue\s+reading\b.{0,30}|more|less|"
+    r"(?:show|see|view|read)\s+(?:answer|reply|article)\b.{0,30})$",
+    re.IGNORECASE,
+)
+COOKIE_NAME = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
+COOKIE_TEXT = re.compile(
+    r"\b(?:we|site|website|page)\s+uses?\s+cookies\b|\bcookies?\s+(?:policy|settings|"
+    r"preferences|consent)\b|\baccept\s+(?:all\s+)?cookies\b|\bby\s+continuing\s+to\s+"
+    r"(?:browse|use)\b.*\bcookies?\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+# --- CSS ------------------------------------------------------------------------------------
+_CSS_PROPERTIES = frozenset({"display", "visibility", "white-space", "white-space-collapse"})
+_KEEPS_BREAKS = frozenset({"pre", "pre-wrap", "pre-line", "break-spaces", "preserve",
+                           "preserve-breaks", "preserve-spaces"})
+_COLLAPSES = frozenset({"normal", "nowrap", "collapse", "initial"})
+_INHERIT = frozenset({"inherit", "unset"})
+_BLOCK_DISPLAY = frozenset({"block", "list-item", "table", "flex", "grid", "flow-root",
+                            "table-row", "table-row-group", "table-header-group",
+                            "table-footer-group", "table-caption", "run-in"})
+_INLINE_DISPLAY = frozenset({"inline", "inline-block", "inline-flex", "inline-grid",
+                             "inline-table", "contents", "ruby", "initial"})
+_HIDDEN_VISIBILITY = frozenset({"hidden", "collapse"})
+_TRANSLATOR = HTMLTranslator()
+
+# (important, inline, specificity, source order): the greater wins, as in the CSS cascade.
+_Priority = tuple[bool, bool, tuple[int, int, int], int]
+_Declarations = tuple[tuple[str, str, bool], ...]
 
 
+def _declarations(tokens: list) -> _Declarations:
+    """The (property, value, important) of the properties the reader uses, lower-cased."""
+    found = []
+    for item in tinycss2.parse_blocks_contents(tokens, skip_comments=True, skip_whitespace=True):
+        if item.type == "declaration" and item.lower_name in _CSS_PROPERTIES:
+            value = tinycss2.serialize(item.value).strip().lower()
+            found.append((item.lower_name, value, bool(item.important)))
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _inline_declarations(style: str) -> _Declarations:
+    return _declarations(tinycss2.parse_component_value_list(style, skip_comments=True))
+
+
+def _rules(nodes: list, out: list[tuple[str, _Declarations]]) -> None:
+    for node in nodes:
+        if node.type == "qualified-rule":
+            declarations = _declarations(node.content)
+            if declarations:
+                out.append((tinycss2.serialize(node.prelude).strip(), declarations))
+        elif node.type == "at-rule" and node.content is not None and \
+                node.lower_at_keyword in ("media", "supports", "layer", "container"):
+            if node.lower_at_keyword == "media" and not _media_applies(
+                    tinycss2.serialize(node.prelude)):
+                continue
+            _rules(tinycss2.parse_blocks_contents(node.content, skip_comments=True,
+                                                  skip_whitespace=True), out)
+
+
+def _media_applies(query: str) -> bool:
+    """A screen reader of the page: print-only (or speech-only) media rules do not apply."""
+    query = query.strip().lower()
+    if not query:
+        return True
+    return any(not re.match(r"^(?:only\s+)?(?:print|speech)\b", part.strip())
+               and not re.match(r"^not\s+(?:all|screen)\b", part.strip())
+               for part in query.split(","))
+
+
+@lru_cache(maxsize=256)
+def _stylesheet(css: str) -> tuple[tuple[str, _Declarations], ...]:
+    """The rules of a stylesheet that set a property the reader uses (parsed once per text)."""
+    out: list[tuple[str, _Declarations]] = []
+    _rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), out)
+    return tuple(out)
+
+
+@lru_cache(maxsize=2048)
+def _selectors(group: str) -> tuple[tuple[etree.XPath, tuple[int, int, int]], ...]:
+    """Each selector of a group as a compiled XPath with its specificity; selectors that
+    cannot match a static page (``:hover``, pseudo-elements, unknown syntax) are left out."""
+    compiled = []
+    try:
+        parsed = cssselect.parse(group)
+    except SelectorError:
+        return ()
+    for selector in parsed:
+        if selector.pseudo_element is not None:
+            continue
+        try:
+            xpath = etree.XPath(_TRANSLATOR.selector_to_xpath(selector))
+        except (ExpressionError, SelectorError, etree.XPathSyntaxError):
+            continue
+        compiled.append((xpath, selector.specificity()))
+    return tuple(compiled)
+
+
+class PageStyle:
+    """The declared values of ``display``, ``visibility`` and ``white-space`` on each element,
+    after the cascade. Every rule is matched once per page (one XPath run over the tree),
+    not once per element."""
+
+    def __init__(self, document: etree._Element) -> None:
+        self.declared: dict[etree._Element, dict[str, tuple[_Priority, str]]] = {}
+        order = 0
+        for style in document.iter("style"):
+            if _in_inert_subtree(style) or not _media_applies(style.get("media") or ""):
+                continue
+            for group, declarations in _stylesheet("".join(style.itertext())):
+                for xpath, specificity in _selectors(group):
+                    order += 1
+                    try:
+                        matched = xpath(document)
+                    except etree.XPathError:
+                        continue
+                    for element in matched:
+                        for name, value, important in declarations:
+                            self._declare(element, name, value,
+                                          (important, False, specificity, order))
+        for element in document.xpath("//*[@style]"):
+            style = element.get("style")
+            if style:
+                for name, value, important in _inline_declarations(style):
+                    self._declare(element, name, value, (important, True, (0, 0, 0), 0))
+
+    def _declare(self, element: etree._Element, name: str, value: str,
+                 priority: _Priority) -> None:
+        values = self.declared.setdefault(element, {})
+        current = values.get(name)
+        if current is None or priority >= current[0]:
+            values[name] = (priority, value)
+
+    def get(self, element: etree._Element) -> dict[str, tuple[_Priority, str]] | None:
+        return self.declared.get(element)
+
+
+def _in_inert_subtree(element: etree._Element) -> bool:
+    return any(_tag(ancestor) in ("template", "noscript") for ancestor in element.iterancestors())
+
+
+# --- lines ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Link:
     url: str
@@ -111,6 +318,9 @@ class _LineBuilder:
             self._links = []
         self._parts = []
 
+    def last_line(self) -> str | None:
+        return self.lines[-1].text if self.lines else None
+
 
 def _tag(node: etree._Element) -> str | None:
     tag = node.tag
@@ -119,78 +329,277 @@ def _tag(node: etree._Element) -> str | None:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-def _is_chrome(node: etree._Element, tag: str) -> bool:
-    if tag in INVISIBLE_TAGS:
-        return True
-    if node.get("hidden") is not None or node.get("aria-hidden") == "true":
-        return True
-    if HIDDEN_STYLE.search(node.get("style") or ""):
-        return True
-    if tag == "button" and SECTION_TOGGLE.match(clean_line(node.xpath("string()"))):
-        return False  # an expander labelled "More Info" is the section's label
-    names = f"{node.get('class') or ''} {node.get('id') or ''}"
-    looks_like_chrome = (
-        tag in CHROME_TAGS
-        or (tag in PAGE_LEVEL_ONLY_TAGS
-            and not any(_tag(ancestor) in CONTENT_ANCESTORS for ancestor in node.iterancestors()))
-        or (bool(names.strip()) and bool(CHROME_NAME.search(names)))
-    )
-    if not looks_like_chrome:
+def _goes_nowhere(element: etree._Element) -> bool:
+    href = (element.get("href") or "").strip().lower()
+    return not href or href.startswith(("#", "javascript:"))
+
+
+def _is_word_toggle(element: etree._Element, tag: str | None) -> bool:
+    """A link to nowhere or a button whose whole text is an expander's ("Read more")."""
+    role = (element.get("role") or "").strip().lower()
+    if not ((tag == "a" and _goes_nowhere(element)) or tag == "button" or role in TOGGLE_ROLES):
         return False
-    # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
-    # putting the article inside chrome: keep it then.
-    holds_article = node.find(".//h1") is not None or \
-        ARTICLE_LANDMARK.search(node.xpath("string()")) is not None
-    return not holds_article
+    text = clean_line(element.xpath("string()"))
+    return len(text) <= 60 and TOGGLE_WORDS.match(text) is not None
+
+
+def _is_collapsed_toggle(element: etree._Element) -> bool:
+    """A disclosure control that is collapsed (``aria-expanded="false"``, or an expander's
+    words without ``aria-expanded="true"``), or a wrapper holding nothing but one."""
+    expanded = element.get("aria-expanded")
+    if expanded is not None:
+        return expanded == "false"
+    if _is_word_toggle(element, _tag(element)):
+        return True
+    text = clean_line(element.xpath("string()"))
+    if len(text) > 60:
+        return False  # a wrapper holding more than a control's label
+    for control in element.iterfind(".//*"):
+        if control.get("aria-expanded") == "false" or _is_word_toggle(control, _tag(control)):
+            return text == clean_line(control.xpath("string()"))
+    return False
+
+
+def _is_section_label(text: str) -> bool:
+    return any(label.match(text) for label in labels.SECTION_LABELS)
+
+
+_BLOCK, _CELL, _INLINE, _NONE = "block", "cell", "inline", "none"
+# Tags that need no check beyond their attributes and style: neither invisible, chrome,
+# menu, dialog, toggle nor pre-formatted by themselves.
+_NEVER_TAGS = TOGGLE_TAGS | MENU_TAGS | {"dialog"}
+_NEVER_ATTRIBUTES = frozenset({"role", "aria-expanded", "aria-controls", "aria-modal",
+                               "aria-label"})
+_SPECIAL_TAGS = (INVISIBLE_TAGS | CHROME_TAGS | MENU_TAGS | TOGGLE_TAGS | PRE_TAGS
+                 | PAGE_LEVEL_ONLY_TAGS | {"dialog"})
+
+
+
+class _Reader:
+    """One page's reading: its style, the ids toggles control, the walk."""
+
+    def __init__(self, root: etree._Element, base_url: str) -> None:
+        document = root.getroottree().getroot()
+        if document is None:
+            document = root
+        self.style = PageStyle(document)
+        self.controlled_ids = frozenset(
+            name for value in document.xpath("//@aria-controls") for name in str(value).split())
+        self.root = root
+        self.out = _LineBuilder(base_url)
+
+    # -- computed style ----------------------------------------------------------------
+    def display(self, node: etree._Element, tag: str) -> str:
+        declared = self.style.get(node)
+        value = declared["display"][1] if declared and "display" in declared else None
+        if value is not None and value not in _INHERIT:
+            first = value.split()[0] if value.split() else ""
+            if first == "none":
+                return _NONE
+            if first in _BLOCK_DISPLAY:
+                return _BLOCK
+            if first == "table-cell":
+                return _CELL
+            if first in _INLINE_DISPLAY:
+                return _INLINE
+        if node.get("hidden") is not None:
+            return _NONE  # the UA's [hidden] { display: none }, unless a style overrides it
+        if tag in BLOCK_TAGS:
+            return _BLOCK
+        if tag in CELL_TAGS:
+            return _CELL
+        return _INLINE
+
+    def keeps_breaks(self, node: etree._Element, tag: str, inherited: bool) -> bool:
+        declared = self.style.get(node)
+        if declared:
+            for name in ("white-space-collapse", "white-space"):
+                if name in declared:
+                    words = declared[name][1].split()
+                    if any(word in _KEEPS_BREAKS for word in words):
+                        return True
+                    if any(word in _COLLAPSES for word in words):
+                        return False
+        return True if tag in PRE_TAGS else inherited
+
+    def is_hidden(self, node: etree._Element, display: str) -> bool:
+        if display == _NONE or node.get("aria-hidden") == "true":
+            return True
+        declared = self.style.get(node)
+        return bool(declared and "visibility" in declared
+                    and declared["visibility"][1] in _HIDDEN_VISIBILITY)
+
+    # -- the hidden-content rule -------------------------------------------------------
+    def is_collapsed_content(self, node: etree._Element, tag: str) -> bool:
+        """Hidden until a reader expands it, and where content belongs (module docstring)."""
+        node_id = node.get("id")
+        if node_id and node_id in self.controlled_ids:
+            return True
+        beside = (next(node.itersiblings(etree.Element, preceding=True), None),
+                  next(node.itersiblings(etree.Element), None))
+        for sibling in beside:
+            if sibling is not None and _is_collapsed_toggle(sibling):
+                return True
+        if tag not in BLOCK_TAGS:
+            return False
+        self.out.newline()
+        last = self.out.last_line()
+        return last is not None and _is_section_label(last) and \
+            not self._visible_text_follows(node)
+
+    def _visible_text_follows(self, node: etree._Element) -> bool:
+        if (node.tail or "").strip():
+            return True
+        for sibling in node.itersiblings():
+            tag = _tag(sibling)
+            if tag is not None and not self._never_read(sibling, tag) and \
+                    not self.is_hidden(sibling, self.display(sibling, tag)) and \
+                    clean_line(sibling.xpath("string()")):
+                return True
+            if (sibling.tail or "").strip():
+                return True
+        return False
+
+    def _never_read(self, node: etree._Element, tag: str,
+                    keys: list[str] | None = None) -> bool:
+        """Never content wherever it sits: invisible tags, dialogs, menus, cookie banners,
+        toggle labels (module docstring); chrome holding the question itself is kept."""
+        if tag in INVISIBLE_TAGS:
+            return True
+        if keys is None:
+            keys = node.keys()
+        if tag == "a" and _goes_nowhere(node) and _is_word_toggle(node, tag):
+            return True
+        if tag not in _NEVER_TAGS and _NEVER_ATTRIBUTES.isdisjoint(keys):
+            text = node.text
+            if not text or "ookie" not in text or not self._is_cookie_notice(node):
+                return False
+        role = (node.get("role") or "").strip().lower()
+        is_toggle = (tag in TOGGLE_TAGS or role in TOGGLE_ROLES
+                     or node.get("aria-expanded") is not None
+                     or node.get("aria-controls") is not None) and tag not in HEADING_TAGS
+        never = (
+            is_toggle
+            or tag == "dialog" or role in DIALOG_ROLES
+            or (node.get("aria-modal") or "").lower() == "true"
+            or tag in MENU_TAGS or role in MENU_ROLES
+            or bool(COOKIE_NAME.search(node.get("aria-label") or ""))
+            or self._is_cookie_notice(node)
+        )
+        if not never:
+            return False
+        text = clean_line(node.xpath("string()"))
+        if is_toggle and _is_section_label(text):
+            return False  # an expander labelled "More Info" is the section's label
+        return node.find(".//h1") is None and not QUESTION_LANDMARK.search(text)
+
+    @staticmethod
+    def _is_cookie_notice(node: etree._Element) -> bool:
+        """A cookie notice without a telling class: its own text asks to accept cookies and
+        a button to do so sits beside it."""
+        own = node.text or ""
+        if "ookie" not in own or not COOKIE_TEXT.search(own):
+            return False
+        parent = node.getparent()
+        scope = parent if parent is not None else node
+        return scope.find(".//button") is not None or \
+            scope.find(".//*[@role='button']") is not None
+
+    def _is_chrome(self, node: etree._Element, tag: str) -> bool:
+        names = f"{node.get('class') or ''} {node.get('id') or ''}"
+        role = (node.get("role") or "").strip().lower()
+        looks_like_chrome = (
+            tag in CHROME_TAGS or role in CHROME_ROLES
+            or (tag in PAGE_LEVEL_ONLY_TAGS
+                and not any(_tag(ancestor) in CONTENT_ANCESTORS
+                            for ancestor in node.iterancestors()))
+            or (bool(names.strip()) and bool(CHROME_NAME.search(names)))
+        )
+        if not looks_like_chrome:
+            return False
+        # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
+        # putting the article inside chrome: keep it then.
+        holds_article = node.find(".//h1") is not None or \
+            ARTICLE_LANDMARK.search(node.xpath("string()")) is not None
+        return not holds_article
+
+    # -- the walk ----------------------------------------------------------------------
+    def read(self) -> list[Line]:
+        """The visible lines in document order (iterative: no recursion limit)."""
+        out = self.out
+        declared_style = self.style.declared
+        # (node, tag, closing, layout of the node, whether the parent keeps line breaks)
+        stack: list[tuple[etree._Element, str | None, bool, str, bool]] = [
+            (self.root, _tag(self.root), False, _INLINE, False)]
+        while stack:
+            node, tag, closing, layout, parent_breaks = stack.pop()
+            if closing:
+                if tag == "a":
+                    out.end_link()
+                if layout == _BLOCK:
+                    out.newline()
+                _emit_text(out, node.tail, parent_breaks)
+                continue
+            if tag is None:
+                _emit_text(out, node.tail, parent_breaks)
+                continue
+            text = node.text
+            keys = node.keys()
+            if (tag not in _SPECIAL_TAGS and not keys and node not in declared_style
+                    and (not text or "ookie" not in text)):
+                # Fast path: no attribute, no style, no special tag: layout by tag alone.
+                display = _BLOCK if tag in BLOCK_TAGS else _CELL if tag in CELL_TAGS else _INLINE
+                breaks = parent_breaks
+            else:
+                if self._never_read(node, tag, keys):
+                    self._skip(node, tag, parent_breaks)
+                    continue
+                display = self.display(node, tag)
+                if self.is_hidden(node, display) and not self.is_collapsed_content(node, tag):
+                    self._skip(node, tag, parent_breaks)
+                    continue
+                if self._is_chrome(node, tag):
+                    self._skip(node, tag, parent_breaks)
+                    continue
+                if display == _NONE:  # collapsed content, revealed: its natural layout
+                    display = _BLOCK if tag in BLOCK_TAGS else \
+                        _CELL if tag in CELL_TAGS else _INLINE
+                breaks = self.keeps_breaks(node, tag, parent_breaks)
+            if tag == "br":
+                out.newline()
+                _emit_text(out, node.tail, parent_breaks)
+                continue
+            if display == _BLOCK:
+                out.newline()
+            elif display == _CELL:
+                out.space()
+            if tag == "a":
+                out.start_link(node.get("href"))
+            _emit_text(out, text, breaks)
+            stack.append((node, tag, True, display, parent_breaks))
+            stack.extend((child, _tag(child), False, _INLINE, breaks) for child in reversed(node))
+        out.newline()
+        return out.lines
+
+    def _skip(self, node: etree._Element, tag: str | None, parent_breaks: bool) -> None:
+        if tag in BLOCK_TAGS:
+            self.out.newline()
+        _emit_text(self.out, node.tail, parent_breaks)
 
 
 def visible_lines(root: etree._Element, base_url: str) -> list[Line]:
-    """The visible lines of ``root`` in document order (iterative: no recursion limit)."""
-    out = _LineBuilder(base_url)
-    pre_depth = 0
-    stack: list[tuple[etree._Element, bool]] = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        tag = _tag(node)
-        if closing:
-            if tag == "a":
-                out.end_link()
-            elif tag == "pre":
-                pre_depth -= 1
-            if tag in BLOCK_TAGS:
-                out.newline()
-            _emit_text(out, node.tail, pre_depth)
-            continue
-        if tag is None or _is_chrome(node, tag):
-            if tag in BLOCK_TAGS:
-                out.newline()
-            _emit_text(out, node.tail, pre_depth)
-            continue
-        if tag == "br":
-            out.newline()
-            _emit_text(out, node.tail, pre_depth)
-            continue
-        if tag in BLOCK_TAGS:
-            out.newline()
-        elif tag in CELL_TAGS:
-            out.space()
-        if tag == "a":
-            out.start_link(node.get("href"))
-        elif tag == "pre":
-            pre_depth += 1
-        _emit_text(out, node.text, pre_depth)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node))
-    out.newline()
-    return out.lines
+    """The visible lines of ``root`` in document order (styles from its whole document)."""
+    return _Reader(root, base_url).read()
 
 
-def _emit_text(out: _LineBuilder, value: str | None, pre_depth: int) -> None:
+def _emit_text(out: _LineBuilder, value: str | None, keeps_breaks: bool) -> None:
     if not value:
         return
-    if pre_depth <= 0:
+    if not keeps_breaks:
         out.text(value)
         return
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     first, *rest = value.split("\n")
     out.text(first)
     for piece in rest:
