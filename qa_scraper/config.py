@@ -79,3 +79,14 @@ def check_settings(settings: BaseSettings) -> None:
         if value < minimum:
             raise ArgumentError(f"-s {name}={raw!r} is below {minimum:g}",
                                 f"Give a value >= {minimum:g}")
+
+
+def resolve_mode(mode: str | None, settings: BaseSettings, logger: Any) -> str:
+    """``-a mode``, or without it: full when a feed (-o/-O) is written, else incremental."""
+    feeds = bool(settings.getdict("FEEDS"))
+    if mode is None:
+        return "full" if feeds else "incremental"
+    if mode == "incremental" and feeds:
+        logger.warning("-a mode=incremental with a feed (-o/-O): the feed gets only"
+                       " the new and changed articles of this run")
+    return mode

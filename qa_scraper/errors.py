@@ -38,3 +38,10 @@ class RunLockedError(SetupError):
     """Another crawl holds the state file."""
 
     exit_code = ExitCode.LOCKED
+
+
+def exit_code_for(finish_reason: str | None, fetched_anything: bool) -> ExitCode:
+    """The exit code of a crawl that ran (refusals have their own)."""
+    if finish_reason != "finished":
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if fetched_anything else ExitCode.NOTHING_FETCHED

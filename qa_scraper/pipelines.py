@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from qa_scraper.extensions import CrawlRunExtension
 from qa_scraper.rejects import Rejected
 from qa_scraper.runs import CrawlRun
 from qa_scraper.urls import article_id_from_url
@@ -31,8 +32,9 @@ class _CrawlerPipeline:
 
     @property
     def run(self) -> CrawlRun | None:
-        """The spider's run (output files and crawl state), when it has one."""
-        return getattr(self.crawler.spider, "run", None)
+        """The run (output files and crawl state), when run files are kept."""
+        extension = self.crawler.get_extension(CrawlRunExtension)
+        return extension.run if extension is not None else None
 
 
 class ValidationPipeline(_CrawlerPipeline):

@@ -42,6 +42,12 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled job
 
+# The run (lock, crawl state, output files, manifest); off when QA_OUTPUT_DIR and
+# QA_STATE_PATH are both empty.
+EXTENSIONS = {
+    "qa_scraper.extensions.CrawlRunExtension": 100,
+}
+
 ITEM_PIPELINES = {
     "qa_scraper.pipelines.ValidationPipeline": 300,
     "qa_scraper.pipelines.DeduplicationPipeline": 400,

@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from scrapy.exceptions import DropItem
+from scrapy.extension import ExtensionManager
 from scrapy.utils.test import get_crawler
 
+from qa_scraper import settings as project_settings
+from qa_scraper.extensions import CrawlRunExtension
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pipelines import (
     ChangeDetectionPipeline,
@@ -27,9 +30,14 @@ def _item(index: int = 0) -> dict[str, Any]:
                        ).to_item()
 
 
+PROJECT_SETTINGS = {name: value for name, value in vars(project_settings).items()
+                    if name.isupper()}
+
+
 def _crawler(settings: dict[str, Any]):
-    crawler = get_crawler(DoctorQnASpider, settings)
+    crawler = get_crawler(DoctorQnASpider, {**PROJECT_SETTINGS, **settings})
     crawler.spider = DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:8123/")
+    crawler.extensions = ExtensionManager.from_crawler(crawler)  # opens the run
     crawler.stats.open_spider()
     return crawler
 
@@ -53,7 +61,9 @@ def _run(crawler, items: list[Any]) -> tuple[list[Any], list[str]]:
             passed.append(item)
         except DropItem as drop:
             dropped.append(str(drop))
-    crawler.spider.run.close("finished", crawler.stats.get_stats())
+    extension = crawler.get_extension(CrawlRunExtension)
+    if extension is not None:
+        extension.run.close("finished", crawler.stats.get_stats())
     return passed, dropped
 
 
@@ -106,6 +116,7 @@ def test_extraction_and_fetch_rejects_are_written_not_lost(crawler, tmp_path):
 def test_no_default_output_when_disabled(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     crawler = _crawler({"QA_OUTPUT_DIR": ""})
+    assert crawler.get_extension(CrawlRunExtension) is None  # NotConfigured: no run files
     passed, _ = _run(crawler, [_item(0)])
     assert len(passed) == 1
     assert list(tmp_path.iterdir()) == []

@@ -17,7 +17,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from qa_scraper.errors import ExitCode, SetupError
+from qa_scraper.errors import ExitCode, SetupError, exit_code_for
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,12 @@ class Command(ScrapyCrawlCommand):
         elif self.crawler_process.bootstrap_failed:
             self.exitcode = int(ExitCode.ERROR)
         else:
-            self.exitcode = int(crawler.stats.get_value("qa/exit_code", ExitCode.OK))
+            stats = crawler.stats
+            code = stats.get_value("qa/exit_code")  # set by the run, when there is one
+            if code is None:
+                code = exit_code_for(stats.get_value("finish_reason"),
+                                     bool(stats.get_value("qa/usable_responses")))
+            self.exitcode = int(code)
 
 
 def _on_failure(started: Any, record: Any) -> None:

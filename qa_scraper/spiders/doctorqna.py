@@ -5,13 +5,12 @@ home page → department listings and their pagination; FAQ topic pages; the
 "Similar Q&A" links of every article. Turning a page into an item is the page
 object's job (:class:`qa_scraper.pages.article.ArticlePage`).
 
-Incremental mode (the default) asks the crawl state (:mod:`qa_scraper.runs`)
-before each article request: an article whose sitemap ``<lastmod>`` has not
-moved since it was delivered (and that was confirmed live less than
-``QA_REVALIDATE_AFTER_DAYS`` ago) is not requested at all, any other known
-article is requested conditionally (If-None-Match / If-Modified-Since). With a
-feed (``-o`` / ``-O``) and no ``-a mode``, the run is a full one: the feed gets
-every article.
+Before each article request the spider asks the run
+(:class:`qa_scraper.extensions.CrawlRunExtension`) whether and how to request it:
+in incremental mode (the default) an article whose sitemap ``<lastmod>`` has not
+moved since it was delivered is skipped, any other known article is requested
+conditionally (If-None-Match / If-Modified-Since). With a feed (``-o`` / ``-O``)
+and no ``-a mode``, the run is a full one: the feed gets every article.
 
 Nothing is requested outside the base URL's host, sitemaps included (requests
 made with ``dont_filter=True`` would pass Scrapy's offsite check).
@@ -19,6 +18,7 @@ made with ``dont_filter=True`` would pass Scrapy's offsite check).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,11 +33,16 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from qa_scraper.config import check_base_url, check_mode, check_settings, check_spider_arguments
-from qa_scraper.errors import ExitCode
+from qa_scraper.config import (
+    check_base_url,
+    check_mode,
+    check_settings,
+    check_spider_arguments,
+    resolve_mode,
+)
+from qa_scraper.extensions import Action, CrawlRunExtension
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.rejects import Rejected
-from qa_scraper.runs import CrawlRun
 from qa_scraper.urls import (
     PageKind,
     absolute,
@@ -54,7 +59,6 @@ NOT_MODIFIED = 304
 
 class DoctorQnASpider(scrapy.Spider):
     name = "doctorqna"
-    run: CrawlRun | None = None
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL, mode: str | None = None,
                  **kwargs: Any) -> None:
@@ -75,21 +79,18 @@ class DoctorQnASpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DoctorQnASpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        check_settings(settings)
-        if spider.mode is None:
-            spider.mode = "full" if settings.getdict("FEEDS") else "incremental"
-        elif spider.mode == "incremental" and settings.getdict("FEEDS"):
-            spider.logger.warning("-a mode=incremental with a feed (-o/-O): the feed gets only"
-                                  " the new and changed articles of this run")
-        spider.run = CrawlRun(spider_name=spider.name, base_url=spider.base_url,
-                              mode=spider.mode, output_dir=settings.get("QA_OUTPUT_DIR") or "",
-                              state_path=settings.get("QA_STATE_PATH") or "")
-        spider.run.open()  # refuses (SetupError) before any file of the run exists
-        crawler.signals.connect(spider._open_run, signal=signals.spider_opened)
-        crawler.signals.connect(spider._close_run, signal=signals.spider_closed)
+        check_settings(crawler.settings)
+        spider.mode = resolve_mode(spider.mode, crawler.settings, spider.logger)
         crawler.signals.connect(spider._request_deferred, signal=signals.spider_idle)
         return spider
+
+    @cached_property
+    def run(self) -> CrawlRunExtension | None:
+        """The run's bookkeeping (``None`` when no run files are kept, e.g. QA_OUTPUT_DIR="")."""
+        try:
+            return self.crawler.get_extension(CrawlRunExtension)
+        except AttributeError:  # a crawler whose extensions were never built (unit tests)
+            return None
 
     def _request_deferred(self, spider: scrapy.Spider) -> None:
         """At idle, every sitemap has been read: request the deferred known articles."""
@@ -97,32 +98,10 @@ class DoctorQnASpider(scrapy.Spider):
             return
         deferred, self._deferred_articles = self._deferred_articles, {}
         for url in deferred.values():
-            request = self._article_request(url, defer_if_known=False)
+            request = self._article_request(url, found_on_page=False)
             if request is not None:
                 self.crawler.engine.crawl(request)
         raise DontCloseSpider
-
-    def _open_run(self, spider: scrapy.Spider) -> None:
-        if self.run is not None:
-            stats = self.crawler.stats
-            stats.set_value("qa/run_id", self.run.run_id)
-            stats.set_value("qa/mode", self.run.mode)
-            if self.run.resumed:
-                stats.set_value("qa/resumed_written", len(self.run.written_ids))
-            if self.run.dropped_on_resume:
-                stats.set_value("qa/resume_dropped_lines", self.run.dropped_on_resume)
-
-    def _close_run(self, spider: scrapy.Spider, reason: str) -> None:
-        """Deliver the run (or keep it resumable) and record the exit code."""
-        stats = self.crawler.stats
-        fetched = bool(stats.get_value("qa/usable_responses"))
-        code = ExitCode.INTERRUPTED if reason != "finished" else \
-            ExitCode.OK if fetched else ExitCode.NOTHING_FETCHED
-        if self.run is not None:
-            code = self.run.close(reason, stats.get_stats(), fetched_anything=fetched)
-        if code is ExitCode.NOTHING_FETCHED and self.run is None:
-            self.logger.error("Nothing usable was fetched from %s", self.base_url)
-        stats.set_value("qa/exit_code", int(code))
 
     def _usable(self) -> None:
         """A response the crawl could use (a sitemap, a listing, an article, a 304)."""
@@ -147,43 +126,31 @@ class DoctorQnASpider(scrapy.Spider):
 
     # --- requests ----------------------------------------------------------------------
     def _article_request(self, url: str, lastmod: str | None = None,
-                         defer_if_known: bool = True) -> Request | None:
-        """The request for an article, or ``None`` when none is needed (yet).
-
-        A known article met on a page waits (``defer_if_known``) until the sitemaps
-        have given their ``lastmod``, which may spare the request altogether.
-        """
+                         found_on_page: bool = True) -> Request | None:
+        """The request for an article, or ``None`` when none is needed (yet)."""
         canonical = canonical_article_url(url)
         article_id = article_id_from_url(canonical)
         if article_id in self._requested_articles:
-            if lastmod and self.run is not None and not self.run.done(article_id):
-                # Fetched (or in flight) in this session: that is the version of this lastmod.
-                self._stage(article_id, sitemap_lastmod=lastmod)
+            if lastmod and self.run is not None:
+                self.run.sitemap_lastmod(article_id, lastmod)
             return None
         if not self._on_base_host(canonical, PageKind.ARTICLE.value):
             return None
-        run = self.run
-        known = run.state.known(article_id) if run is not None and run.incremental else None
-        if known is not None and known.delivered and defer_if_known:
-            self._deferred_articles.setdefault(article_id, canonical)
-            return None
-        self._requested_articles.add(article_id)
-        self._deferred_articles.pop(article_id, None)
-        if run is not None and run.done(article_id):
-            return None  # written or rejected earlier in this (resumed) run
         meta: dict[str, Any] = {"qa_kind": PageKind.ARTICLE.value, "qa_lastmod": lastmod}
         headers: dict[str, str] = {}
-        if known is not None and known.delivered:
-            if lastmod and known.sitemap_lastmod == lastmod and known.seen_within(
-                    self.settings.getfloat("QA_REVALIDATE_AFTER_DAYS")):
-                self.crawler.stats.inc_value("qa/unchanged/skipped_by_lastmod")
-                run.stage(article_id, change="unchanged", status="skipped")
+        if self.run is not None:
+            plan = self.run.plan_article(article_id, lastmod, found_on_page)
+            if plan.action is Action.DEFER:
+                self._deferred_articles.setdefault(article_id, canonical)
                 return None
-            if known.etag:
-                headers["If-None-Match"] = known.etag
-            if known.last_modified:
-                headers["If-Modified-Since"] = known.last_modified
-            meta["handle_httpstatus_list"] = [NOT_MODIFIED]
+            self._requested_articles.add(article_id)
+            if plan.action is Action.SKIP:
+                return None
+            headers = plan.headers
+            if plan.conditional:
+                meta["handle_httpstatus_list"] = [NOT_MODIFIED]
+        self._requested_articles.add(article_id)
+        self._deferred_articles.pop(article_id, None)
         return Request(canonical, callback=self.parse_article, errback=self.on_error,
                        headers=headers, meta=meta, dont_filter=True)
 
@@ -242,7 +209,7 @@ class DoctorQnASpider(scrapy.Spider):
                 # The lastmod travels with the request: the state keeps it only with the
                 # version of the article this run fetched and delivered.
                 lastmod = (entry.get("lastmod") or "").strip() or None
-                request = self._article_request(loc, lastmod, defer_if_known=False)
+                request = self._article_request(loc, lastmod, found_on_page=False)
             else:
                 request = None
             if request is not None:
@@ -268,9 +235,8 @@ class DoctorQnASpider(scrapy.Spider):
         lastmod = response.meta.get("qa_lastmod")
         self._usable()
         if response.status == NOT_MODIFIED:
-            self.crawler.stats.inc_value("qa/unchanged/not_modified")
-            self._stage(article_id, url=response.url, status="304", change="unchanged",
-                        sitemap_lastmod=lastmod)
+            if self.run is not None:
+                self.run.not_modified(article_id, response.url, lastmod)
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         page = ArticlePage(response.url, response.body, content_type=content_type)
@@ -287,9 +253,10 @@ class DoctorQnASpider(scrapy.Spider):
                 return
         if page.replaced_bytes:
             self.crawler.stats.inc_value("qa/decode/replaced_bytes", page.replaced_bytes)
-        self._stage(article_id, url=response.url, status=str(response.status),
-                    etag=_header(response, "ETag"),
-                    last_modified=_header(response, "Last-Modified"), sitemap_lastmod=lastmod)
+        if self.run is not None and article_id:
+            self.run.fetched(article_id, response.url, response.status,
+                             _header(response, "ETag"), _header(response, "Last-Modified"),
+                             lastmod)
         item = page.to_item()
         if page.problems:
             yield Rejected(item["url"] or response.url, "extraction",
@@ -331,17 +298,10 @@ class DoctorQnASpider(scrapy.Spider):
         if soft:
             stats.inc_value("qa/article_not_found/soft_404")
         article_id = article_id_from_url(request.url)
-        known = self.run.state.known(article_id) if self.run and self.run.state else None
-        if known is not None and known.content_hash is not None and not known.gone:
-            # Reported gone once: the run that first finds it missing.
-            stats.inc_value("qa/gone")
-            self._stage(article_id, url=request.url, status="404", change="gone")
+        if self.run is not None and article_id:
+            self.run.not_found(article_id, request.url)
         self.logger.warning("Article not found (%s): %s (linked from %s)", why, request.url,
                             request.headers.get("Referer", b"?").decode("latin-1"))
-
-    def _stage(self, article_id: str | None, **values: Any) -> None:
-        if self.run is not None and article_id:
-            self.run.stage(article_id, **values)
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -1,0 +1,135 @@
+"""The crawl run as a Scrapy extension, and the one question the spider asks it.
+
+:class:`CrawlRunExtension` owns the run (:class:`qa_scraper.runs.CrawlRun`: lock,
+crawl state, output files, manifest): it opens it when the crawler is built
+(refusals happen before anything starts), and delivers it — or leaves it
+resumable — when the spider closes, recording the exit code in the stats.
+It is not configured when there is nothing to keep (``QA_OUTPUT_DIR`` and
+``QA_STATE_PATH`` both empty: only ``-o``/``-O`` feeds are written).
+
+The spider, which only navigates, asks :meth:`CrawlRunExtension.plan_article`
+"should I request this article, and how?" and reports what it saw
+(:meth:`fetched`, :meth:`not_modified`, :meth:`not_found`, :meth:`sitemap_lastmod`);
+pipelines reach the run's files through :attr:`CrawlRunExtension.run`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from qa_scraper.runs import CrawlRun
+
+
+class Action(str, Enum):
+    FETCH = "fetch"  # request it now (with the plan's headers)
+    DEFER = "defer"  # known and delivered: wait until the sitemaps have given its lastmod
+    SKIP = "skip"  # no request: done earlier in this run, or unchanged by its lastmod
+
+
+@dataclass(frozen=True)
+class ArticlePlan:
+    action: Action
+    headers: dict[str, str] = field(default_factory=dict)  # If-None-Match / If-Modified-Since
+    conditional: bool = False  # a 304 is an answer, not an error
+
+
+FETCH_PLAIN = ArticlePlan(Action.FETCH)
+
+
+class CrawlRunExtension:
+    def __init__(self, crawler: Crawler, run: CrawlRun) -> None:
+        self.crawler = crawler
+        self.run = run
+        self.stats = crawler.stats
+        self.revalidate_after_days = crawler.settings.getfloat("QA_REVALIDATE_AFTER_DAYS")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "CrawlRunExtension":
+        settings, spider = crawler.settings, crawler.spider
+        output_dir = settings.get("QA_OUTPUT_DIR") or ""
+        state_path = settings.get("QA_STATE_PATH") or ""
+        if not output_dir and not state_path:
+            raise NotConfigured("QA_OUTPUT_DIR and QA_STATE_PATH are empty: no run files")
+        if not getattr(spider, "base_url", None):
+            raise NotConfigured("the spider has no base_url")
+        run = CrawlRun(spider_name=spider.name, base_url=spider.base_url, mode=spider.mode,
+                       output_dir=output_dir, state_path=state_path)
+        run.open()  # refuses (SetupError) before any file of the run exists
+        extension = cls(crawler, run)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def spider_opened(self, spider: Any) -> None:
+        run = self.run
+        self.stats.set_value("qa/run_id", run.run_id)
+        self.stats.set_value("qa/mode", run.mode)
+        if run.resumed:
+            self.stats.set_value("qa/resumed_written", len(run.written_ids))
+        if run.dropped_on_resume:
+            self.stats.set_value("qa/resume_dropped_lines", run.dropped_on_resume)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Deliver the run (or keep it resumable) and record the exit code."""
+        fetched = bool(self.stats.get_value("qa/usable_responses"))
+        code = self.run.close(reason, self.stats.get_stats(), fetched_anything=fetched)
+        self.stats.set_value("qa/exit_code", int(code))
+
+    # --- the spider's question -----------------------------------------------------------
+    def plan_article(self, article_id: str, lastmod: str | None,
+                     found_on_page: bool) -> ArticlePlan:
+        """Should the spider request this article now, and with which headers?
+
+        A known article met on a page (not in a sitemap) is deferred until the
+        sitemaps have spoken, since its lastmod may spare the request.
+        """
+        run = self.run
+        known = run.state.known(article_id) if run.incremental else None
+        delivered = known is not None and known.delivered
+        if delivered and found_on_page:
+            return ArticlePlan(Action.DEFER)
+        if run.done(article_id):
+            return ArticlePlan(Action.SKIP)  # written or rejected earlier in this run
+        if not delivered:
+            return FETCH_PLAIN
+        if lastmod and known.sitemap_lastmod == lastmod and \
+                known.seen_within(self.revalidate_after_days):
+            self.stats.inc_value("qa/unchanged/skipped_by_lastmod")
+            run.stage(article_id, change="unchanged", status="skipped")
+            return ArticlePlan(Action.SKIP)
+        headers = {}
+        if known.etag:
+            headers["If-None-Match"] = known.etag
+        if known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return ArticlePlan(Action.FETCH, headers, conditional=True)
+
+    # --- what the spider saw -------------------------------------------------------------
+    def sitemap_lastmod(self, article_id: str, lastmod: str) -> None:
+        """A sitemap's lastmod for an article already requested in this session: the
+        version fetched is that one (not so for one done before an interruption)."""
+        if not self.run.done(article_id):
+            self.run.stage(article_id, sitemap_lastmod=lastmod)
+
+    def fetched(self, article_id: str, url: str, status: int, etag: str | None,
+                last_modified: str | None, lastmod: str | None) -> None:
+        self.run.stage(article_id, url=url, status=str(status), etag=etag,
+                       last_modified=last_modified, sitemap_lastmod=lastmod)
+
+    def not_modified(self, article_id: str, url: str, lastmod: str | None) -> None:
+        self.stats.inc_value("qa/unchanged/not_modified")
+        self.run.stage(article_id, url=url, status="304", change="unchanged",
+                       sitemap_lastmod=lastmod)
+
+    def not_found(self, article_id: str, url: str) -> None:
+        """Gone when it was delivered before — reported once, by the run that finds it."""
+        known = self.run.state.known(article_id) if self.run.state else None
+        if known is not None and known.content_hash is not None and not known.gone:
+            self.stats.inc_value("qa/gone")
+            self.run.stage(article_id, url=url, status="404", change="gone")
