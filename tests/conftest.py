@@ -13,23 +13,39 @@ from qa_scraper.validation import SCHEMA_PATH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = FIXTURES / "site"
-EXPECTED_ITEMS = FIXTURES / "expected_items.jsonl"
+# One folder per saved article page: page.html (the HTML as served, the only copy: the
+# site's routes.json points to it), expected.json (its item) and meta.json (its URL).
+PAGES = FIXTURES / "pages"
 BASE = "http://127.0.0.1:8123"
-ROUTES = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))["routes"]
+_SPEC = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))
+ROUTES = _SPEC["routes"]
+PLACEHOLDER = _SPEC["base_placeholder"]
 RUN_DEPENDENT = ("scraped_at", "content_hash")
 
 
+def page_folders() -> list[Path]:
+    """Every saved page's folder, in name order (article-174501, article-174506, ...)."""
+    return sorted(folder for folder in PAGES.iterdir() if folder.is_dir())
+
+
+def _absolute(url: str, base: str, where: str) -> str:
+    if not url.startswith(PLACEHOLDER + "/"):
+        raise ValueError(f"{where}: expected a URL starting with {PLACEHOLDER}/, got {url!r}")
+    return base + url[len(PLACEHOLDER):]
+
+
 def load_expected(base: str = BASE) -> list[dict[str, Any]]:
-    """The expected items, with their paths made absolute against ``base``."""
+    """The expected items of the saved pages, with their URLs made absolute against ``base``."""
     items = []
     base = base.rstrip("/")
-    for line in EXPECTED_ITEMS.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        item["url"] = base + item["url"]
+    for folder in page_folders():
+        where = f"{folder.relative_to(FIXTURES)}/expected.json"
+        item = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        item["url"] = _absolute(item["url"], base, where)
         for entry in item["similar_questions"]:
-            entry["url"] = base + entry["url"]
+            entry["url"] = _absolute(entry["url"], base, where)
         for faq in item["related_faqs"]:
-            faq["url"] = base + faq["url"]
+            faq["url"] = _absolute(faq["url"], base, where)
         items.append(item)
     return items
 
