@@ -13,23 +13,39 @@ from qa_scraper.validation import SCHEMA_PATH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = FIXTURES / "site"
-EXPECTED_ITEMS = FIXTURES / "expected_items.jsonl"
+# One folder per saved article page: page.html (the HTML as served, the only copy: the
+# site's routes.json points to it), expected.json (its item) and meta.json (its URL).
+PAGES = FIXTURES / "pages"
 BASE = "http://127.0.0.1:8123"
-ROUTES = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))["routes"]
+_SPEC = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))
+ROUTES = _SPEC["routes"]
+PLACEHOLDER = _SPEC["base_placeholder"]
 RUN_DEPENDENT = ("scraped_at", "content_hash")
 
 
+def page_folders() -> list[Path]:
+    """Every saved page's folder, in name order (article-174501, article-174506, ...)."""
+    return sorted(folder for folder in PAGES.iterdir() if folder.is_dir())
+
+
+def _absolute(url: str, base: str, where: str) -> str:
+    if not url.startswith(PLACEHOLDER + "/"):
+        raise ValueError(f"{where}: expected a URL starting with {PLACEHOLDER}/, got {url!r}")
+    return base + url[len(PLACEHOLDER):]
+
+
 def load_expected(base: str = BASE) -> list[dict[str, Any]]:
-    """The expected items, with their paths made absolute against ``base``."""
+    """The expected items of the saved pages, with their URLs made absolute against ``base``."""
     items = []
     base = base.rstrip("/")
-    for line in EXPECTED_ITEMS.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        item["url"] = base + item["url"]
+    for folder in page_folders():
+        where = f"{folder.relative_to(FIXTURES)}/expected.json"
+        item = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        item["url"] = _absolute(item["url"], base, where)
         for entry in item["similar_questions"]:
-            entry["url"] = base + entry["url"]
+            entry["url"] = _absolute(entry["url"], base, where)
         for faq in item["related_faqs"]:
-            faq["url"] = base + faq["url"]
+            faq["url"] = _absolute(faq["url"], base, where)
         items.append(item)
     return items
 
@@ -79,3 +95,74 @@ def string_values(value):
 @pytest.fixture(scope="session")
 def expected_items() -> list[dict[str, Any]]:
     return load_expected()
+
+
+# --- comparing items field by field -------------------------------------------------------
+_SHOWN = 70  # characters of a long value shown in a difference
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def _string_difference(actual: str, expected: str) -> str:
+    """Where two long strings part: a window around the first differing character."""
+    at = next((i for i, (a, e) in enumerate(zip(actual, expected)) if a != e),
+              min(len(actual), len(expected)))
+    start = max(0, at - 25)
+
+    def window(text: str) -> str:
+        part = text[start:at + 35]
+        return ("..." if start else "") + repr(part) + ("..." if at + 35 < len(text) else "")
+
+    return (f"expected {window(expected)}, got {window(actual)} "
+            f"(first difference at character {at}; lengths {len(expected)} vs {len(actual)})")
+
+
+def item_differences(actual: Any, expected: Any, path: str = "") -> list[str]:
+    """Every differing leaf between two JSON-like values, as ``a/0/b: expected X, got Y``.
+
+    Empty exactly when ``actual == expected`` (dict key order is not compared, as with ==).
+    """
+    where = path or "(item)"
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out = []
+        for key in expected:
+            inner = f"{path}/{key}" if path else str(key)
+            if key not in actual:
+                out.append(f"{inner}: missing, expected {_short(expected[key])}")
+            else:
+                out.extend(item_differences(actual[key], expected[key], inner))
+        for key in actual:
+            if key not in expected:
+                inner = f"{path}/{key}" if path else str(key)
+                out.append(f"{inner}: not expected, got {_short(actual[key])}")
+        return out
+    if isinstance(expected, list) and isinstance(actual, list):
+        out = []
+        if len(actual) != len(expected):
+            out.append(f"{where}: expected {len(expected)} entries, got {len(actual)}")
+        for index, (got, want) in enumerate(zip(actual, expected)):
+            out.extend(item_differences(got, want, f"{path}/{index}" if path else str(index)))
+        for index in range(len(actual), len(expected)):
+            out.append(f"{path}/{index}: missing, expected {_short(expected[index])}")
+        for index in range(len(expected), len(actual)):
+            out.append(f"{path}/{index}: not expected, got {_short(actual[index])}")
+        return out
+    if actual == expected:
+        return []
+    if isinstance(actual, str) and isinstance(expected, str) and \
+            max(len(repr(actual)), len(repr(expected))) > _SHOWN:  # too long to show whole
+        return [f"{where}: {_string_difference(actual, expected)}"]
+    return [f"{where}: expected {_short(expected)}, got {_short(actual)}"]
+
+
+def assert_items_equal(actual: Any, expected: Any, what: str = "item") -> None:
+    """``assert actual == expected``, failing with one line per differing field."""
+    __tracebackhide__ = True
+    differences = item_differences(actual, expected)
+    if differences or actual != expected:
+        lines = differences or ["(values differ but no field does: compare the types)"]
+        raise AssertionError(f"{what}: {len(lines)} difference(s) from expected\n"
+                             + "\n".join("  " + line for line in lines))

@@ -9,7 +9,9 @@ import pytest
 from qa_scraper.items import content_hash
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.validation import item_errors
-from tests.conftest import load_expected, saved_page, strip_class_and_id, without_run_fields
+from tests.conftest import (
+    assert_items_equal, load_expected, saved_page, strip_class_and_id, without_run_fields,
+)
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
 FETCHED_AT = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone.utc)
@@ -24,7 +26,7 @@ def extract(article_id: str, html: str) -> tuple[dict, ArticlePage]:
 def test_saved_page_gives_expected_item(article_id: str) -> None:
     item, page = extract(article_id, saved_page(f"/en/article/{article_id}"))
     assert page.problems == []
-    assert without_run_fields(item) == EXPECTED[article_id]
+    assert_items_equal(without_run_fields(item), EXPECTED[article_id], f"article {article_id}")
     assert item["scraped_at"] == "2026-11-25T09:30:00Z"
     assert item["content_hash"] == content_hash(item)
     assert item_errors(item) == []
@@ -36,7 +38,8 @@ def test_saved_page_without_class_and_id_gives_same_item(article_id: str) -> Non
     assert ' class="' not in html and ' id="' not in html
     item, page = extract(article_id, html)
     assert page.problems == []
-    assert without_run_fields(item) == EXPECTED[article_id]
+    assert_items_equal(without_run_fields(item), EXPECTED[article_id],
+                       f"article {article_id} without class/id")
 
 
 def test_item_keys_follow_the_contract_order() -> None:
@@ -63,7 +66,7 @@ def test_content_hash_is_independent_of_fetch_time_and_key_order() -> None:
 def test_page_accepts_bytes_and_uses_the_declared_charset() -> None:
     html = saved_page("/en/article/174501")
     item = ArticlePage(EXPECTED["174501"]["url"], html.encode("utf-8")).to_item()
-    assert without_run_fields(item) == EXPECTED["174501"]
+    assert_items_equal(without_run_fields(item), EXPECTED["174501"], "article 174501 from bytes")
 
 
 def test_canonical_link_wins_over_a_tracking_url() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from qa_scraper.devserver import DevServer
 from qa_scraper.validation import item_errors
-from tests.conftest import SITE, load_expected, without_run_fields
+from tests.conftest import SITE, assert_items_equal, load_expected, without_run_fields
 from tests.crawl_helpers import CrawlResult, run_crawl
 
 DISALLOWED_PREFIXES = ("/en/search", "/en/member/")
@@ -38,7 +38,8 @@ def test_every_live_article_is_emitted_once_and_equals_its_expected_item(
     counts = Counter(item["article_id"] for item in result.feed_items)
     assert counts == Counter({article_id: 1 for article_id in expected})
     for item in result.feed_items:
-        assert without_run_fields(item) == expected[item["article_id"]]
+        assert_items_equal(without_run_fields(item), expected[item["article_id"]],
+                           f"crawled article {item['article_id']}")
 
 
 def test_every_emitted_item_validates(crawl: tuple[CrawlResult, DevServer]) -> None:

@@ -52,11 +52,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         results["unchanged"] = crawl("unchanged")
 
         for article_id in CHANGED:
-            html = site._file_text(f"en/article/{article_id}.html")
+            html = site._file_text(site.routes[f"/en/article/{article_id}"]["file"])
             html = re.sub(r'(<div class="question-text">)', r"\1UPDATED: ", html, count=1)
             site.change_article(article_id, html, "2026-11-20")
         for new_id, source_id in ADDED.items():
-            html = site._file_text(f"en/article/{source_id}.html").replace(source_id, new_id)
+            html = site._file_text(site.routes[f"/en/article/{source_id}"]["file"])
+            html = html.replace(source_id, new_id)
             site.add_article(new_id, html, "2026-11-21")
         results["changed"] = crawl("changed")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from qa_scraper.pages.article import ArticlePage
-from tests.conftest import load_expected, without_run_fields
+from tests.conftest import assert_items_equal, load_expected, without_run_fields
 from tests.markup_variants import NEVER_CONTENT_MARKERS, RENDERERS
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
@@ -18,7 +18,7 @@ def test_other_markup_gives_same_item(renderer: str, article_id: str) -> None:
     page = ArticlePage(expected["url"], html)
     item = without_run_fields(page.to_item())
     assert page.problems == []
-    assert item == expected
+    assert_items_equal(item, expected, f"article {article_id} as {renderer}")
 
 
 @pytest.mark.parametrize("article_id", sorted(a for a, item in EXPECTED.items() if item["more_info"]))
@@ -29,7 +29,8 @@ def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str
     html = RENDERERS["div_soup"](expected)
     assert "Similar Q&amp;A" not in html and "Popular questions" in html
     page = ArticlePage(expected["url"], html)
-    assert without_run_fields(page.to_item()) == expected
+    assert_items_equal(without_run_fields(page.to_item()), expected,
+                       f"article {article_id} as div_soup, More Info last")
     assert page.problems == []
 
 
@@ -37,7 +38,8 @@ def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str
 def test_similar_as_last_section_ignores_unmarked_footer_text(article_id: str) -> None:
     expected = dict(EXPECTED[article_id], related_faqs=[])
     page = ArticlePage(expected["url"], RENDERERS["compact"](expected))
-    assert without_run_fields(page.to_item()) == expected
+    assert_items_equal(without_run_fields(page.to_item()), expected,
+                       f"article {article_id} as compact, Similar Q&A last")
     assert page.problems == []
 
 

@@ -56,7 +56,7 @@ def test_a_change_made_while_a_run_is_interrupted_is_delivered(tmp_path: Path) -
             if process.poll() is None:
                 process.kill()
         changed = _lines(part)[0]["article_id"]  # written before the kill
-        html = site._file_text(f"en/article/{changed}.html")
+        html = site._file_text(site.routes[f"/en/article/{changed}"]["file"])
         html = re.sub(r'(<div class="question-text">)', r"\1UPDATED: ", html, count=1)
         site.change_article(changed, html, "2026-11-22")
 
