@@ -1,8 +1,9 @@
-"""Item loaders: the one place where each field's raw text becomes its value.
+"""Field processors: the one place where raw text found on a page becomes a contract value.
 
-The page object (:mod:`qa_scraper.pages.article`) finds where a field is on
-the page; the loader's processors turn what it found into the contract's
-value (text rules, dates, null for "Anonymous", ...).
+The page objects (:mod:`qa_scraper.pages`) find where a field is on the page, one
+method per field; that method passes what it found through one of these
+itemloaders processors, which apply the contract's rules (text rules, dates,
+``None`` for nothing). The content hash is computed here too.
 """
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from itemloaders import ItemLoader
-from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
+from itemloaders.processors import Compose, MapCompose, TakeFirst
 
 from qa_scraper.dates import parse_date
 from qa_scraper.text import clean_line, excerpt, text_block
@@ -25,80 +25,14 @@ def _none_if_empty(value: Any) -> Any:
     return None if value in ("", [], None) else value
 
 
-class _Loader(ItemLoader):
-    """Single values: cleaned line, first non-empty one wins."""
-
-    default_item_class = dict
-    default_input_processor = MapCompose(clean_line, _none_if_empty)
-    default_output_processor = TakeFirst()
-
-    def load(self, fields: tuple[str, ...]) -> dict[str, Any]:
-        """The loaded item with every field present (``None`` when not found), in order."""
-        loaded = self.load_item()
-        return {name: loaded.get(name) for name in fields}
-
-
-class ReplyLoader(_Loader):
-    FIELDS = ("responder_title", "responder_name", "department", "text", "clinic", "replied_on")
-    text_in = Identity()
-    text_out = Compose(text_block)
-    replied_on_in = MapCompose(parse_date)
-
-
-class SimilarQuestionLoader(_Loader):
-    FIELDS = ("article_id", "url", "title", "question_excerpt", "answer_excerpt",
-              "responder_title", "responder_name", "department")
-    question_excerpt_in = answer_excerpt_in = Identity()
-    question_excerpt_out = answer_excerpt_out = Compose(excerpt)
-
-
-class RelatedFaqLoader(_Loader):
-    FIELDS = ("topic", "department", "url")
-
-
-class ArticleLoader(_Loader):
-    """Flat fields of the article; :func:`assemble_article` nests them per the contract."""
-
-    FIELDS = ("url", "article_id", "title", "department", "question_title", "question_text",
-              "asked_on", "asker_name", "age_min", "age_max", "gender", "replies",
-              "more_info", "similar_questions", "related_faqs")
-    question_text_in = more_info_in = Identity()
-    question_text_out = more_info_out = Compose(text_block)
-    asked_on_in = MapCompose(parse_date)
-    age_min_in = age_max_in = gender_in = Identity()
-    replies_in = similar_questions_in = related_faqs_in = Identity()
-    replies_out = similar_questions_out = related_faqs_out = Identity()
-
-
-def assemble_article(flat: dict[str, Any], scraped_at: str) -> dict[str, Any]:
-    """The contract's item, keys in contract order, with its content hash."""
-    item: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "source": SOURCE,
-        "url": flat["url"],
-        "article_id": flat["article_id"],
-        "language": LANGUAGE,
-        "title": flat["title"],
-        "department": flat["department"],
-        "question": {
-            "title": flat["question_title"],
-            "text": flat["question_text"],
-            "asked_on": flat["asked_on"],
-        },
-        "asker": {
-            "name": flat["asker_name"],
-            "age_min": flat["age_min"],
-            "age_max": flat["age_max"],
-            "gender": flat["gender"],
-        },
-        "replies": flat["replies"] or [],
-        "more_info": flat["more_info"],
-        "similar_questions": flat["similar_questions"] or [],
-        "related_faqs": flat["related_faqs"] or [],
-    }
-    item["scraped_at"] = scraped_at
-    item["content_hash"] = content_hash(item)
-    return item
+# One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left.
+clean_value = Compose(MapCompose(clean_line, _none_if_empty), TakeFirst())
+# Free text read as lines (question, reply, More Info): every text rule; None when empty.
+text_value = Compose(text_block)
+# A Similar Q&A teaser, read as lines: the text rules, without its trailing "...".
+excerpt_value = Compose(excerpt)
+# A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable.
+date_value = Compose(MapCompose(parse_date), TakeFirst())
 
 
 def content_hash(item: dict[str, Any]) -> str:

@@ -124,20 +124,9 @@ def looks_like_asker_line(text: str) -> bool:
 
 
 def parse_asker(text: str) -> Demographics:
-    """Parse "<name>, <age> year old <gender>." (any part may be missing)."""
-    text = text.strip().rstrip(".").strip()
-    name_part, _, rest = text.partition(",")
-    if not rest and (AGE_WORDS.search(name_part) or AGE_RANGE.search(name_part)):
-        name_part, rest = "", name_part
-    name = name_part.strip() or None
-    if name and ANONYMOUS.match(name):
-        name = None
-    age_min = age_max = None
-    if match := AGE_RANGE.search(rest):
-        age_min, age_max = int(match.group(1)), int(match.group(2))
-    elif match := AGE_OPEN.search(rest):
-        age_min = int(match.group(1))
-    gender = None
-    if match := GENDER.search(rest):
-        gender = GENDER_VALUES[match.group(1).lower()]
-    return Demographics(name, age_min, age_max, gender)
+    """Parse "<name>, <age> year old <gender>." (any part may be missing): the four values
+    at once, as :class:`qa_scraper.pages.question.Asker` reads them (one property each)."""
+    from qa_scraper.pages.question import Asker  # noqa: PLC0415 (it imports this module)
+
+    asker = Asker(text)
+    return Demographics(asker.name, asker.age_min, asker.age_max, asker.gender)

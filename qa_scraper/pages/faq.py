@@ -1,0 +1,73 @@
+"""One "Related FAQ" link: ``related_faqs[]`` of the contract.
+
+:func:`split_related_faqs` reads the section's lines into :class:`RelatedFaq`
+parts: topic links, each followed by "(<department>)" on the same line (one or
+several topics a line) or on the next line. Each contract field of an entry is
+one property of :class:`RelatedFaq`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from qa_scraper.items import clean_value
+from qa_scraper.pages import labels
+from qa_scraper.pages.lines import Line
+from qa_scraper.pages.problems import Problem
+from qa_scraper.urls import PageKind, canonical_page_url, page_kind
+
+
+@dataclass(eq=False)
+class RelatedFaq:
+    """One entry: the topic link's text and URL, the "(<department>)" text after it."""
+
+    link_text: str
+    href: str
+    department_text: str | None = None
+
+    FIELDS = ("topic", "department", "url")
+
+    @cached_property
+    def topic(self) -> str | None:
+        return clean_value(self.link_text)
+
+    @cached_property
+    def department(self) -> str | None:
+        return clean_value(self.department_text)
+
+    @cached_property
+    def url(self) -> str | None:
+        return clean_value(canonical_page_url(self.href))
+
+    def to_item(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def problems(self, path: str) -> list[Problem]:
+        if self.department is None:
+            return [Problem(f"{path}/department", "no '(<department>)' after topic")]
+        return []
+
+
+def split_related_faqs(section: list[Line]) -> list[RelatedFaq]:
+    """The entries of the "Related FAQ" section's lines; they end at the first line
+    that is neither a topic link line nor a "(<department>)" line."""
+    entries: list[RelatedFaq] = []
+    for line in section:
+        department = labels.FAQ_DEPARTMENT.match(line.text)
+        if department and entries and entries[-1].department_text is None:
+            entries[-1].department_text = department.group("department")
+            continue
+        topics = [link for link in line.links if page_kind(link.url) is PageKind.FAQ]
+        if not topics:
+            break
+        cursor = 0
+        for link in topics:
+            found = line.text.find(link.text, cursor) if link.text else -1
+            cursor = found + len(link.text) if found >= 0 else cursor
+            after = labels.DEPARTMENT_AFTER_TOPIC.match(line.text, cursor)
+            if after:
+                cursor = after.end()
+            entries.append(RelatedFaq(link.text, link.url,
+                                      after.group("department") if after else None))
+    return entries
