@@ -8,6 +8,7 @@ Prints pages/second and ratios:
 - schema validation per item vs. extraction per page;
 - the date helper's fast path vs. dateparser on the same dates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from parsel import Selector  # noqa: E402
+from parsel import Selector
 
-from qa_scraper.dates import parse_date  # noqa: E402
-from qa_scraper.pages.article import ArticlePage  # noqa: E402
-from qa_scraper.validation import item_errors  # noqa: E402
-from tests.conftest import ROUTES, load_expected, saved_page  # noqa: E402
+from qa_scraper.dates import parse_date
+from qa_scraper.pages.article import ArticlePage
+from qa_scraper.validation import item_errors
+from tests.conftest import ROUTES, load_expected, saved_page
 
 
 def best_of(rounds: int, work: Callable[[], object]) -> float:
@@ -47,25 +48,34 @@ def main() -> None:
     dates = [item["question"]["asked_on"].replace("-", "/") for item in expected]
     assert len(pages) == len([r for r in ROUTES.values() if r.get("kind") == "article"])
 
-    parse_only = best_of(rounds, lambda: [Selector(text=html).xpath("//text()").getall()
-                                          for _, html in pages])
+    parse_only = best_of(
+        rounds, lambda: [Selector(text=html).xpath("//text()").getall() for _, html in pages]
+    )
     extract = best_of(rounds, lambda: [ArticlePage(url, html).to_item() for url, html in pages])
     validate = best_of(rounds, lambda: [item_errors(item) for item in items])
 
     import dateparser
+
     fast_dates = best_of(rounds, lambda: [parse_date(d) for d in dates])
-    slow_dates = best_of(max(2, rounds // 5), lambda: [
-        dateparser.parse(d, languages=["en"]) for d in dates])
+    slow_dates = best_of(
+        max(2, rounds // 5), lambda: [dateparser.parse(d, languages=["en"]) for d in dates]
+    )
 
     n = len(pages)
     print(f"pages: {n}, rounds: {rounds} (best round reported)")
     print(f"parse-only baseline : {n / parse_only:8.0f} pages/s")
-    print(f"full extraction     : {n / extract:8.0f} pages/s  "
-          f"ratio vs baseline {extract / parse_only:5.2f}x")
-    print(f"schema validation   : {n / validate:8.0f} items/s  "
-          f"ratio vs extraction {validate / extract:5.2f}x")
-    print(f"date fast path      : {len(dates) / fast_dates:8.0f} dates/s  "
-          f"dateparser is {slow_dates / fast_dates:6.0f}x slower")
+    print(
+        f"full extraction     : {n / extract:8.0f} pages/s  "
+        f"ratio vs baseline {extract / parse_only:5.2f}x"
+    )
+    print(
+        f"schema validation   : {n / validate:8.0f} items/s  "
+        f"ratio vs extraction {validate / extract:5.2f}x"
+    )
+    print(
+        f"date fast path      : {len(dates) / fast_dates:8.0f} dates/s  "
+        f"dateparser is {slow_dates / fast_dates:6.0f}x slower"
+    )
     print(f"median page size    : {statistics.median(len(html) for _, html in pages):.0f} chars")
 
 

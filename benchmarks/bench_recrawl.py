@@ -7,6 +7,7 @@ then again with the same state, and prints for both: wall time, requests,
 article pages fetched in full, 304 answers, articles skipped by sitemap
 lastmod, items written; and the ratios re-crawl / first crawl.
 """
+
 from __future__ import annotations
 
 import sys
@@ -17,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa_scraper.devserver import DevServer  # noqa: E402
-from tests.conftest import SITE  # noqa: E402
-from tests.crawl_helpers import run_crawl  # noqa: E402
+from qa_scraper.devserver import DevServer
+from tests.conftest import SITE
+from tests.crawl_helpers import run_crawl
 
 
 def measure(server: DevServer, tmp: Path, name: str) -> dict[str, float]:

@@ -3,6 +3,7 @@
 Each bad value is refused with one line (:class:`~qa_scraper.errors.ArgumentError`):
 what is wrong and what to give instead. Defaults live in :mod:`qa_scraper.settings`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,10 @@ def check_spider_arguments(kwargs: dict[str, Any]) -> None:
     unknown = sorted(set(kwargs) - set(SPIDER_ARGUMENTS) - TOLERATED_ARGUMENTS)
     if unknown:
         known = "; ".join(f"{name}: {meaning}" for name, meaning in SPIDER_ARGUMENTS.items())
-        raise ArgumentError(f"unknown spider argument(s) {', '.join(f'-a {n}' for n in unknown)}",
-                            f"Known arguments are {known}")
+        raise ArgumentError(
+            f"unknown spider argument(s) {', '.join(f'-a {n}' for n in unknown)}",
+            f"Known arguments are {known}",
+        )
 
 
 def check_base_url(base_url: str) -> str:
@@ -51,18 +54,21 @@ def check_base_url(base_url: str) -> str:
         parts = urlsplit(str(base_url).strip())
         parts.port  # noqa: B018 (raises ValueError on a bad port)
     except ValueError as error:
-        raise ArgumentError(f"-a base_url={base_url!r} is not a valid URL ({error})",
-                            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/")
+        raise ArgumentError(
+            f"-a base_url={base_url!r} is not a valid URL ({error})",
+            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ArgumentError(f"-a base_url={base_url!r} is not an http(s) URL with a host",
-                            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/")
+        raise ArgumentError(
+            f"-a base_url={base_url!r} is not an http(s) URL with a host",
+            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
+        )
     return f"{parts.scheme}://{parts.netloc}/"
 
 
 def check_mode(mode: str | None) -> None:
     if mode is not None and mode not in MODES:
-        raise ArgumentError(f"-a mode={mode!r} is not a mode",
-                            f"Use one of: {', '.join(MODES)}")
+        raise ArgumentError(f"-a mode={mode!r} is not a mode", f"Use one of: {', '.join(MODES)}")
 
 
 def check_settings(settings: BaseSettings) -> None:
@@ -73,12 +79,14 @@ def check_settings(settings: BaseSettings) -> None:
         try:
             value = kind(raw)
         except (TypeError, ValueError):
-            raise ArgumentError(f"-s {name}={raw!r} is not a number",
-                                f"Give {'a whole number' if kind is int else 'a number'}"
-                                f" >= {minimum:g}") from None
+            raise ArgumentError(
+                f"-s {name}={raw!r} is not a number",
+                f"Give {'a whole number' if kind is int else 'a number'} >= {minimum:g}",
+            ) from None
         if value < minimum:
-            raise ArgumentError(f"-s {name}={raw!r} is below {minimum:g}",
-                                f"Give a value >= {minimum:g}")
+            raise ArgumentError(
+                f"-s {name}={raw!r} is below {minimum:g}", f"Give a value >= {minimum:g}"
+            )
 
 
 def resolve_mode(mode: str | None, settings: BaseSettings, logger: Any) -> str:
@@ -87,6 +95,8 @@ def resolve_mode(mode: str | None, settings: BaseSettings, logger: Any) -> str:
     if mode is None:
         return "full" if feeds else "incremental"
     if mode == "incremental" and feeds:
-        logger.warning("-a mode=incremental with a feed (-o/-O): the feed gets only"
-                       " the new and changed articles of this run")
+        logger.warning(
+            "-a mode=incremental with a feed (-o/-O): the feed gets only"
+            " the new and changed articles of this run"
+        )
     return mode

@@ -4,6 +4,7 @@ The site prints YYYY/MM/DD; a regex fast path handles that (and ISO) without
 dateparser, which is slow. Any other spelling ("Oct 14, 2021", "14 October
 2021") goes to dateparser, restricted to English and to full dates.
 """
+
 from __future__ import annotations
 
 import datetime as dt

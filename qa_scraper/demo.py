@@ -5,6 +5,7 @@
 No network needed: the dev server (:mod:`qa_scraper.devserver`) plays the
 site, including its traps (404 links, a flaky 503, legacy and utm links).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,14 @@ from qa_scraper.devserver import DevServer
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_SITE = PROJECT / "tests" / "fixtures" / "site"
-LOCAL_SPEED = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+LOCAL_SPEED = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,19 +35,32 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with DevServer(args.site) as server:
         print(f"Dev server: {server.base_url} serving {args.site}", flush=True)
-        command = [sys.executable, "-m", "scrapy", "crawl", "doctorqna",
-                   "-a", f"base_url={server.base_url}", *LOCAL_SPEED, *args.scrapy_args]
+        command = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "doctorqna",
+            "-a",
+            f"base_url={server.base_url}",
+            *LOCAL_SPEED,
+            *args.scrapy_args,
+        ]
         print("Running:", " ".join(command), flush=True)
         code = subprocess.call(command, cwd=PROJECT)
     manifests = sorted((PROJECT / "output" / "doctorqna").glob("*.manifest.json"))
     if code == 0 and manifests:
         manifest = json.loads(manifests[-1].read_text(encoding="utf-8"))
         counts = manifest["counts"]
-        print(f"\nDone: {manifest['files']['items']['lines']} items in "
-              f"output/doctorqna/{manifest['files']['items']['name']} ({manifest['mode']} run: "
-              + ", ".join(f"{key} {counts[key]}" for key in
-                          ("new", "changed", "unchanged", "gone", "rejected"))
-              + f"); manifest: output/doctorqna/{manifests[-1].name}")
+        print(
+            f"\nDone: {manifest['files']['items']['lines']} items in "
+            f"output/doctorqna/{manifest['files']['items']['name']} ({manifest['mode']} run: "
+            + ", ".join(
+                f"{key} {counts[key]}"
+                for key in ("new", "changed", "unchanged", "gone", "rejected")
+            )
+            + f"); manifest: output/doctorqna/{manifests[-1].name}"
+        )
     return code
 
 

@@ -14,6 +14,7 @@ headers) so a test can assert what the crawler fetched, and its fault switches
 (``site.faults[path] = "reset"``, or ``--fault PATH=NAME`` on the command line)
 make a path misbehave in one of the ways listed in :data:`FAULTS`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,9 +22,9 @@ import email.utils
 import gzip
 import hashlib
 import json
+import re
 import socket
 import struct
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,12 +45,16 @@ FAULTS = {
     "truncated": "announces the full Content-Length, sends half, closes",
     "cut": "200 with the page cut in half and a Content-Length that matches (a lying server)",
     "cut-once": "like cut the first time, then the page",
-    "500": "500 Internal Server Error", "502": "502 Bad Gateway",
-    "503": "503 with Retry-After: 1, every time", "429": "429 with Retry-After: 1, every time",
+    "500": "500 Internal Server Error",
+    "502": "502 Bad Gateway",
+    "503": "503 with Retry-After: 1, every time",
+    "429": "429 with Retry-After: 1, every time",
     "429-once": "429 with Retry-After: 1 the first time, then the page",
-    "redirect-loop": "302 to itself", "redirect-offsite": "302 to another host",
+    "redirect-loop": "302 to itself",
+    "redirect-offsite": "302 to another host",
     "redirect-private": "302 to a private address",
-    "soft404": "200 with the not-found page", "huge": f"the page padded to {HUGE_BYTES} bytes",
+    "soft404": "200 with the not-found page",
+    "huge": f"the page padded to {HUGE_BYTES} bytes",
     "gzip-bomb": f"Content-Encoding: gzip inflating to {BOMB_BYTES} bytes",
     "bad-html": "the page without its asker line and Ask Date",
     "not-html": "200 text/html whose body is PNG bytes",
@@ -57,8 +62,10 @@ FAULTS = {
 }
 _BILLION_LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
-              for i in range(1, 10))
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
     + ']>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
     "<url><loc>&lol9;</loc></url></urlset>"
 ).encode()
@@ -111,8 +118,11 @@ class DevSite:
             return None
         if route.get("kind") == "article" and query:
             # utm_* is ignored on article pages; any other query is an unknown page
-            rest = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-                    if not k.startswith("utm_")]
+            rest = [
+                (k, v)
+                for k, v in parse_qsl(query, keep_blank_values=True)
+                if not k.startswith("utm_")
+            ]
             return route if not rest else None
         if query and route.get("query") != "any":
             return None
@@ -163,10 +173,13 @@ class DevSite:
 
     def add_article(self, article_id: str, html: str, lastmod: str) -> None:
         path = f"/en/article/{article_id}"
-        self.routes[path] = {"file": f"en/article/{article_id}.html", "status": 200,
-                             "kind": "article", "query": "utm_* ignored",
-                             "headers": {"Content-Type": "text/html; charset=utf-8",
-                                         **_validators(html)}}
+        self.routes[path] = {
+            "file": f"en/article/{article_id}.html",
+            "status": 200,
+            "kind": "article",
+            "query": "utm_* ignored",
+            "headers": {"Content-Type": "text/html; charset=utf-8", **_validators(html)},
+        }
         self.file_overrides[f"en/article/{article_id}.html"] = html
         self._edit_sitemap(article_id, lastmod)
 
@@ -177,15 +190,27 @@ class DevSite:
             self._edit_sitemap(article_id, None)
 
     def _article_sitemaps(self) -> list[str]:
-        return sorted(route["file"] for route in self.routes.values()
-                      if route.get("kind") == "sitemap" and "articles" in (route["file"] or ""))
+        return sorted(
+            route["file"]
+            for route in self.routes.values()
+            if route.get("kind") == "sitemap" and "articles" in (route["file"] or "")
+        )
 
     def _edit_sitemap(self, article_id: str, lastmod: str | None) -> None:
         """Set (or, with ``None``, remove) an article's <url> entry in the article sitemaps."""
-        entry = re.compile(r"<url><loc>[^<]*/en/article/" + re.escape(article_id) +
-                           r"</loc>(?:<lastmod>[^<]*</lastmod>)?</url>\n?")
-        new_entry = (f"<url><loc>{self.placeholder}/en/article/{article_id}</loc>"
-                     f"<lastmod>{lastmod}</lastmod></url>\n") if lastmod else ""
+        entry = re.compile(
+            r"<url><loc>[^<]*/en/article/"
+            + re.escape(article_id)
+            + r"</loc>(?:<lastmod>[^<]*</lastmod>)?</url>\n?"
+        )
+        new_entry = (
+            (
+                f"<url><loc>{self.placeholder}/en/article/{article_id}</loc>"
+                f"<lastmod>{lastmod}</lastmod></url>\n"
+            )
+            if lastmod
+            else ""
+        )
         files = self._article_sitemaps()
         for name in files:
             text = self._file_text(name)
@@ -217,19 +242,31 @@ class DevSite:
         if fault == "cut":
             return Reply(normal.status, normal.headers, normal.body[: len(normal.body) // 2])
         if fault in ("503", "429"):
-            return Reply(int(fault), {**html, "Retry-After": "1"}, b"<html><body>Busy</body></html>")
+            return Reply(
+                int(fault), {**html, "Retry-After": "1"}, b"<html><body>Busy</body></html>"
+            )
         if fault.startswith("redirect-"):
-            target = {"redirect-loop": f"{base}{path}",
-                      "redirect-offsite": f"http://offsite.invalid{path}",
-                      "redirect-private": f"http://10.0.0.1{path}"}[fault]
+            target = {
+                "redirect-loop": f"{base}{path}",
+                "redirect-offsite": f"http://offsite.invalid{path}",
+                "redirect-private": f"http://10.0.0.1{path}",
+            }[fault]
             return Reply(302, {**html, "Location": target}, b"")
         if fault == "soft404":
-            return Reply(200, html, self._fill(
-                (self.root / self.not_found["file"]).read_text(encoding="utf-8")).encode())
+            return Reply(
+                200,
+                html,
+                self._fill(
+                    (self.root / self.not_found["file"]).read_text(encoding="utf-8")
+                ).encode(),
+            )
         if fault == "huge":
             padding = b"<!-- " + b"x" * HUGE_BYTES + b" -->"
-            body = normal.body.replace(b"</body>", padding + b"</body>") \
-                if b"</body>" in normal.body else normal.body + padding
+            body = (
+                normal.body.replace(b"</body>", padding + b"</body>")
+                if b"</body>" in normal.body
+                else normal.body + padding
+            )
             return Reply(normal.status, normal.headers, body)
         if fault == "gzip-bomb":
             bomb = gzip.compress(b"\0" * BOMB_BYTES, compresslevel=9)
@@ -256,8 +293,9 @@ class DevSite:
         since = lowered.get("if-modified-since")
         if modified and since:
             try:
-                return email.utils.parsedate_to_datetime(modified) <= \
-                    email.utils.parsedate_to_datetime(since)
+                return email.utils.parsedate_to_datetime(
+                    modified
+                ) <= email.utils.parsedate_to_datetime(since)
             except (TypeError, ValueError):
                 return False
         return False
@@ -278,10 +316,10 @@ def _handler_for(site: DevSite) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "qa_scraper-devserver"
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             self._serve(send_body=True)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._serve(send_body=False)
 
         def _serve(self, send_body: bool) -> None:
@@ -294,8 +332,9 @@ def _handler_for(site: DevSite) -> type[BaseHTTPRequestHandler]:
                 return
             if reply.transport == "reset":
                 # SO_LINGER 0: close() sends a TCP RST instead of a clean FIN.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
                 self.close_connection = True
                 return
             self.send_response(reply.status)
@@ -303,13 +342,15 @@ def _handler_for(site: DevSite) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            body = reply.body[: len(reply.body) // 2] if reply.transport == "truncate" else reply.body
+            body = (
+                reply.body[: len(reply.body) // 2] if reply.transport == "truncate" else reply.body
+            )
             if send_body and body:
                 self.wfile.write(body)
             if reply.transport == "truncate":
                 self.close_connection = True
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             if getattr(self.server, "verbose", False):
                 super().log_message(format, *args)
 
@@ -329,7 +370,7 @@ class DevServer:
         self.site.base_url = self.base_url
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "DevServer":
+    def __enter__(self) -> DevServer:
         self._thread.start()
         return self
 
@@ -343,8 +384,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("site", help="folder with routes.json and the saved pages")
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
-    parser.add_argument("--fault", action="append", default=[], metavar="PATH=NAME",
-                        help="make PATH misbehave; NAME is one of: " + ", ".join(FAULTS))
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="PATH=NAME",
+        help="make PATH misbehave; NAME is one of: " + ", ".join(FAULTS),
+    )
     args = parser.parse_args(argv)
     server = DevServer(args.site, args.port, verbose=not args.quiet)
     for spec in args.fault:

@@ -4,6 +4,7 @@ A scheduled job (cron, systemd, Airflow) only sees the exit status, so every way
 run can end has its own. A refusal is one line on stderr: what is wrong, why, and
 what to do; it leaves no file behind.
 """
+
 from __future__ import annotations
 
 from enum import IntEnum

@@ -12,6 +12,7 @@ The spider, which only navigates, asks :meth:`CrawlRunExtension.plan_article`
 (:meth:`fetched`, :meth:`not_modified`, :meth:`not_found`, :meth:`sitemap_lastmod`);
 pipelines reach the run's files through :attr:`CrawlRunExtension.run`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class CrawlRunExtension:
         self.revalidate_after_days = crawler.settings.getfloat("QA_REVALIDATE_AFTER_DAYS")
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "CrawlRunExtension":
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunExtension:
         settings, spider = crawler.settings, crawler.spider
         output_dir = settings.get("QA_OUTPUT_DIR") or ""
         state_path = settings.get("QA_STATE_PATH") or ""
@@ -57,8 +58,13 @@ class CrawlRunExtension:
             raise NotConfigured("QA_OUTPUT_DIR and QA_STATE_PATH are empty: no run files")
         if not getattr(spider, "base_url", None):
             raise NotConfigured("the spider has no base_url")
-        run = CrawlRun(spider_name=spider.name, base_url=spider.base_url, mode=spider.mode,
-                       output_dir=output_dir, state_path=state_path)
+        run = CrawlRun(
+            spider_name=spider.name,
+            base_url=spider.base_url,
+            mode=spider.mode,
+            output_dir=output_dir,
+            state_path=state_path,
+        )
         run.open()  # refuses (SetupError) before any file of the run exists
         extension = cls(crawler, run)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
@@ -82,8 +88,9 @@ class CrawlRunExtension:
         self.stats.set_value("qa/exit_code", int(code))
 
     # --- the spider's question -----------------------------------------------------------
-    def plan_article(self, article_id: str, lastmod: str | None,
-                     found_on_page: bool) -> ArticlePlan:
+    def plan_article(
+        self, article_id: str, lastmod: str | None, found_on_page: bool
+    ) -> ArticlePlan:
         """Should the spider request this article now, and with which headers?
 
         A known article met on a page (not in a sitemap) is deferred until the
@@ -98,8 +105,11 @@ class CrawlRunExtension:
             return ArticlePlan(Action.SKIP)  # written or rejected earlier in this run
         if not delivered:
             return FETCH_PLAIN
-        if lastmod and known.sitemap_lastmod == lastmod and \
-                known.seen_within(self.revalidate_after_days):
+        if (
+            lastmod
+            and known.sitemap_lastmod == lastmod
+            and known.seen_within(self.revalidate_after_days)
+        ):
             self.stats.inc_value("qa/unchanged/skipped_by_lastmod")
             run.stage(article_id, change="unchanged", status="skipped")
             return ArticlePlan(Action.SKIP)
@@ -117,15 +127,29 @@ class CrawlRunExtension:
         if not self.run.done(article_id):
             self.run.stage(article_id, sitemap_lastmod=lastmod)
 
-    def fetched(self, article_id: str, url: str, status: int, etag: str | None,
-                last_modified: str | None, lastmod: str | None) -> None:
-        self.run.stage(article_id, url=url, status=str(status), etag=etag,
-                       last_modified=last_modified, sitemap_lastmod=lastmod)
+    def fetched(
+        self,
+        article_id: str,
+        url: str,
+        status: int,
+        etag: str | None,
+        last_modified: str | None,
+        lastmod: str | None,
+    ) -> None:
+        self.run.stage(
+            article_id,
+            url=url,
+            status=str(status),
+            etag=etag,
+            last_modified=last_modified,
+            sitemap_lastmod=lastmod,
+        )
 
     def not_modified(self, article_id: str, url: str, lastmod: str | None) -> None:
         self.stats.inc_value("qa/unchanged/not_modified")
-        self.run.stage(article_id, url=url, status="304", change="unchanged",
-                       sitemap_lastmod=lastmod)
+        self.run.stage(
+            article_id, url=url, status="304", change="unchanged", sitemap_lastmod=lastmod
+        )
 
     def not_found(self, article_id: str, url: str) -> None:
         """Gone when it was delivered before — reported once, by the run that finds it."""

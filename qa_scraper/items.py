@@ -5,6 +5,7 @@ method per field; that method passes what it found through one of these
 itemloaders processors, which apply the contract's rules (text rules, dates,
 ``None`` for nothing). The content hash is computed here too.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """Downloader middlewares: nothing leaves the base host; retries that honour
 ``Retry-After``; redirects that stay home."""
+
 from __future__ import annotations
 
 import email.utils
@@ -49,7 +50,7 @@ class SameHostGuardMiddleware:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "SameHostGuardMiddleware":
+    def from_crawler(cls, crawler: Any) -> SameHostGuardMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Any = None) -> None:
@@ -71,8 +72,9 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.max_wait = settings.getfloat("RETRY_AFTER_MAX")
 
-    async def process_response(self, request: Request, response: Response,
-                               spider: Any = None) -> Request | Response:
+    async def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         retry = self._retry(request, response_status_message(response.status))
@@ -102,14 +104,18 @@ class RedirectGuardMiddleware:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "RedirectGuardMiddleware":
+    def from_crawler(cls, crawler: Any) -> RedirectGuardMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response,
-                         spider: Any = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
         location = response.headers.get("Location")
-        if response.status not in (301, 302, 303, 307, 308) or not location \
-                or request.meta.get("dont_redirect"):
+        if (
+            response.status not in (301, 302, 303, 307, 308)
+            or not location
+            or request.meta.get("dont_redirect")
+        ):
             return response
         target = urljoin(request.url, safe_url_string(location.decode("latin-1")))
         stats = self.crawler.stats

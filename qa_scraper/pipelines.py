@@ -4,6 +4,7 @@ Nothing is silently dropped: an invalid item becomes a :class:`Rejected`
 record in the rejects file, counted in the stats under ``qa/rejected/*``; an
 unchanged article (incremental mode) is counted under ``qa/unchanged/*``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,7 @@ class _CrawlerPipeline:
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "_CrawlerPipeline":
+    def from_crawler(cls, crawler: Crawler) -> _CrawlerPipeline:
         return cls(crawler)
 
     @property
@@ -96,8 +97,9 @@ class ChangeDetectionPipeline(_CrawlerPipeline):
         else:
             change = "changed"
         # Staged before the line is written: a run killed in between re-fetches the article.
-        run.stage(item["article_id"], url=item["url"], content_hash=item["content_hash"],
-                  change=change)
+        run.stage(
+            item["article_id"], url=item["url"], content_hash=item["content_hash"], change=change
+        )
         self.stats.inc_value(f"qa/change/{change}")
         if change == "unchanged" and run.mode == "incremental":
             self.stats.inc_value("qa/unchanged/content_same")

@@ -1,4 +1,5 @@
 """What is not an item: a page that failed fetching, extraction or validation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -14,6 +14,7 @@ it (same run id, same file, articles already written are not written again).
 Killed after it, the next start only finishes the renames. Either way each
 article is delivered once, and no ``.part`` outlives the run.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,18 +36,33 @@ from qa_scraper.validation import item_errors
 
 logger = logging.getLogger(__name__)
 # The steps of closing a finished run, in order; "committed" is the commit point.
-CLOSE_STEPS = ("flushed", "manifest_staged", "committed", "items_renamed", "rejects_renamed",
-               "manifest_renamed")
+CLOSE_STEPS = (
+    "flushed",
+    "manifest_staged",
+    "committed",
+    "items_renamed",
+    "rejects_renamed",
+    "manifest_renamed",
+)
 CRASH_ENV = "QA_CRASH_AT"  # tests only: SIGKILL this process at the named close step
 # Crawl stats copied into the manifest: every counted outcome of the run.
-_OUTCOME_STATS = ("qa/", "retry/", "offsite/", "robotstxt/", "downloader/response_status_count/",
-                  "downloader/exception_type_count/", "item_dropped", "log_count/ERROR",
-                  "log_count/WARNING", "elapsed_time_seconds")
+_OUTCOME_STATS = (
+    "qa/",
+    "retry/",
+    "offsite/",
+    "robotstxt/",
+    "downloader/response_status_count/",
+    "downloader/exception_type_count/",
+    "item_dropped",
+    "log_count/ERROR",
+    "log_count/WARNING",
+    "elapsed_time_seconds",
+)
 
 
 def _new_run_id() -> str:
     """UTC start time to the millisecond: fixed width, so names sort in run order."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
 
 
@@ -115,8 +131,11 @@ def _keep_lines(path: Path, keep: Any) -> tuple[list[dict[str, Any]], int]:
 
 def _deliverable_item(record: dict[str, Any]) -> bool:
     """A line a resumed run may keep: this schema version, valid, with an article id."""
-    return (record.get("schema_version") == SCHEMA_VERSION
-            and isinstance(record.get("article_id"), str) and not item_errors(record))
+    return (
+        record.get("schema_version") == SCHEMA_VERSION
+        and isinstance(record.get("article_id"), str)
+        and not item_errors(record)
+    )
 
 
 def _reject_record(record: dict[str, Any]) -> bool:
@@ -128,21 +147,28 @@ def check_output_dir(output_dir: str, spider_name: str) -> Path:
     folder = Path(output_dir) / spider_name
     for path in (Path(output_dir), folder):
         if path.exists() and not path.is_dir():
-            raise SetupError(f"QA_OUTPUT_DIR: {path} exists and is not a folder",
-                             "Set QA_OUTPUT_DIR to a folder (it is created if missing)")
+            raise SetupError(
+                f"QA_OUTPUT_DIR: {path} exists and is not a folder",
+                "Set QA_OUTPUT_DIR to a folder (it is created if missing)",
+            )
     existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
-        raise SetupError(f"QA_OUTPUT_DIR: {existing} is a file, not a folder",
-                         "Set QA_OUTPUT_DIR to a folder (it is created if missing)")
+        raise SetupError(
+            f"QA_OUTPUT_DIR: {existing} is a file, not a folder",
+            "Set QA_OUTPUT_DIR to a folder (it is created if missing)",
+        )
     if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-        raise SetupError(f"QA_OUTPUT_DIR: {existing} is not writable",
-                         "Make it writable by this user or set QA_OUTPUT_DIR elsewhere")
+        raise SetupError(
+            f"QA_OUTPUT_DIR: {existing} is not writable",
+            "Make it writable by this user or set QA_OUTPUT_DIR elsewhere",
+        )
     return folder
 
 
 class CrawlRun:
-    def __init__(self, *, spider_name: str, base_url: str, mode: str, output_dir: str,
-                 state_path: str = "") -> None:
+    def __init__(
+        self, *, spider_name: str, base_url: str, mode: str, output_dir: str, state_path: str = ""
+    ) -> None:
         check_mode(mode)
         self.spider_name = spider_name
         self.base_url = base_url
@@ -202,8 +228,9 @@ class CrawlRun:
             self._recover_unfinished_runs()
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            while not self.resumed and (self.items_path.exists()
-                                        or _part(self.items_path).exists()):
+            while not self.resumed and (
+                self.items_path.exists() or _part(self.items_path).exists()
+            ):
                 time.sleep(0.002)  # another run started in the same millisecond
                 self.run_id = _new_run_id()
             items_part, rejects_part = _part(self.items_path), _part(self.rejects_path)
@@ -212,11 +239,18 @@ class CrawlRun:
             self._items = items_part.open("a", encoding="utf-8", newline="\n")
             self._rejects = rejects_part.open("a", encoding="utf-8", newline="\n")
         if self.state is not None and not self.resumed:
-            self.state.start_run(self.run_id, self.base_url, self.mode,
-                                 str(self.items_path) if self.items_path else None)
+            self.state.start_run(
+                self.run_id,
+                self.base_url,
+                self.mode,
+                str(self.items_path) if self.items_path else None,
+            )
         if self.resumed:
-            logger.warning("Resuming interrupted run %s: %d articles already written",
-                           self.run_id, len(self.written_ids))
+            logger.warning(
+                "Resuming interrupted run %s: %d articles already written",
+                self.run_id,
+                len(self.written_ids),
+            )
 
     def _read_resumed_parts(self, items_part: Path, rejects_part: Path) -> None:
         """What the interrupted run wrote and may keep; the rest is fetched again."""
@@ -224,12 +258,18 @@ class CrawlRun:
         self.written_ids = {item["article_id"] for item in items}
         if dropped:
             self.dropped_on_resume = dropped
-            logger.warning("Resumed run %s: dropped %d line(s) of %s that cannot be delivered"
-                           " (torn, not JSON, another schema version, or invalid); those"
-                           " articles are fetched again", self.run_id, dropped, items_part.name)
+            logger.warning(
+                "Resumed run %s: dropped %d line(s) of %s that cannot be delivered"
+                " (torn, not JSON, another schema version, or invalid); those"
+                " articles are fetched again",
+                self.run_id,
+                dropped,
+                items_part.name,
+            )
         rejects, _ = _keep_lines(rejects_part, _reject_record)
-        self.rejected_ids = {article_id for record in rejects
-                             if (article_id := article_id_from_url(record["url"]))}
+        self.rejected_ids = {
+            article_id for record in rejects if (article_id := article_id_from_url(record["url"]))
+        }
         stale_manifest = _part(self.manifest_path)
         if stale_manifest.exists():
             stale_manifest.unlink()  # staged by a close that did not reach its commit
@@ -247,12 +287,20 @@ class CrawlRun:
                 logger.warning("Completing the state update of delivered run %s", row["run_id"])
                 self.state.commit_run(row["run_id"])
                 self._publish(row["run_id"], items)
-            elif (not self.resumed and items is not None and _part(items).exists()
-                  and row["base_url"] == self.base_url and row["mode"] == self.mode):
+            elif (
+                not self.resumed
+                and items is not None
+                and _part(items).exists()
+                and row["base_url"] == self.base_url
+                and row["mode"] == self.mode
+            ):
                 self.run_id, self.started_at, self.resumed = row["run_id"], row["started_at"], True
             else:
-                logger.warning("Abandoning interrupted run %s (its partial output stays as %s)",
-                               row["run_id"], _part(items) if items else "nothing")
+                logger.warning(
+                    "Abandoning interrupted run %s (its partial output stays as %s)",
+                    row["run_id"],
+                    _part(items) if items else "nothing",
+                )
                 self.state.abandon_run(row["run_id"])
 
     # --- writing ----------------------------------------------------------------------------
@@ -272,8 +320,9 @@ class CrawlRun:
             self.state.stage(self.run_id, article_id, **values)
 
     # --- closing ----------------------------------------------------------------------------
-    def close(self, finish_reason: str, stats: dict[str, Any],
-              fetched_anything: bool = True) -> ExitCode:
+    def close(
+        self, finish_reason: str, stats: dict[str, Any], fetched_anything: bool = True
+    ) -> ExitCode:
         """Deliver the run if the crawl finished and fetched something; else keep it resumable.
 
         Returns the run's exit code (:class:`ExitCode`).
@@ -286,9 +335,12 @@ class CrawlRun:
                     handle.close()
             _crash_point("flushed")
             if finish_reason != "finished":
-                logger.warning("Run %s stopped (%s) before the end: its output stays under"
-                               " .part names; start the crawl again to resume it.",
-                               self.run_id, finish_reason)
+                logger.warning(
+                    "Run %s stopped (%s) before the end: its output stays under"
+                    " .part names; start the crawl again to resume it.",
+                    self.run_id,
+                    finish_reason,
+                )
                 return ExitCode.INTERRUPTED
             if not fetched_anything:
                 self._not_delivered()
@@ -301,8 +353,9 @@ class CrawlRun:
             _crash_point("committed")
             self._publish(self.run_id, self.items_path)
             if self.folder is not None:
-                logger.info("Wrote %s, %s and %s", self.items_path, self.rejects_path,
-                            self.manifest_path)
+                logger.info(
+                    "Wrote %s, %s and %s", self.items_path, self.rejects_path, self.manifest_path
+                )
             return ExitCode.OK
         finally:
             if self.state is not None:
@@ -312,11 +365,17 @@ class CrawlRun:
 
     def _not_delivered(self) -> None:
         """Nothing usable was fetched: no delivery; an empty run leaves nothing behind."""
-        empty = all(not path.exists() or path.stat().st_size == 0
-                    for path in self._part_paths(self.items_path))
-        logger.error("Run %s fetched nothing usable from %s (robots.txt, sitemaps, home page and"
-                     " articles all failed): the run is not delivered.%s", self.run_id,
-                     self.base_url, "" if empty else " Its output stays resumable.")
+        empty = all(
+            not path.exists() or path.stat().st_size == 0
+            for path in self._part_paths(self.items_path)
+        )
+        logger.error(
+            "Run %s fetched nothing usable from %s (robots.txt, sitemaps, home page and"
+            " articles all failed): the run is not delivered.%s",
+            self.run_id,
+            self.base_url,
+            "" if empty else " Its output stays resumable.",
+        )
         if not empty:
             return
         for path in self._part_paths(self.items_path):
@@ -329,12 +388,14 @@ class CrawlRun:
         if items_path is None:
             return []
         stem = items_path.name.removesuffix(".jsonl")
-        return [_part(items_path.with_name(stem + suffix))
-                for suffix in (".jsonl", ".rejects.jsonl", ".manifest.json")]
+        return [
+            _part(items_path.with_name(stem + suffix))
+            for suffix in (".jsonl", ".rejects.jsonl", ".manifest.json")
+        ]
 
     def _publish(self, run_id: str, items_path: Path | None) -> None:
         """After the commit point: give the run's files their final names (idempotent)."""
-        steps = zip(self._part_paths(items_path), CLOSE_STEPS[3:])
+        steps = zip(self._part_paths(items_path), CLOSE_STEPS[3:], strict=True)
         for part, step in steps:
             if part.exists():
                 os.replace(part, part.with_name(part.name.removesuffix(".part")))
@@ -346,26 +407,34 @@ class CrawlRun:
 
     def summary(self, stats: dict[str, Any]) -> dict[str, Any]:
         changes = self.state.changes(self.run_id) if self.state is not None else []
-        counts = {change: 0 for change in ("new", "changed", "unchanged", "gone", "rejected")}
+        counts = dict.fromkeys(("new", "changed", "unchanged", "gone", "rejected"), 0)
         for row in changes:
             counts[row["change"]] = counts.get(row["change"], 0) + 1
         if self.state is None:
             counts["new"] = stats.get("qa/items_written", 0)
             counts["rejected"] = stats.get("qa/rejected", 0)
-        counts.update({
-            "written": len(self.written_ids),
-            "errors": stats.get("qa/rejected/fetch", 0) + stats.get("log_count/ERROR", 0),
-            "not_found": stats.get("qa/article_not_found", 0),
-            "duplicates": stats.get("qa/duplicates", 0),
-            "skipped_by_lastmod": stats.get("qa/unchanged/skipped_by_lastmod", 0),
-            "not_modified": stats.get("qa/unchanged/not_modified", 0),
-        })
-        outcome_stats = {key: value for key, value in sorted(stats.items())
-                         if key.startswith(_OUTCOME_STATS) and isinstance(value, (int, float))}
-        return {"counts": counts,
-                "changes": [dict(row) for row in changes
-                            if row["change"] in ("new", "changed", "gone")],
-                "stats": outcome_stats}
+        counts.update(
+            {
+                "written": len(self.written_ids),
+                "errors": stats.get("qa/rejected/fetch", 0) + stats.get("log_count/ERROR", 0),
+                "not_found": stats.get("qa/article_not_found", 0),
+                "duplicates": stats.get("qa/duplicates", 0),
+                "skipped_by_lastmod": stats.get("qa/unchanged/skipped_by_lastmod", 0),
+                "not_modified": stats.get("qa/unchanged/not_modified", 0),
+            }
+        )
+        outcome_stats = {
+            key: value
+            for key, value in sorted(stats.items())
+            if key.startswith(_OUTCOME_STATS) and isinstance(value, (int, float))
+        }
+        return {
+            "counts": counts,
+            "changes": [
+                dict(row) for row in changes if row["change"] in ("new", "changed", "gone")
+            ],
+            "stats": outcome_stats,
+        }
 
     def _stage_manifest(self, finish_reason: str, stats: dict[str, Any]) -> None:
         """Write ``<run>.manifest.json.part`` (describing the files by their final names)."""

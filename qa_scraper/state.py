@@ -12,6 +12,7 @@ the state, in the one transaction that is the run's commit point; its files may
 still carry ``.part`` names) → ``finished`` (files under their final names).
 ``abandoned`` runs were interrupted and could not be resumed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -67,35 +68,44 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_state_path(path: Path) -> None:
     """Refuse, before anything is created, a state path that cannot work."""
     if path.is_dir():
-        raise SetupError(f"QA_STATE_PATH {path} is a directory, not a state file",
-                         "Point QA_STATE_PATH at a file, e.g. "
-                         f"{path / 'state.sqlite3'}")
+        raise SetupError(
+            f"QA_STATE_PATH {path} is a directory, not a state file",
+            f"Point QA_STATE_PATH at a file, e.g. {path / 'state.sqlite3'}",
+        )
     parent = path.parent
     for folder in (parent, *parent.parents):
         if folder.exists():
             if not folder.is_dir():
-                raise SetupError(f"cannot create the state file {path}: {folder} is a file",
-                                 "Set QA_STATE_PATH (or QA_OUTPUT_DIR) to a usable folder")
+                raise SetupError(
+                    f"cannot create the state file {path}: {folder} is a file",
+                    "Set QA_STATE_PATH (or QA_OUTPUT_DIR) to a usable folder",
+                )
             if not os.access(folder, os.W_OK | os.X_OK):
-                raise SetupError(f"cannot write the state file {path}: {folder} is read-only",
-                                 "Make the folder writable or set QA_STATE_PATH elsewhere")
+                raise SetupError(
+                    f"cannot write the state file {path}: {folder} is read-only",
+                    "Make the folder writable or set QA_STATE_PATH elsewhere",
+                )
             break
     if path.exists():
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
         if head and head != SQLITE_MAGIC:
-            raise SetupError(f"the state file {path} is not a SQLite database (corrupt?)",
-                             "Move it aside (the next run then starts from an empty state and "
-                             "writes every article as new) or restore a backup")
+            raise SetupError(
+                f"the state file {path} is not a SQLite database (corrupt?)",
+                "Move it aside (the next run then starts from an empty state and "
+                "writes every article as new) or restore a backup",
+            )
         if not os.access(path, os.R_OK | os.W_OK):
-            raise SetupError(f"the state file {path} is read-only",
-                             "Make it writable by this user, or set QA_STATE_PATH elsewhere")
+            raise SetupError(
+                f"the state file {path} is read-only",
+                "Make it writable by this user, or set QA_STATE_PATH elsewhere",
+            )
 
 
 class RunLock:
@@ -157,9 +167,8 @@ class KnownArticle:
         """Confirmed live (200 or 304) less than ``days`` ago."""
         if not self.last_seen:
             return False
-        seen = dt.datetime.strptime(self.last_seen, "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=dt.timezone.utc)
-        now = now or dt.datetime.now(dt.timezone.utc)
+        seen = dt.datetime.strptime(self.last_seen, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        now = now or dt.datetime.now(dt.UTC)
         return (now - seen).total_seconds() < days * 86400
 
 
@@ -178,15 +187,22 @@ class CrawlState:
             self.db.execute("ROLLBACK")
             self._known: dict[str, KnownArticle] = {
                 row["article_id"]: KnownArticle(
-                    row["article_id"], row["url"], row["etag"], row["last_modified"],
-                    row["sitemap_lastmod"], row["content_hash"], row["last_status"],
-                    row["last_seen"])
+                    row["article_id"],
+                    row["url"],
+                    row["etag"],
+                    row["last_modified"],
+                    row["sitemap_lastmod"],
+                    row["content_hash"],
+                    row["last_status"],
+                    row["last_seen"],
+                )
                 for row in self.db.execute("SELECT * FROM articles")
             }
         except sqlite3.DatabaseError as error:
-            raise SetupError(f"the state file {self.path} cannot be used ({error})",
-                             "Move it aside to start from an empty state, restore a backup, "
-                             "or make it writable") from None
+            raise SetupError(
+                f"the state file {self.path} cannot be used ({error})",
+                "Move it aside to start from an empty state, restore a backup, or make it writable",
+            ) from None
 
     def close(self) -> None:
         self.db.close()
@@ -198,9 +214,12 @@ class CrawlState:
     # --- runs -----------------------------------------------------------------------------
     def unfinished_runs(self) -> list[sqlite3.Row]:
         """Runs that were interrupted (``running``) or committed but not yet published."""
-        return list(self.db.execute(
-            "SELECT * FROM runs WHERE status IN ('running', 'committed')"
-            " ORDER BY started_at DESC"))
+        return list(
+            self.db.execute(
+                "SELECT * FROM runs WHERE status IN ('running', 'committed')"
+                " ORDER BY started_at DESC"
+            )
+        )
 
     def finish_run(self, run_id: str) -> None:
         """The committed run's files carry their final names."""
@@ -209,7 +228,9 @@ class CrawlState:
     def start_run(self, run_id: str, base_url: str, mode: str, items_path: str | None) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO runs (run_id, started_at, status, base_url, mode, items_path)"
-            " VALUES (?, ?, 'running', ?, ?, ?)", (run_id, utc_now(), base_url, mode, items_path))
+            " VALUES (?, ?, 'running', ?, ?, ?)",
+            (run_id, utc_now(), base_url, mode, items_path),
+        )
 
     def abandon_run(self, run_id: str) -> None:
         with self.db:
@@ -223,8 +244,15 @@ class CrawlState:
     # --- staging ----------------------------------------------------------------------------
     def stage(self, run_id: str, article_id: str, **values: Any) -> None:
         """Record what this run learnt about an article (None values keep what was staged)."""
-        columns = ["url", "etag", "last_modified", "sitemap_lastmod", "content_hash", "status",
-                   "change"]
+        columns = [
+            "url",
+            "etag",
+            "last_modified",
+            "sitemap_lastmod",
+            "content_hash",
+            "status",
+            "change",
+        ]
         unknown = set(values) - set(columns)
         if unknown:
             raise ValueError(f"unknown state columns {sorted(unknown)}")
@@ -240,15 +268,28 @@ class CrawlState:
             " status = COALESCE(excluded.status, status),"
             " change = COALESCE(excluded.change, change),"
             " seen_at = excluded.seen_at",
-            (run_id, article_id, row["url"], row["etag"], row["last_modified"],
-             row["sitemap_lastmod"], row["content_hash"], row["status"], row["change"],
-             utc_now()),
+            (
+                run_id,
+                article_id,
+                row["url"],
+                row["etag"],
+                row["last_modified"],
+                row["sitemap_lastmod"],
+                row["content_hash"],
+                row["status"],
+                row["change"],
+                utc_now(),
+            ),
         )
 
     def changes(self, run_id: str) -> list[sqlite3.Row]:
-        return list(self.db.execute(
-            "SELECT article_id, url, change FROM pending WHERE run_id = ? AND change IS NOT NULL"
-            " ORDER BY article_id", (run_id,)))
+        return list(
+            self.db.execute(
+                "SELECT article_id, url, change FROM pending"
+                " WHERE run_id = ? AND change IS NOT NULL ORDER BY article_id",
+                (run_id,),
+            )
+        )
 
     # --- delivery ---------------------------------------------------------------------------
     def commit_run(self, run_id: str) -> None:
@@ -262,8 +303,10 @@ class CrawlState:
             for row in self.db.execute("SELECT * FROM pending WHERE run_id = ?", (run_id,)):
                 self._apply(row)
             self.db.execute("DELETE FROM pending WHERE run_id = ?", (run_id,))
-            self.db.execute("UPDATE runs SET status = 'committed', finished_at = ?"
-                            " WHERE run_id = ?", (utc_now(), run_id))
+            self.db.execute(
+                "UPDATE runs SET status = 'committed', finished_at = ? WHERE run_id = ?",
+                (utc_now(), run_id),
+            )
 
     def _apply(self, row: sqlite3.Row) -> None:
         """Fold one staged row into ``articles``.
@@ -275,13 +318,17 @@ class CrawlState:
         change, status, seen_at = row["change"], row["status"], row["seen_at"]
         if status == "skipped":
             return  # skipped by sitemap lastmod: not seen, nothing learnt
-        previous = self.db.execute("SELECT * FROM articles WHERE article_id = ?",
-                                   (row["article_id"],)).fetchone()
+        previous = self.db.execute(
+            "SELECT * FROM articles WHERE article_id = ?", (row["article_id"],)
+        ).fetchone()
         delivered = change in ("new", "changed", "unchanged")
         if previous is None and not delivered:
             return  # never delivered: nothing worth remembering
-        record = dict(previous) if previous is not None else {
-            "article_id": row["article_id"], "first_seen": seen_at, "last_changed": None}
+        record = (
+            dict(previous)
+            if previous is not None
+            else {"article_id": row["article_id"], "first_seen": seen_at, "last_changed": None}
+        )
         record["url"] = row["url"] or record.get("url")
         if status is not None:
             record["last_status"] = status
@@ -293,9 +340,20 @@ class CrawlState:
             record["last_seen"] = seen_at
             if change in ("new", "changed"):
                 record["last_changed"] = seen_at
-        columns = ["article_id", "url", "etag", "last_modified", "sitemap_lastmod",
-                   "content_hash", "first_seen", "last_seen", "last_changed", "last_status"]
+        columns = [
+            "article_id",
+            "url",
+            "etag",
+            "last_modified",
+            "sitemap_lastmod",
+            "content_hash",
+            "first_seen",
+            "last_seen",
+            "last_changed",
+            "last_status",
+        ]
         self.db.execute(
             f"INSERT OR REPLACE INTO articles ({', '.join(columns)})"
             f" VALUES ({', '.join('?' for _ in columns)})",
-            [record.get(column) for column in columns])
+            [record.get(column) for column in columns],
+        )

@@ -3,6 +3,7 @@
 Every free-text field goes through :func:`text_block`; single-line values
 (titles, names, labels) go through :func:`clean_line`.
 """
+
 from __future__ import annotations
 
 import html

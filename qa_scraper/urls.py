@@ -3,6 +3,7 @@
 The spider decides what to follow from these kinds; the page objects use the
 canonical forms for every URL they put into an item.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,10 +4,11 @@ The schema ships inside the package (``qa_scraper/schemas/qa_item.schema.json``,
 so an installed wheel validates); ``schemas/qa_item.schema.json`` at the top of
 the repository is the published copy, kept identical by a test.
 """
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from jsonschema import Draft202012Validator
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "qa_item.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def item_validator(schema_path: str = str(SCHEMA_PATH)) -> Draft202012Validator:
     schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)

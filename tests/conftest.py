@@ -31,7 +31,7 @@ def page_folders() -> list[Path]:
 def _absolute(url: str, base: str, where: str) -> str:
     if not url.startswith(PLACEHOLDER + "/"):
         raise ValueError(f"{where}: expected a URL starting with {PLACEHOLDER}/, got {url!r}")
-    return base + url[len(PLACEHOLDER):]
+    return base + url[len(PLACEHOLDER) :]
 
 
 def load_expected(base: str = BASE) -> list[dict[str, Any]]:
@@ -71,9 +71,12 @@ def without_run_fields(item: dict[str, Any]) -> dict[str, Any]:
     for key in RUN_DEPENDENT:
         item.pop(key, None)
     return item
+
+
 # The schema's own definition of "no markup": a string it does not match carries markup.
 _NO_MARKUP = re.compile(
-    json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]["no_markup"]["pattern"])
+    json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]["no_markup"]["pattern"]
+)
 
 
 def has_markup(text: str) -> bool:
@@ -108,16 +111,20 @@ def _short(value: Any) -> str:
 
 def _string_difference(actual: str, expected: str) -> str:
     """Where two long strings part: a window around the first differing character."""
-    at = next((i for i, (a, e) in enumerate(zip(actual, expected)) if a != e),
-              min(len(actual), len(expected)))
+    at = next(
+        (i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
+        min(len(actual), len(expected)),
+    )
     start = max(0, at - 25)
 
     def window(text: str) -> str:
-        part = text[start:at + 35]
+        part = text[start : at + 35]
         return ("..." if start else "") + repr(part) + ("..." if at + 35 < len(text) else "")
 
-    return (f"expected {window(expected)}, got {window(actual)} "
-            f"(first difference at character {at}; lengths {len(expected)} vs {len(actual)})")
+    return (
+        f"expected {window(expected)}, got {window(actual)} "
+        f"(first difference at character {at}; lengths {len(expected)} vs {len(actual)})"
+    )
 
 
 def item_differences(actual: Any, expected: Any, path: str = "") -> list[str]:
@@ -143,7 +150,7 @@ def item_differences(actual: Any, expected: Any, path: str = "") -> list[str]:
         out = []
         if len(actual) != len(expected):
             out.append(f"{where}: expected {len(expected)} entries, got {len(actual)}")
-        for index, (got, want) in enumerate(zip(actual, expected)):
+        for index, (got, want) in enumerate(zip(actual, expected, strict=False)):
             out.extend(item_differences(got, want, f"{path}/{index}" if path else str(index)))
         for index in range(len(actual), len(expected)):
             out.append(f"{path}/{index}: missing, expected {_short(expected[index])}")
@@ -152,8 +159,11 @@ def item_differences(actual: Any, expected: Any, path: str = "") -> list[str]:
         return out
     if actual == expected:
         return []
-    if isinstance(actual, str) and isinstance(expected, str) and \
-            max(len(repr(actual)), len(repr(expected))) > _SHOWN:  # too long to show whole
+    if (
+        isinstance(actual, str)
+        and isinstance(expected, str)
+        and max(len(repr(actual)), len(repr(expected))) > _SHOWN
+    ):  # too long to show whole
         return [f"{where}: {_string_difference(actual, expected)}"]
     return [f"{where}: expected {_short(expected)}, got {_short(actual)}"]
 
@@ -164,5 +174,7 @@ def assert_items_equal(actual: Any, expected: Any, what: str = "item") -> None:
     differences = item_differences(actual, expected)
     if differences or actual != expected:
         lines = differences or ["(values differ but no field does: compare the types)"]
-        raise AssertionError(f"{what}: {len(lines)} difference(s) from expected\n"
-                             + "\n".join("  " + line for line in lines))
+        raise AssertionError(
+            f"{what}: {len(lines)} difference(s) from expected\n"
+            + "\n".join("  " + line for line in lines)
+        )

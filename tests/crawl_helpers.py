@@ -1,4 +1,5 @@
 """Run the real spider in a subprocess against a dev server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import ast
@@ -12,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parent.parent
-FAST_LOCAL = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "RETRY_TIMES=2"]
+FAST_LOCAL = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+    "-s",
+    "RETRY_TIMES=2",
+]
 
 
 @dataclass
@@ -34,8 +43,21 @@ class CrawlResult:
 
 
 def crawl_command(base_url: str, output_dir: Path, feed: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "scrapy", "crawl", "doctorqna", "-a", f"base_url={base_url}",
-            "-O", str(feed), "-s", f"QA_OUTPUT_DIR={output_dir}", *FAST_LOCAL, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "doctorqna",
+        "-a",
+        f"base_url={base_url}",
+        "-O",
+        str(feed),
+        "-s",
+        f"QA_OUTPUT_DIR={output_dir}",
+        *FAST_LOCAL,
+        *extra,
+    ]
 
 
 def start_crawl(command: list[str], log_path: Path) -> subprocess.Popen:
@@ -44,8 +66,14 @@ def start_crawl(command: list[str], log_path: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def run_crawl(base_url: str, tmp_path: Path, *extra: str, timeout: float = 240,
-              name: str = "feed", output_dir: Path | None = None) -> CrawlResult:
+def run_crawl(
+    base_url: str,
+    tmp_path: Path,
+    *extra: str,
+    timeout: float = 240,
+    name: str = "feed",
+    output_dir: Path | None = None,
+) -> CrawlResult:
     """One complete crawl; the run files go to ``output_dir`` (default tmp_path/output)."""
     feed = tmp_path / f"{name}.jsonl"
     output_dir = output_dir or tmp_path / "output"
@@ -61,8 +89,11 @@ def run_crawl(base_url: str, tmp_path: Path, *extra: str, timeout: float = 240,
 
 def collect(returncode: int, log_path: Path, feed: Path, output_dir: Path) -> CrawlResult:
     log = log_path.read_text(encoding="utf-8")
-    items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()] \
-        if feed.exists() else []
+    items = (
+        [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+        if feed.exists()
+        else []
+    )
     return CrawlResult(returncode, log, items, parse_stats(log), output_dir)
 
 

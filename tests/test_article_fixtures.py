@@ -1,4 +1,5 @@
 """Every saved article page gives exactly its expected item, with and without class/id."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,11 +11,15 @@ from qa_scraper.items import content_hash
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.validation import item_errors
 from tests.conftest import (
-    assert_items_equal, load_expected, saved_page, strip_class_and_id, without_run_fields,
+    assert_items_equal,
+    load_expected,
+    saved_page,
+    strip_class_and_id,
+    without_run_fields,
 )
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
-FETCHED_AT = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone.utc)
+FETCHED_AT = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 
 
 def extract(article_id: str, html: str) -> tuple[dict, ArticlePage]:
@@ -38,16 +43,29 @@ def test_saved_page_without_class_and_id_gives_same_item(article_id: str) -> Non
     assert ' class="' not in html and ' id="' not in html
     item, page = extract(article_id, html)
     assert page.problems == []
-    assert_items_equal(without_run_fields(item), EXPECTED[article_id],
-                       f"article {article_id} without class/id")
+    assert_items_equal(
+        without_run_fields(item), EXPECTED[article_id], f"article {article_id} without class/id"
+    )
 
 
 def test_item_keys_follow_the_contract_order() -> None:
     item, _ = extract("174501", saved_page("/en/article/174501"))
     assert list(item) == [
-        "schema_version", "source", "url", "article_id", "language", "title", "department",
-        "question", "asker", "replies", "more_info", "similar_questions", "related_faqs",
-        "scraped_at", "content_hash",
+        "schema_version",
+        "source",
+        "url",
+        "article_id",
+        "language",
+        "title",
+        "department",
+        "question",
+        "asker",
+        "replies",
+        "more_info",
+        "similar_questions",
+        "related_faqs",
+        "scraped_at",
+        "content_hash",
     ]
 
 
@@ -55,7 +73,8 @@ def test_content_hash_is_independent_of_fetch_time_and_key_order() -> None:
     html = saved_page("/en/article/174534")
     first = ArticlePage(EXPECTED["174534"]["url"], html).to_item(scraped_at=FETCHED_AT)
     later = ArticlePage(EXPECTED["174534"]["url"], html).to_item(
-        scraped_at=FETCHED_AT + dt.timedelta(days=3))
+        scraped_at=FETCHED_AT + dt.timedelta(days=3)
+    )
     assert first["content_hash"] == later["content_hash"]
     reordered = json.loads(json.dumps(dict(reversed(list(first.items())))))
     assert content_hash(reordered) == first["content_hash"]

@@ -1,5 +1,6 @@
 """The extractor under bad HTML: a correct item where the information is there, otherwise a
 rejection naming the field and the reason; never an exception."""
+
 from __future__ import annotations
 
 import re
@@ -43,17 +44,31 @@ def assert_rejected_or_correct(item: dict, problems: list) -> None:
 
 
 # --- truncation ----------------------------------------------------------------------------
-SECTION_MARKERS = ["<h1>", "Share to:", "question-title", "Ask Date:", 'id="reply-1"',
-                   'id="reply-2"', "Reply Date:", "More Info", "Similar Q&amp;A", "[Read More]",
-                   "Related FAQ", "</main>", "<footer"]
+SECTION_MARKERS = [
+    "<h1>",
+    "Share to:",
+    "question-title",
+    "Ask Date:",
+    'id="reply-1"',
+    'id="reply-2"',
+    "Reply Date:",
+    "More Info",
+    "Similar Q&amp;A",
+    "[Read More]",
+    "Related FAQ",
+    "</main>",
+    "<footer",
+]
 
 
 @pytest.mark.parametrize("marker", SECTION_MARKERS)
 def test_page_cut_at_a_section_boundary_is_rejected_as_truncated(marker: str) -> None:
     cut = HTML[: HTML.index(marker)]
     item, problems = extract(cut)
-    assert ("(page)", "truncated page: the document ends before </body> and </html>") in problems \
-        or ("(page)", "truncated page: the document ends inside a tag") in problems
+    assert (
+        "(page)",
+        "truncated page: the document ends before </body> and </html>",
+    ) in problems or ("(page)", "truncated page: the document ends inside a tag") in problems
     assert_rejected_or_correct(item, problems)
 
 
@@ -81,7 +96,7 @@ def test_data_before_the_cut_is_kept_in_the_rejected_item() -> None:
 # --- broken tags -----------------------------------------------------------------------------
 def test_unclosed_divs_and_stray_closing_tags_give_the_same_item() -> None:
     broken = HTML.replace("</div>", "").replace("<br>", "<br></p></span></li>")
-    broken = broken.replace("<p class=\"asker-info\">", "</b></i><p class=\"asker-info\">")
+    broken = broken.replace('<p class="asker-info">', '</b></i><p class="asker-info">')
     item, problems = extract(broken)
     assert problems == []
     assert_items_equal(without_run_fields(item), EXPECTED[ARTICLE])
@@ -107,7 +122,10 @@ def test_missing_reply_date_is_rejected_with_reason() -> None:
     item, problems = extract(html)
     assert problems == [("replies/0/replied_on", "no 'Reply Date:' after the reply")]
     # the next reply header still starts a new reply
-    assert [reply["responder_name"] for reply in item["replies"]] == ["Zhou Chengyu", "Peng Zhiyuan"]
+    assert [reply["responder_name"] for reply in item["replies"]] == [
+        "Zhou Chengyu",
+        "Peng Zhiyuan",
+    ]
     assert item["replies"][1] == EXPECTED[ARTICLE]["replies"][1]
 
 
@@ -125,8 +143,12 @@ def test_missing_more_info_is_a_valid_item_with_null() -> None:
 
 
 def test_empty_similar_section_is_an_empty_list() -> None:
-    html = re.sub(r'(<section class="similar-qa"><h2>Similar Q&amp;A</h2>).*?(</section>)',
-                  r"\1\2", HTML, flags=re.S)
+    html = re.sub(
+        r'(<section class="similar-qa"><h2>Similar Q&amp;A</h2>).*?(</section>)',
+        r"\1\2",
+        HTML,
+        flags=re.S,
+    )
     item, problems = extract(html)
     assert problems == []
     assert item["similar_questions"] == []
@@ -145,11 +167,12 @@ def test_duplicated_section_keeps_the_first(section: str) -> None:
 
 
 def test_unanswered_question_has_no_replies() -> None:
-    html = re.sub(r'<div class="reply-box".*?Reply Date: [0-9/]+</p></div>',
-                  "", HTML, flags=re.S)
-    html = html.replace("</div>\n<div class=\"ad-block\">",
-                        '</div>\n<div><p>This question has not been answered yet.</p></div>'
-                        '<div class="ad-block">', 1)
+    html = re.sub(r'<div class="reply-box".*?Reply Date: [0-9/]+</p></div>', "", HTML, flags=re.S)
+    html = html.replace(
+        '</div>\n<div class="ad-block">',
+        '</div>\n<div><p>This question has not been answered yet.</p></div><div class="ad-block">',
+        1,
+    )
     item, problems = extract(html)
     assert problems == []
     assert item["replies"] == []
@@ -157,23 +180,27 @@ def test_unanswered_question_has_no_replies() -> None:
 
 # --- labels, titles, entities ------------------------------------------------------------------
 def test_labels_in_other_case_with_extra_spaces_and_nbsp() -> None:
-    html = (HTML.replace("Share to:", "SHARE&nbsp;&nbsp;TO :")
-            .replace("Ask Date:", "ask&nbsp;date:")
-            .replace("Reply Date:", "REPLY  DATE:")
-            .replace("<h2>More Info</h2>", "<h2> more&nbsp;INFO </h2>")
-            .replace("<h2>Similar Q&amp;A</h2>", "<h2>SIMILAR Q &amp; A</h2>")
-            .replace("[Read More]", "[ READ&nbsp;MORE ]")
-            .replace("<h2>Related FAQ</h2>", "<h2>related faq</h2>")
-            .replace('<span class="reply-label">reply</span>', '<span>REPLY</span>'))
+    html = (
+        HTML.replace("Share to:", "SHARE&nbsp;&nbsp;TO :")
+        .replace("Ask Date:", "ask&nbsp;date:")
+        .replace("Reply Date:", "REPLY  DATE:")
+        .replace("<h2>More Info</h2>", "<h2> more&nbsp;INFO </h2>")
+        .replace("<h2>Similar Q&amp;A</h2>", "<h2>SIMILAR Q &amp; A</h2>")
+        .replace("[Read More]", "[ READ&nbsp;MORE ]")
+        .replace("<h2>Related FAQ</h2>", "<h2>related faq</h2>")
+        .replace('<span class="reply-label">reply</span>', "<span>REPLY</span>")
+    )
     item, problems = extract(html)
     assert problems == []
     assert_items_equal(without_run_fields(item), EXPECTED[ARTICLE])
 
 
 def test_unknown_reply_title_is_kept() -> None:
-    html = HTML.replace('<span class="doctor-title">Dr.</span></a> <a class="doctor-name" '
-                        'href="/en/doctor/dr-peng-zhiyuan">Peng Zhiyuan',
-                        '<span>Acupuncturist</span></a> <a href="/x">Peng Zhiyuan')
+    html = HTML.replace(
+        '<span class="doctor-title">Dr.</span></a> <a class="doctor-name" '
+        'href="/en/doctor/dr-peng-zhiyuan">Peng Zhiyuan',
+        '<span>Acupuncturist</span></a> <a href="/x">Peng Zhiyuan',
+    )
     item, problems = extract(html)
     assert problems == []
     assert item["replies"][1]["responder_title"] == "Acupuncturist"
@@ -181,9 +208,11 @@ def test_unknown_reply_title_is_kept() -> None:
 
 
 def test_entity_soup_decodes_to_text_without_markup() -> None:
-    soup = ("Fish &amp;amp; chips &lt;b&gt;bold&lt;/b&gt; &amp;lt;script&amp;gt;alert(1)"
-            "&amp;lt;/script&amp;gt; &#x27;q&#39; &quot;d&quot; &nbsp;caf&eacute; &hellip; "
-            "5 &lt; 7 &unknown; &#0; &#xD800;")
+    soup = (
+        "Fish &amp;amp; chips &lt;b&gt;bold&lt;/b&gt; &amp;lt;script&amp;gt;alert(1)"
+        "&amp;lt;/script&amp;gt; &#x27;q&#39; &quot;d&quot; &nbsp;caf&eacute; &hellip; "
+        "5 &lt; 7 &unknown; &#0; &#xD800;"
+    )
     html = HTML.replace("Doctor hello, I am a truck driver.", soup)
     item, problems = extract(html)
     assert problems == []
@@ -195,9 +224,12 @@ def test_entity_soup_decodes_to_text_without_markup() -> None:
 
 
 def test_script_and_style_inside_content_are_not_text() -> None:
-    html = HTML.replace("<br>MRI showed", "<script>var leak = 'SCRIPT_TEXT';</script>"
-                        "<style>.leak{color:red}</style><noscript>NOSCRIPT_TEXT</noscript>"
-                        "<template>TEMPLATE_TEXT</template><br>MRI showed")
+    html = HTML.replace(
+        "<br>MRI showed",
+        "<script>var leak = 'SCRIPT_TEXT';</script>"
+        "<style>.leak{color:red}</style><noscript>NOSCRIPT_TEXT</noscript>"
+        "<template>TEMPLATE_TEXT</template><br>MRI showed",
+    )
     item, problems = extract(html)
     assert problems == []
     assert_items_equal(without_run_fields(item), EXPECTED[ARTICLE])
@@ -233,9 +265,17 @@ def test_bytes_in_the_declared_legacy_charset() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"   ", "".encode(), b'{"error": "not html"}', b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-     b"\x00" * 100, b"<html><body></body></html>", b"<?xml version='1.0'?><rss></rss>",
-     "<html><body><h1>Only a headline - Neurology</h1></body></html>".encode()],
+    [
+        b"",
+        b"   ",
+        b"",
+        b'{"error": "not html"}',
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"\x00" * 100,
+        b"<html><body></body></html>",
+        b"<?xml version='1.0'?><rss></rss>",
+        b"<html><body><h1>Only a headline - Neurology</h1></body></html>",
+    ],
 )
 def test_empty_or_non_html_body_is_rejected_with_reasons(body: bytes) -> None:
     page = ArticlePage(URL, body, content_type="text/html")
@@ -251,6 +291,7 @@ def test_soft_404_page_is_recognised() -> None:
     assert not ArticlePage(URL, HTML).is_not_found_page()
     assert not ArticlePage(URL, not_found).is_not_found_page()
     from tests.conftest import SITE
+
     page = ArticlePage(URL, (SITE / "404.html").read_text(encoding="utf-8"))
     assert page.is_not_found_page()
 
@@ -263,13 +304,13 @@ def test_missing_share_bar_falls_back_to_the_headline() -> None:
 
 
 def test_asker_line_without_age_on_its_own_line() -> None:
-    html = HTML.replace('Mr. Xie, 40~49 year old male. <span class="ask-date">',
-                        'Mr. Xie, male.<div class="ask-date">').replace(
-                        "Ask Date: 2017/10/03</span>", "Ask Date: 2017/10/03</div>")
+    html = HTML.replace(
+        'Mr. Xie, 40~49 year old male. <span class="ask-date">',
+        'Mr. Xie, male.<div class="ask-date">',
+    ).replace("Ask Date: 2017/10/03</span>", "Ask Date: 2017/10/03</div>")
     item, problems = extract(html)
     assert problems == []
-    assert item["asker"] == {"name": "Mr. Xie", "age_min": None, "age_max": None,
-                             "gender": "male"}
+    assert item["asker"] == {"name": "Mr. Xie", "age_min": None, "age_max": None, "gender": "male"}
     assert item["question"] == EXPECTED[ARTICLE]["question"]
 
 

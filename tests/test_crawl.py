@@ -1,4 +1,5 @@
 """End to end: the spider crawls the saved site served on 127.0.0.1 by the dev server."""
+
 from __future__ import annotations
 
 import json
@@ -36,10 +37,13 @@ def test_every_live_article_is_emitted_once_and_equals_its_expected_item(
     result, server = crawl
     expected = {item["article_id"]: item for item in load_expected(server.base_url)}
     counts = Counter(item["article_id"] for item in result.feed_items)
-    assert counts == Counter({article_id: 1 for article_id in expected})
+    assert counts == Counter(dict.fromkeys(expected, 1))
     for item in result.feed_items:
-        assert_items_equal(without_run_fields(item), expected[item["article_id"]],
-                           f"crawled article {item['article_id']}")
+        assert_items_equal(
+            without_run_fields(item),
+            expected[item["article_id"]],
+            f"crawled article {item['article_id']}",
+        )
 
 
 def test_every_emitted_item_validates(crawl: tuple[CrawlResult, DevServer]) -> None:
@@ -63,8 +67,9 @@ def test_each_article_is_requested_once_by_its_canonical_url(
     crawl: tuple[CrawlResult, DevServer],
 ) -> None:
     _, server = crawl
-    article_gets = Counter(path for path in server.site.paths_fetched()
-                           if path.startswith("/en/article/"))
+    article_gets = Counter(
+        path for path in server.site.paths_fetched() if path.startswith("/en/article/")
+    )
     assert all("?" not in path for path in article_gets)
     flaky = "/en/article/174589"
     assert article_gets.pop(flaky) == 2  # 503 once, retried once
@@ -89,8 +94,9 @@ def test_run_output_files_are_complete_and_renamed(crawl: tuple[CrawlResult, Dev
     [rejects_file] = result.run_files("*.rejects.jsonl")
     lines = items_file.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 25
-    assert {json.loads(line)["article_id"] for line in lines} == \
-        {item["article_id"] for item in result.feed_items}
+    assert {json.loads(line)["article_id"] for line in lines} == {
+        item["article_id"] for item in result.feed_items
+    }
     assert rejects_file.read_text(encoding="utf-8") == ""
     assert result.stats["qa/items_written"] == 25
     assert "qa/rejected" not in result.stats
@@ -105,12 +111,15 @@ def test_legacy_and_tracking_start_links_reach_the_canonical_article(tmp_path: P
 
     crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": ""})
     spider = DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:9/")
-    body = (b"<a href='/article.php?id=174507'>x</a>"
-            b"<a href='/en/article/174501?utm_source=a&utm_medium=b#c'>y</a>"
-            b"<a href='https://evil.example/en/article/9'>z</a>"
-            b"<a href='/en/search?q=x'>s</a><a href='/en/department/neurology?page=2'>n</a>")
-    response = HtmlResponse("http://127.0.0.1:9/en/latest", body=body,
-                            request=Request("http://127.0.0.1:9/en/latest"))
+    body = (
+        b"<a href='/article.php?id=174507'>x</a>"
+        b"<a href='/en/article/174501?utm_source=a&utm_medium=b#c'>y</a>"
+        b"<a href='https://evil.example/en/article/9'>z</a>"
+        b"<a href='/en/search?q=x'>s</a><a href='/en/department/neurology?page=2'>n</a>"
+    )
+    response = HtmlResponse(
+        "http://127.0.0.1:9/en/latest", body=body, request=Request("http://127.0.0.1:9/en/latest")
+    )
     urls = [request.url for request in spider.parse_navigation(response)]
     assert urls == [
         "http://127.0.0.1:9/en/article/174507",

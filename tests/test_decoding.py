@@ -1,5 +1,6 @@
 """Bytes to text (issue 8, defect 4): one bad byte is replaced, not a reason to re-read the whole
 page in another charset; text that reads like mis-decoded UTF-8 is flagged, not delivered."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,7 @@ UTF8 = "text/html; charset=utf-8"
 
 def page_with_question_prefix(prefix: bytes) -> bytes:
     html = saved_page("/en/article/174501").encode("utf-8")
-    return re.sub(rb'(<div class="question-text">)', lambda m: m.group(1) + prefix, html,
-                  count=1)
+    return re.sub(rb'(<div class="question-text">)', lambda m: m.group(1) + prefix, html, count=1)
 
 
 def test_one_invalid_byte_is_replaced_and_the_rest_read_as_declared() -> None:

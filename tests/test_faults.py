@@ -1,5 +1,6 @@
 """A crawl of the saved site with every trap switched on at once: the crawl finishes, every
 outcome is counted, and live articles = emitted + rejected (with reasons)."""
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,17 @@ from tests.crawl_helpers import CrawlResult, run_crawl
 
 EMITTED_DESPITE_FAULT = {"174501": "slow", "174506": "429-once"}
 REJECTED_FETCH = {
-    "174507": "timeout", "174512": "reset", "174518": "truncated", "174525": "500",
-    "174531": "502", "174534": "503", "174541": "429", "174544": "redirect-loop",
-    "174549": "redirect-offsite", "174571": "redirect-private", "174552": "huge",
+    "174507": "timeout",
+    "174512": "reset",
+    "174518": "truncated",
+    "174525": "500",
+    "174531": "502",
+    "174534": "503",
+    "174541": "429",
+    "174544": "redirect-loop",
+    "174549": "redirect-offsite",
+    "174571": "redirect-private",
+    "174552": "huge",
     "174555": "gzip-bomb",
 }
 REJECTED_EXTRACTION = {"174560": "bad-html", "174564": "not-html"}
@@ -28,9 +37,22 @@ OTHER_TRAPS = {
     "/sitemap-articles-2.xml": "xml-bomb",
     "/en/article/174532": "soft404",  # a dead "Similar Q&A" link answering 200
 }
-LIMITS = ["-s", "LOG_LEVEL=DEBUG", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1", "-s", "RETRY_AFTER_MAX=1",
-          "-s", f"DOWNLOAD_MAXSIZE={1024 * 1024}", "-s", f"DOWNLOAD_WARNSIZE={256 * 1024}",
-          "-s", f"SITEMAP_MAX_SIZE={64 * 1024}"]
+LIMITS = [
+    "-s",
+    "LOG_LEVEL=DEBUG",
+    "-s",
+    "DOWNLOAD_TIMEOUT=2",
+    "-s",
+    "RETRY_TIMES=1",
+    "-s",
+    "RETRY_AFTER_MAX=1",
+    "-s",
+    f"DOWNLOAD_MAXSIZE={1024 * 1024}",
+    "-s",
+    f"DOWNLOAD_WARNSIZE={256 * 1024}",
+    "-s",
+    f"SITEMAP_MAX_SIZE={64 * 1024}",
+]
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +140,11 @@ def test_no_request_left_the_host_and_robots_rules_held(trapped_crawl) -> None:
     result, server = trapped_crawl
     fetched = server.site.paths_fetched()
     # Every download Scrapy logged (crawled, retried, failed) was for this server.
-    downloads = re.findall(r"(?:Crawled \(\d+\)|Retrying|Gave up retrying|Error downloading)"
-                           r" <GET ([^ >]+)>", result.log)
+    downloads = re.findall(
+        r"(?:Crawled \(\d+\)|Retrying|Gave up retrying|Error downloading)"
+        r" <GET ([^ >]+)>",
+        result.log,
+    )
     assert len(downloads) >= len(set(fetched))
     assert {urlsplit(url).netloc for url in downloads} == {urlsplit(server.base_url).netloc}
     # ... and the server saw at least as many requests as Scrapy sent (none went elsewhere).

@@ -1,5 +1,6 @@
 """Property-based fuzzing of the extractor: mutated saved pages never make it raise, and no
 field ever carries markup or script text."""
+
 from __future__ import annotations
 
 import re
@@ -10,20 +11,52 @@ from hypothesis import strategies as st
 from qa_scraper.pages.article import ArticlePage
 from tests.conftest import has_markup, load_expected, saved_page, string_values
 
-PAGES = [(item["url"], saved_page(f"/en/article/{item['article_id']}"))
-         for item in load_expected()]
+PAGES = [(item["url"], saved_page(f"/en/article/{item['article_id']}")) for item in load_expected()]
 INJECTED_SCRIPT = "EVIL_SCRIPT_TEXT"
 INJECTED_STYLE = "EVIL_STYLE_TEXT"
 # Text that only a page's own <script>/<style> elements hold.
-SCRIPT_TEXT = ("__PAGE_DATA__", "dataLayer", "font-family", "googletagmanager",
-               INJECTED_SCRIPT, INJECTED_STYLE)
+SCRIPT_TEXT = (
+    "__PAGE_DATA__",
+    "dataLayer",
+    "font-family",
+    "googletagmanager",
+    INJECTED_SCRIPT,
+    INJECTED_STYLE,
+)
 SNIPPETS = [
-    "<div>", "</div>", "<p>", "</p>", "</span>", "<br>", "<li>", "</ul>", "<b>", "</a>",
-    "<a href='/en/article/999'>", "&amp;", "&lt;b&gt;", "&nbsp;", "&#x27;", "Share to:",
-    "Ask Date: 2020/01/01", "Reply Date:", "More Info", "Similar Q&amp;A", "[Read More]",
-    "Related FAQ", "Dr. Wang Li reply Neurology", "(Neurology)", "Anonymous, 20~29 year old.",
-    "<!-- comment -->", "<![CDATA[ x ]]>", "\x00", "\ufeff", "<h1>", "<table><tr><td>",
-    f"<script>var x='{INJECTED_SCRIPT}<p>';</script>", f"<style>.x{{{INJECTED_STYLE}}}</style>",
+    "<div>",
+    "</div>",
+    "<p>",
+    "</p>",
+    "</span>",
+    "<br>",
+    "<li>",
+    "</ul>",
+    "<b>",
+    "</a>",
+    "<a href='/en/article/999'>",
+    "&amp;",
+    "&lt;b&gt;",
+    "&nbsp;",
+    "&#x27;",
+    "Share to:",
+    "Ask Date: 2020/01/01",
+    "Reply Date:",
+    "More Info",
+    "Similar Q&amp;A",
+    "[Read More]",
+    "Related FAQ",
+    "Dr. Wang Li reply Neurology",
+    "(Neurology)",
+    "Anonymous, 20~29 year old.",
+    "<!-- comment -->",
+    "<![CDATA[ x ]]>",
+    "\x00",
+    "\ufeff",
+    "<h1>",
+    "<table><tr><td>",
+    f"<script>var x='{INJECTED_SCRIPT}<p>';</script>",
+    f"<style>.x{{{INJECTED_STYLE}}}</style>",
 ]
 
 
@@ -44,13 +77,13 @@ def mutated_pages(draw: st.DrawFn) -> tuple[str, str]:
             body = body[:at] + snippet + body[at:]
         elif kind == "delete":
             length = draw(st.integers(min_value=1, max_value=400))
-            body = body[:at] + body[at + length:]
+            body = body[:at] + body[at + length :]
         elif kind == "duplicate":
             length = draw(st.integers(min_value=1, max_value=2000))
-            body = body[:at] + body[at:at + length] + body[at:]
+            body = body[:at] + body[at : at + length] + body[at:]
         elif kind == "case":
             length = draw(st.integers(min_value=1, max_value=500))
-            body = body[:at] + body[at:at + length].swapcase() + body[at + length:]
+            body = body[:at] + body[at : at + length].swapcase() + body[at + length :]
         else:
             return url, html[:start] + body[:at]
         tag_starts = [match.start() for match in re.finditer("<", body)] or [0]

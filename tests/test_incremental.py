@@ -1,5 +1,6 @@
 """Scheduled crawls against the dev server: re-crawls fetch little and emit only what changed;
 a crawl killed with SIGKILL and started again loses nothing and duplicates nothing."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ STALE = "174541"  # deleted, but still in the sitemap with its old lastmod
 
 def article_fetches(server: DevServer, since: int) -> Counter:
     """Status counts of article-page requests the server answered after request #since."""
-    return Counter(seen.status for seen in server.site.requests[since:]
-                   if seen.path.startswith("/en/article/"))
+    return Counter(
+        seen.status for seen in server.site.requests[since:] if seen.path.startswith("/en/article/")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +69,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
         site.delete_article(STALE, keep_in_sitemap=True)
         results["stale_skipped"] = crawl("stale_skipped")
-        results["stale_revalidated"] = crawl("stale_revalidated",
-                                             "-s", "QA_REVALIDATE_AFTER_DAYS=0")
+        results["stale_revalidated"] = crawl(
+            "stale_revalidated", "-s", "QA_REVALIDATE_AFTER_DAYS=0"
+        )
         results["full"] = crawl("full", "-a", "mode=full")
         results["base"] = base
     return results
@@ -112,7 +115,7 @@ def test_three_changed_and_two_added_articles_are_exactly_what_is_emitted(runs) 
         if item["article_id"] in CHANGED:
             assert item["question"]["text"].startswith("UPDATED: ")
     changes = {row["article_id"]: row["change"] for row in result.manifest()["changes"]}
-    assert changes == {**{a: "changed" for a in CHANGED}, **{a: "new" for a in ADDED}}
+    assert changes == {**dict.fromkeys(CHANGED, "changed"), **dict.fromkeys(ADDED, "new")}
     counts = result.manifest()["counts"]
     assert (counts["new"], counts["changed"], counts["unchanged"]) == (2, 3, 25 - 3)
 
@@ -123,8 +126,9 @@ def test_deleted_article_is_reported_gone(runs) -> None:
     assert result.feed_items == []
     manifest = result.manifest()
     assert manifest["counts"]["gone"] == 1
-    assert [row["article_id"] for row in manifest["changes"] if row["change"] == "gone"] == \
-        [DELETED]
+    assert [row["article_id"] for row in manifest["changes"] if row["change"] == "gone"] == [
+        DELETED
+    ]
 
 
 def test_a_gone_article_is_reported_once(runs) -> None:
@@ -170,8 +174,16 @@ def test_manifest_names_files_with_their_sha256(runs) -> None:
 
 
 # --- crash safety ------------------------------------------------------------------------------
-SLOW = ["-s", "CONCURRENT_REQUESTS=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "-s", "DOWNLOAD_DELAY=0.04", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0"]
+SLOW = [
+    "-s",
+    "CONCURRENT_REQUESTS=1",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    "-s",
+    "DOWNLOAD_DELAY=0.04",
+    "-s",
+    "RANDOMIZE_DOWNLOAD_DELAY=0",
+]
 
 
 def _kill_after_lines(command: list[str], log: Path, part_glob: Path, lines: int) -> int:
@@ -193,12 +205,17 @@ def _kill_after_lines(command: list[str], log: Path, part_glob: Path, lines: int
 @pytest.mark.parametrize("jobdir", [False, True], ids=["rerun", "jobdir"])
 def test_killed_crawl_started_again_loses_nothing_and_duplicates_nothing(tmp_path, jobdir) -> None:
     output = tmp_path / "output"
-    extra = [*SLOW, "-a", "mode=incremental",
-             *(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else [])]
+    extra = [
+        *SLOW,
+        "-a",
+        "mode=incremental",
+        *(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else []),
+    ]
     with DevServer(SITE) as server:
         command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl", *extra)
-        code = _kill_after_lines(command, tmp_path / "killed.log",
-                                 output / "doctorqna" / "*Z.jsonl.part", lines=8)
+        code = _kill_after_lines(
+            command, tmp_path / "killed.log", output / "doctorqna" / "*Z.jsonl.part", lines=8
+        )
         assert code == -signal.SIGKILL
         folder = output / "doctorqna"
         assert list(folder.glob("*Z.jsonl")) == []  # never renamed to the final name

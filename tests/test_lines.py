@@ -1,5 +1,6 @@
 """The line reader on its own: CSS layout (white-space, display), inline wrappers, and both
 sides of the hidden-content rule (qa_scraper.pages.lines module docstring)."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,10 @@ THREE = ["first line", "second line", "third"]
 ONE = ["first line second line third"]
 
 
-@pytest.mark.parametrize("value", ["pre", "pre-wrap", "pre-line", "break-spaces",
-                                   "PRE-LINE !important", "preserve nowrap"])
+@pytest.mark.parametrize(
+    "value",
+    ["pre", "pre-wrap", "pre-line", "break-spaces", "PRE-LINE !important", "preserve nowrap"],
+)
 def test_white_space_values_that_keep_line_breaks(value: str) -> None:
     assert read(f'<div style="white-space: {value}">{TEXT}</div>') == THREE
 
@@ -44,34 +47,45 @@ def test_pre_keeps_breaks_by_default_and_a_style_can_undo_it() -> None:
     assert read(f'<pre style="white-space: normal">{TEXT}</pre>') == ONE
 
 
-@pytest.mark.parametrize("css, markup", [
-    (".t{white-space:pre-line}", '<div class="t">{}</div>'),
-    ("#q{white-space:pre-wrap}", '<div id="q">{}</div>'),
-    ("blockquote{white-space:pre}", "<blockquote>{}</blockquote>"),
-    ("div.qa p.body{white-space:pre-line}", '<div class="qa"><p class="body">{}</p></div>'),
-    ("div.qa > p.body{white-space:pre-line}", '<div class="qa"><p class="body">{}</p></div>'),
-    ("section .a.b{white-space:pre-line}", '<section><div><p class="b a">{}</p></div></section>'),
-    ("[data-kind=text]{white-space:pre-line}", '<p data-kind="text">{}</p>'),
-    ("@media screen and (min-width: 10px){.t{white-space:pre-line}}", '<p class="t">{}</p>'),
-    ("/* c */ .x:hover, .t { color: red; white-space: pre-line }", '<p class="t">{}</p>'),
-])
+@pytest.mark.parametrize(
+    "css, markup",
+    [
+        (".t{white-space:pre-line}", '<div class="t">{}</div>'),
+        ("#q{white-space:pre-wrap}", '<div id="q">{}</div>'),
+        ("blockquote{white-space:pre}", "<blockquote>{}</blockquote>"),
+        ("div.qa p.body{white-space:pre-line}", '<div class="qa"><p class="body">{}</p></div>'),
+        ("div.qa > p.body{white-space:pre-line}", '<div class="qa"><p class="body">{}</p></div>'),
+        (
+            "section .a.b{white-space:pre-line}",
+            '<section><div><p class="b a">{}</p></div></section>',
+        ),
+        ("[data-kind=text]{white-space:pre-line}", '<p data-kind="text">{}</p>'),
+        ("@media screen and (min-width: 10px){.t{white-space:pre-line}}", '<p class="t">{}</p>'),
+        ("/* c */ .x:hover, .t { color: red; white-space: pre-line }", '<p class="t">{}</p>'),
+    ],
+)
 def test_white_space_from_page_style_rules(css: str, markup: str) -> None:
     assert read(markup.format(TEXT), head=sheet(css)) == THREE
 
 
 def test_white_space_is_inherited_and_a_child_can_reset_it() -> None:
     body = f'<div class="t"><span>{TEXT}</span><p class="n">{TEXT}</p></div>'
-    assert read(body, sheet(".t{white-space:pre-line}.n{white-space:normal}")) == \
-        THREE + ["first line second line third"]
+    assert read(body, sheet(".t{white-space:pre-line}.n{white-space:normal}")) == THREE + [
+        "first line second line third"
+    ]
 
 
 def test_cascade_specificity_order_important_and_inline() -> None:
-    css = ("p.t{white-space:pre-line} p{white-space:normal}"  # the class rule is more specific
-           ".u{white-space:pre-line} .u{white-space:normal}"  # later wins at equal specificity
-           ".v{white-space:pre-line !important}")  # !important beats the inline style
-    body = (f'<p class="t">{TEXT}</p><p class="u">{TEXT}</p>'
-            f'<p class="v" style="white-space:normal">{TEXT}</p>'
-            f'<p class="u" style="white-space:pre">{TEXT}</p>')  # inline beats a normal rule
+    css = (
+        "p.t{white-space:pre-line} p{white-space:normal}"  # the class rule is more specific
+        ".u{white-space:pre-line} .u{white-space:normal}"  # later wins at equal specificity
+        ".v{white-space:pre-line !important}"
+    )  # !important beats the inline style
+    body = (
+        f'<p class="t">{TEXT}</p><p class="u">{TEXT}</p>'
+        f'<p class="v" style="white-space:normal">{TEXT}</p>'
+        f'<p class="u" style="white-space:pre">{TEXT}</p>'
+    )  # inline beats a normal rule
     collapsed = "first line second line third"
     assert read(body, sheet(css)) == THREE + [collapsed] + THREE + THREE
 
@@ -81,12 +95,22 @@ def test_rules_that_do_not_apply_to_a_screen_are_ignored() -> None:
     assert read(f'<p class="t">{TEXT}</p>', sheet(css)) == ["first line second line third"]
     inert = f"<template><style>.t{{white-space:pre-line}}</style></template><p class='t'>{TEXT}</p>"
     assert read(inert) == ["first line second line third"]
-    assert read(f'<p class="t">{TEXT}</p>', '<style media="print">.t{white-space:pre}</style>') \
-        == ["first line second line third"]
+    assert read(f'<p class="t">{TEXT}</p>', '<style media="print">.t{white-space:pre}</style>') == [
+        "first line second line third"
+    ]
 
 
-@pytest.mark.parametrize("css", ["p{white-space:", "}}}{{{", ".a{{white-space:pre}", "@media {",
-                                 "p[{white-space:pre-line}", ":nth-child(foo){display:none}"])
+@pytest.mark.parametrize(
+    "css",
+    [
+        "p{white-space:",
+        "}}}{{{",
+        ".a{{white-space:pre}",
+        "@media {",
+        "p[{white-space:pre-line}",
+        ":nth-child(foo){display:none}",
+    ],
+)
 def test_broken_css_never_raises(css: str) -> None:
     assert read("<p>a</p><p>b</p>", sheet(css)) in (["a", "b"], [])
 
@@ -99,8 +123,10 @@ def test_br_inside_pre_line_text() -> None:
 # --- display -------------------------------------------------------------------------------
 def test_display_from_style_rules() -> None:
     css = ".blk{display:block} .gone{display:none} li{display:inline} .in{display:inline}"
-    body = ('<p>a<span class="blk">b</span>c<span class="gone">X</span></p>'
-            '<ul><li>one</li> <li>two</li></ul><div class="in">x</div><div class="in">y</div>')
+    body = (
+        '<p>a<span class="blk">b</span>c<span class="gone">X</span></p>'
+        '<ul><li>one</li> <li>two</li></ul><div class="in">x</div><div class="in">y</div>'
+    )
     assert read(body, sheet(css)) == ["a", "b", "c", "one two", "xy"]
 
 
@@ -117,94 +143,129 @@ def wrap(text: str) -> str:
 
 
 def test_inline_fragments_read_as_the_plain_line() -> None:
-    assert read(f"<p>{wrap('Ask ')}{wrap('Date:')} {wrap('2021/10/14')}</p>") == \
-        ["Ask Date: 2021/10/14"]
+    assert read(f"<p>{wrap('Ask ')}{wrap('Date:')} {wrap('2021/10/14')}</p>") == [
+        "Ask Date: 2021/10/14"
+    ]
     assert read(f"<p>{wrap('Ask')} {wrap('Date:')}</p>") == ["Ask Date:"]
     assert read("<p>Hel<b>lo</b> wor<i>ld</i><bdi>!</bdi></p>") == ["Hello world!"]
-    assert read("<p><span>Dr.</span>\n  <span>Jiang</span>\n<bdi>Junyi</bdi></p>") == \
-        ["Dr. Jiang Junyi"]
-    assert read(f"<p>{wrap('Reply')}<font> </font>{wrap('Date:')}<span>2020</span></p>") == \
-        ["Reply Date:2020"]
+    assert read("<p><span>Dr.</span>\n  <span>Jiang</span>\n<bdi>Junyi</bdi></p>") == [
+        "Dr. Jiang Junyi"
+    ]
+    assert read(f"<p>{wrap('Reply')}<font> </font>{wrap('Date:')}<span>2020</span></p>") == [
+        "Reply Date:2020"
+    ]
 
 
 # --- hidden content: read where it is collapsed content ------------------------------------------
 def test_target_of_an_aria_controls_toggle_is_read_without_the_toggle_label() -> None:
-    body = ('<h2>Reply</h2><p>Teaser</p><div id="rest" style="display:none"><p>Rest</p></div>'
-            '<button aria-expanded="false" aria-controls="rest">Read full reply</button>')
+    body = (
+        '<h2>Reply</h2><p>Teaser</p><div id="rest" style="display:none"><p>Rest</p></div>'
+        '<button aria-expanded="false" aria-controls="rest">Read full reply</button>'
+    )
     assert read(body) == ["Reply", "Teaser", "Rest"]
 
 
 def test_hidden_block_beside_a_collapsed_toggle_is_read() -> None:
-    body = ('<p>Teaser</p><div><a href="#" role="button" aria-expanded="false">Show more</a></div>'
-            '<div hidden><p>Rest</p></div>')
+    body = (
+        '<p>Teaser</p><div><a href="#" role="button" aria-expanded="false">Show more</a></div>'
+        "<div hidden><p>Rest</p></div>"
+    )
     assert read(body) == ["Teaser", "Rest"]
 
 
 def test_closed_details_body_is_read_and_its_summary_is_a_toggle_label() -> None:
-    assert read("<h2>More Info</h2><details><summary>Read full article</summary>"
-                "<p>Body one</p><p>Body two</p></details>") == ["More Info", "Body one", "Body two"]
-    assert read("<details><summary>More Info +</summary><p>Body</p></details>") == \
-        ["More Info +", "Body"]
+    assert read(
+        "<h2>More Info</h2><details><summary>Read full article</summary>"
+        "<p>Body one</p><p>Body two</p></details>"
+    ) == ["More Info", "Body one", "Body two"]
+    assert read("<details><summary>More Info +</summary><p>Body</p></details>") == [
+        "More Info +",
+        "Body",
+    ]
 
 
-@pytest.mark.parametrize("hider", ["hidden", 'style="display:none"', 'style="visibility:hidden"',
-                                   'class="collapse"', 'aria-hidden="true" hidden'])
+@pytest.mark.parametrize(
+    "hider",
+    [
+        "hidden",
+        'style="display:none"',
+        'style="visibility:hidden"',
+        'class="collapse"',
+        'aria-hidden="true" hidden',
+    ],
+)
 def test_hidden_block_right_after_a_section_label_is_its_content(hider: str) -> None:
-    body = (f'<section><h2>More Info</h2><div {hider}><p>Article one</p>'
-            '<span hidden>TRACKER</span><p>Article two</p></div></section><h2>Similar Q&amp;A</h2>')
-    assert read(body, sheet(".collapse{display:none}")) == \
-        ["More Info", "Article one", "Article two", "Similar Q&A"]
+    body = (
+        f"<section><h2>More Info</h2><div {hider}><p>Article one</p>"
+        "<span hidden>TRACKER</span><p>Article two</p></div></section><h2>Similar Q&amp;A</h2>"
+    )
+    assert read(body, sheet(".collapse{display:none}")) == [
+        "More Info",
+        "Article one",
+        "Article two",
+        "Similar Q&A",
+    ]
 
 
 def test_label_rule_skips_never_content_between_label_and_container() -> None:
-    body = ('<h2>More Info</h2><template>T</template><noscript>N</noscript>'
-            '<div role="dialog" hidden>D</div><div hidden><p>Article</p></div>'
-            '<button aria-expanded="false">Expand</button>')
+    body = (
+        "<h2>More Info</h2><template>T</template><noscript>N</noscript>"
+        '<div role="dialog" hidden>D</div><div hidden><p>Article</p></div>'
+        '<button aria-expanded="false">Expand</button>'
+    )
     assert read(body) == ["More Info", "Article"]
 
 
 # --- hidden content: never read -------------------------------------------------------------------
 def test_hidden_junk_in_the_question_stays_unread() -> None:
-    body = ('<p>Line one<span style="display:none">TRACK</span></p><div hidden>SPAM</div>'
-            '<div style="visibility:hidden">SPAM2</div><p class="x">Line two</p>'
-            '<span aria-hidden="true">ICON</span>')
+    body = (
+        '<p>Line one<span style="display:none">TRACK</span></p><div hidden>SPAM</div>'
+        '<div style="visibility:hidden">SPAM2</div><p class="x">Line two</p>'
+        '<span aria-hidden="true">ICON</span>'
+    )
     assert read(body, sheet(".x span{display:none}")) == ["Line one", "Line two"]
 
 
 def test_hidden_block_after_a_label_is_not_read_when_the_section_has_visible_content() -> None:
-    body = '<h2>More Info</h2><div hidden>SPAM</div><p>Visible article</p>'
+    body = "<h2>More Info</h2><div hidden>SPAM</div><p>Visible article</p>"
     assert read(body) == ["More Info", "Visible article"]
 
 
 def test_hidden_inline_after_a_label_is_not_read() -> None:
-    assert read('<h2>More Info</h2><span hidden>SPAM</span>') == ["More Info"]
+    assert read("<h2>More Info</h2><span hidden>SPAM</span>") == ["More Info"]
 
 
 def test_a_second_hidden_block_after_the_revealed_one_is_not_read() -> None:
-    assert read('<h2>More Info</h2><div hidden>Article</div><div hidden>SPAM</div>') == \
-        ["More Info", "Article"]
+    assert read("<h2>More Info</h2><div hidden>Article</div><div hidden>SPAM</div>") == [
+        "More Info",
+        "Article",
+    ]
 
 
-@pytest.mark.parametrize("chrome", [
-    "<template><p>TEMPLATE</p></template>",
-    "<noscript><p>NOSCRIPT</p></noscript>",
-    "<script>var x = 'SCRIPT';</script><style>.s{color:red}</style>",
-    "<dialog open><p>DIALOG</p></dialog>",
-    "<dialog><p>DIALOG</p></dialog>",
-    '<div role="dialog"><p>DIALOG</p></div>',
-    '<div role="alertdialog" hidden><p>DIALOG</p></div>',
-    '<div aria-modal="true"><p>MODAL</p></div>',
-    '<div class="cookie-banner">We use cookies. <button>OK</button></div>',
-    '<div aria-label="Cookie consent"><p>COOKIE</p><a href="#">Accept</a></div>',
-    "<div><p>This site uses cookies to improve your experience.</p><button>Accept</button></div>",
-    '<menu><li><a href="/a">MENU</a></li></menu>',
-    '<ul role="menu"><li role="menuitem">MENU</li></ul>',
-    '<nav><a href="/">NAV</a></nav>',
-    "<button>Show more</button>",
-    '<span role="button">Expand</span>',
-    '<a href="#more" aria-expanded="false" aria-controls="more">Read full article</a>',
-    '<a href="#more" aria-expanded="true">Collapse</a>',
-])
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "<template><p>TEMPLATE</p></template>",
+        "<noscript><p>NOSCRIPT</p></noscript>",
+        "<script>var x = 'SCRIPT';</script><style>.s{color:red}</style>",
+        "<dialog open><p>DIALOG</p></dialog>",
+        "<dialog><p>DIALOG</p></dialog>",
+        '<div role="dialog"><p>DIALOG</p></div>',
+        '<div role="alertdialog" hidden><p>DIALOG</p></div>',
+        '<div aria-modal="true"><p>MODAL</p></div>',
+        '<div class="cookie-banner">We use cookies. <button>OK</button></div>',
+        '<div aria-label="Cookie consent"><p>COOKIE</p><a href="#">Accept</a></div>',
+        "<div><p>This site uses cookies to improve your experience.</p>"
+        "<button>Accept</button></div>",
+        '<menu><li><a href="/a">MENU</a></li></menu>',
+        '<ul role="menu"><li role="menuitem">MENU</li></ul>',
+        '<nav><a href="/">NAV</a></nav>',
+        "<button>Show more</button>",
+        '<span role="button">Expand</span>',
+        '<a href="#more" aria-expanded="false" aria-controls="more">Read full article</a>',
+        '<a href="#more" aria-expanded="true">Collapse</a>',
+    ],
+)
 @pytest.mark.parametrize("where", ["after_label", "in_text"])
 def test_never_content_wherever_it_sits(chrome: str, where: str) -> None:
     if where == "after_label":
@@ -217,17 +278,21 @@ def test_never_content_wherever_it_sits(chrome: str, where: str) -> None:
 
 
 def test_a_toggle_labelled_as_a_section_is_that_section_label() -> None:
-    body = ('<button aria-expanded="false" aria-controls="m">More Info</button>'
-            '<div id="m" hidden><p>Article</p></div>')
+    body = (
+        '<button aria-expanded="false" aria-controls="m">More Info</button>'
+        '<div id="m" hidden><p>Article</p></div>'
+    )
     assert read(body) == ["More Info", "Article"]
 
 
 # --- expanders known by their words ----------------------------------------------------------
 def test_hidden_text_beside_a_read_more_link_to_nowhere_is_read_without_the_link() -> None:
-    body = ('<p>First line</p><p><span style="display:none">Rest one</span>'
-            '<a href="#" class="more">Read more</a></p>'
-            '<p><span hidden>Rest two</span><a href="javascript:void(0)">Show all</a></p>'
-            '<p><button type="button">Continue reading</button><span hidden>Rest three</span></p>')
+    body = (
+        '<p>First line</p><p><span style="display:none">Rest one</span>'
+        '<a href="#" class="more">Read more</a></p>'
+        '<p><span hidden>Rest two</span><a href="javascript:void(0)">Show all</a></p>'
+        '<p><button type="button">Continue reading</button><span hidden>Rest three</span></p>'
+    )
     assert read(body) == ["First line", "Rest one", "Rest two", "Rest three"]
 
 
@@ -242,6 +307,8 @@ def test_an_expanded_toggle_reveals_nothing_hidden_beside_it() -> None:
 
 
 def test_words_alone_do_not_make_a_toggle_of_longer_text() -> None:
-    body = ('<p><span hidden>SPAM</span><button>Read more about how we treat migraine in '
-            'children and teenagers at our clinic</button></p><p>Show more of your symptoms</p>')
+    body = (
+        "<p><span hidden>SPAM</span><button>Read more about how we treat migraine in "
+        "children and teenagers at our clinic</button></p><p>Show more of your symptoms</p>"
+    )
     assert read(body) == ["Show more of your symptoms"]

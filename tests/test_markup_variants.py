@@ -1,4 +1,5 @@
 """The extractor keys on visible labels: other markups of the same page give the same item."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,9 @@ def test_other_markup_gives_same_item(renderer: str, article_id: str) -> None:
     assert_items_equal(item, expected, f"article {article_id} as {renderer}")
 
 
-@pytest.mark.parametrize("article_id", sorted(a for a, item in EXPECTED.items() if item["more_info"]))
+@pytest.mark.parametrize(
+    "article_id", sorted(a for a, item in EXPECTED.items() if item["more_info"])
+)
 def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str) -> None:
     """No Similar Q&A, no Related FAQ: the sidebar and footer (plain <div>s, no class) that
     follow "More Info" are not part of it."""
@@ -29,8 +32,11 @@ def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str
     html = RENDERERS["div_soup"](expected)
     assert "Similar Q&amp;A" not in html and "Popular questions" in html
     page = ArticlePage(expected["url"], html)
-    assert_items_equal(without_run_fields(page.to_item()), expected,
-                       f"article {article_id} as div_soup, More Info last")
+    assert_items_equal(
+        without_run_fields(page.to_item()),
+        expected,
+        f"article {article_id} as div_soup, More Info last",
+    )
     assert page.problems == []
 
 
@@ -38,8 +44,11 @@ def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str
 def test_similar_as_last_section_ignores_unmarked_footer_text(article_id: str) -> None:
     expected = dict(EXPECTED[article_id], related_faqs=[])
     page = ArticlePage(expected["url"], RENDERERS["compact"](expected))
-    assert_items_equal(without_run_fields(page.to_item()), expected,
-                       f"article {article_id} as compact, Similar Q&A last")
+    assert_items_equal(
+        without_run_fields(page.to_item()),
+        expected,
+        f"article {article_id} as compact, Similar Q&A last",
+    )
     assert page.problems == []
 
 

@@ -1,4 +1,5 @@
 """Retry-After parsing, the redirect guard and sitemap parsing safety."""
+
 from __future__ import annotations
 
 import email.utils
@@ -16,8 +17,15 @@ from qa_scraper.spiders.doctorqna import DoctorQnASpider
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(b"1", 1.0), ("120", 120.0), (b" 3 ", 3.0), (None, None), (b"", None), (b"soon", None),
-     (b"-5", None)],
+    [
+        (b"1", 1.0),
+        ("120", 120.0),
+        (b" 3 ", 3.0),
+        (None, None),
+        (b"", None),
+        (b"soon", None),
+        (b"-5", None),
+    ],
 )
 def test_retry_after_seconds(value, expected) -> None:
     assert retry_after_seconds(value) == expected
@@ -43,9 +51,15 @@ def _redirect(url: str, location: str, status: int = 302, **meta) -> tuple[Reque
     return request, Response(url, status=status, headers={"Location": location}, request=request)
 
 
-@pytest.mark.parametrize("location", ["http://offsite.invalid/en/article/1",
-                                      "http://10.0.0.1/en/article/1", "//evil.example/x",
-                                      "http://127.0.0.2:8123/en/article/1"])
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://offsite.invalid/en/article/1",
+        "http://10.0.0.1/en/article/1",
+        "//evil.example/x",
+        "http://127.0.0.2:8123/en/article/1",
+    ],
+)
 def test_redirects_off_the_host_are_refused(guard, location) -> None:
     request, response = _redirect("http://127.0.0.1:8123/en/article/1", location)
     with pytest.raises(IgnoreRequest, match="offsite"):
@@ -55,8 +69,9 @@ def test_redirects_off_the_host_are_refused(guard, location) -> None:
 
 def test_redirect_loops_are_refused(guard) -> None:
     url = "http://127.0.0.1:8123/en/article/1"
-    request, response = _redirect(url, "/en/article/2",
-                                  redirect_urls=["http://127.0.0.1:8123/en/article/2"])
+    request, response = _redirect(
+        url, "/en/article/2", redirect_urls=["http://127.0.0.1:8123/en/article/2"]
+    )
     with pytest.raises(IgnoreRequest, match="loop"):
         guard.process_response(request, response)
     request, response = _redirect(url, url)

@@ -1,5 +1,6 @@
 """The installed package works outside the checkout (issue 8, defect 11): the schema ships as
 package data, and a wheel built from the project validates items and crawls from elsewhere."""
+
 from __future__ import annotations
 
 import json
@@ -24,34 +25,78 @@ def test_the_published_schema_is_the_packaged_one() -> None:
 
 def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", str(dist), str(PROJECT)],
-                   check=True, timeout=300, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(PROJECT),
+        ],
+        check=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     [wheel] = dist.glob("qa_scraper-*.whl")
     # A venv that sees this venv's dependencies (a plain path, so its editable finder for
     # the checkout is not loaded) and holds only the wheel's qa_scraper.
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site_packages = Path(subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.strip())
+    site_packages = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     (site_packages / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--target", str(site_packages), str(wheel)], check=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(site_packages),
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+    )
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     items = tmp_path / "items.json"
-    valid = [dict(item, scraped_at="2026-11-25T00:00:00Z", content_hash="0" * 64)
-             for item in load_expected()[:2]]
+    valid = [
+        dict(item, scraped_at="2026-11-25T00:00:00Z", content_hash="0" * 64)
+        for item in load_expected()[:2]
+    ]
     items.write_text(json.dumps([*valid, dict(valid[0], language="fr")]))
     check = subprocess.run(
-        [python, "-c", "import json, sys, qa_scraper; from qa_scraper.validation import "
-         "item_errors; print(qa_scraper.__file__); print(json.dumps([item_errors(i) for i in "
-         "json.load(open(sys.argv[1]))]))", str(items)],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60)
+        [
+            python,
+            "-c",
+            "import json, sys, qa_scraper; from qa_scraper.validation import "
+            "item_errors; print(qa_scraper.__file__); print(json.dumps([item_errors(i) for i in "
+            "json.load(open(sys.argv[1]))]))",
+            str(items),
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert check.returncode == 0, check.stderr
     location, verdicts = check.stdout.splitlines()
     assert location.startswith(str(site_packages))
@@ -61,11 +106,31 @@ def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> Non
 
     with DevServer(SITE) as server:
         crawl = subprocess.run(
-            [python, "-m", "scrapy", "crawl", "doctorqna", "-a", f"base_url={server.base_url}",
-             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=1",
-             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "QA_OUTPUT_DIR=out"],
-            cwd=elsewhere, env=dict(env, SCRAPY_SETTINGS_MODULE="qa_scraper.settings"),
-            capture_output=True, text=True, timeout=240)
+            [
+                python,
+                "-m",
+                "scrapy",
+                "crawl",
+                "doctorqna",
+                "-a",
+                f"base_url={server.base_url}",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=0",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "RETRY_TIMES=1",
+                "-s",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+                "-s",
+                "QA_OUTPUT_DIR=out",
+            ],
+            cwd=elsewhere,
+            env=dict(env, SCRAPY_SETTINGS_MODULE="qa_scraper.settings"),
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     [items_file] = (elsewhere / "out" / "doctorqna").glob("*Z.jsonl")
     assert len(items_file.read_text(encoding="utf-8").splitlines()) == 25

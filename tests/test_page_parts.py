@@ -1,5 +1,6 @@
 """The page-object layout (qa_scraper.pages.article docstring): each part of an item has one
 class, and each of its contract fields is one property of that class, named after the field."""
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,16 @@ SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 RUN_AND_CONSTANT_FIELDS = {"schema_version", "source", "language", "scraped_at", "content_hash"}
 
 
-@pytest.mark.parametrize(("part", "schema"), [
-    (Question, SCHEMA["properties"]["question"]),
-    (Asker, SCHEMA["properties"]["asker"]),
-    (Reply, SCHEMA["$defs"]["reply"]),
-    (SimilarQuestion, SCHEMA["$defs"]["similar_question"]),
-    (RelatedFaq, SCHEMA["$defs"]["related_faq"]),
-])
+@pytest.mark.parametrize(
+    ("part", "schema"),
+    [
+        (Question, SCHEMA["properties"]["question"]),
+        (Asker, SCHEMA["properties"]["asker"]),
+        (Reply, SCHEMA["$defs"]["reply"]),
+        (SimilarQuestion, SCHEMA["$defs"]["similar_question"]),
+        (RelatedFaq, SCHEMA["$defs"]["related_faq"]),
+    ],
+)
 def test_each_field_of_a_part_is_one_property_named_after_it(part: type, schema: dict) -> None:
     assert list(part.FIELDS) == list(schema["properties"])
     for name in part.FIELDS:

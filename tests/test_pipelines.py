@@ -1,4 +1,5 @@
 """Pipelines: invalid items go to the rejects file with reasons, duplicates are dropped."""
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,12 @@ from tests.conftest import load_expected, saved_page
 
 def _item(index: int = 0) -> dict[str, Any]:
     expected = load_expected()[index]
-    return ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}")
-                       ).to_item()
+    return ArticlePage(
+        expected["url"], saved_page(f"/en/article/{expected['article_id']}")
+    ).to_item()
 
 
-PROJECT_SETTINGS = {name: value for name, value in vars(project_settings).items()
-                    if name.isupper()}
+PROJECT_SETTINGS = {name: value for name, value in vars(project_settings).items() if name.isupper()}
 
 
 def _crawler(settings: dict[str, Any]):
@@ -98,9 +99,12 @@ def test_duplicate_article_ids_are_dropped_and_counted(crawler, tmp_path):
 
 def test_extraction_and_fetch_rejects_are_written_not_lost(crawler, tmp_path):
     rejected = [
-        Rejected("http://h/en/article/1", "extraction",
-                 [{"path": "question/asked_on", "message": "no 'Ask Date:' label on the page"}],
-                 {"article_id": "1"}),
+        Rejected(
+            "http://h/en/article/1",
+            "extraction",
+            [{"path": "question/asked_on", "message": "no 'Ask Date:' label on the page"}],
+            {"article_id": "1"},
+        ),
         Rejected("http://h/en/article/2", "fetch", [{"path": "(page)", "message": "HTTP 500"}]),
     ]
     passed, dropped = _run(crawler, rejected)

@@ -20,6 +20,7 @@ What the two deliberately read differently, and how the comparison allows for it
   extra space in html-text's output between two of our characters is allowed, but every space
   of ours must be there: a spurious space inserted by the reader still fails.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,8 +76,9 @@ def test_every_line_of_a_saved_page_is_in_html_texts_reading(article_id: str) ->
 
 @pytest.mark.parametrize("renderer", sorted(RENDERERS))
 @pytest.mark.parametrize("article_id", ["174501", "174534", "174618"])
-def test_every_line_of_a_markup_variant_is_in_html_texts_reading(renderer: str,
-                                                                  article_id: str) -> None:
+def test_every_line_of_a_markup_variant_is_in_html_texts_reading(
+    renderer: str, article_id: str
+) -> None:
     html = RENDERERS[renderer](EXPECTED[article_id])
     assert missing_lines(html, EXPECTED[article_id]["url"], extra_spaces_allowed=True) == []
 
@@ -91,7 +93,7 @@ def test_html_text_guesses_a_space_a_browser_does_not_show() -> None:
 
 @pytest.mark.parametrize("damage", ["spurious_space", "lost_break", "extra_text"])
 def test_the_oracle_catches_a_damaged_reader(monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
-    import qa_scraper.pages.article as article
+    from qa_scraper.pages import article
     from qa_scraper.pages.lines import Line, visible_lines
 
     def damaged(root, base_url):

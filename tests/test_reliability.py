@@ -1,6 +1,7 @@
 """Regression tests of the reliability defects (issue 8), each against a real crawl: a change
 made while a run is interrupted, sitemaps naming another host, a kill during close, a feed on
 a scheduled state, a site that is down, Ctrl-C, and pages a lying server cuts short."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,16 @@ from tests.crawl_helpers import crawl_command, run_crawl, start_crawl
 
 LIVE = {item["article_id"] for item in load_expected()}
 INCREMENTAL = ["-a", "mode=incremental"]
-SLOW = ["-s", "CONCURRENT_REQUESTS=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "-s", "DOWNLOAD_DELAY=0.08", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0"]
+SLOW = [
+    "-s",
+    "CONCURRENT_REQUESTS=1",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    "-s",
+    "DOWNLOAD_DELAY=0.08",
+    "-s",
+    "RANDOMIZE_DOWNLOAD_DELAY=0",
+]
 
 
 def _lines(path: Path) -> list[dict]:
@@ -45,8 +54,9 @@ def test_a_change_made_while_a_run_is_interrupted_is_delivered(tmp_path: Path) -
     output, folder = tmp_path / "output", tmp_path / "output" / "doctorqna"
     with DevServer(SITE) as server:
         site = server.site
-        command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl",
-                                *INCREMENTAL, *SLOW)
+        command = crawl_command(
+            server.base_url, output, tmp_path / "killed.jsonl", *INCREMENTAL, *SLOW
+        )
         process = start_crawl(command, tmp_path / "killed.log")
         try:
             [part] = _wait_for_lines(process, folder, 8)
@@ -60,16 +70,17 @@ def test_a_change_made_while_a_run_is_interrupted_is_delivered(tmp_path: Path) -
         html = re.sub(r'(<div class="question-text">)', r"\1UPDATED: ", html, count=1)
         site.change_article(changed, html, "2026-11-22")
 
-        resumed = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="resumed",
-                            output_dir=output)
+        resumed = run_crawl(
+            server.base_url, tmp_path, *INCREMENTAL, name="resumed", output_dir=output
+        )
         assert resumed.returncode == 0 and resumed.manifest()["resumed"] is True
-        after = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="after",
-                          output_dir=output)
+        after = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="after", output_dir=output)
     assert after.returncode == 0
     [item] = [item for item in after.feed_items if item["article_id"] == changed]
     assert item["question"]["text"].startswith("UPDATED: ")
-    assert {row["article_id"]: row["change"] for row in after.manifest()["changes"]} == \
-        {changed: "changed"}
+    assert {row["article_id"]: row["change"] for row in after.manifest()["changes"]} == {
+        changed: "changed"
+    }
     [final] = folder.glob(f"{after.stats['qa/run_id']}.jsonl")
     assert [line["article_id"] for line in _lines(final)] == [changed]
 
@@ -81,10 +92,12 @@ def test_sitemaps_on_another_host_are_never_requested(tmp_path: Path) -> None:
         site = server.site
         elsewhere = f"http://localhost:{server.port}"
         site.file_overrides["robots.txt"] = site._file_text("robots.txt") + (
-            f"Sitemap: {elsewhere}/sitemap.xml\nSitemap: {elsewhere}/sitemap-articles-1.xml\n")
+            f"Sitemap: {elsewhere}/sitemap.xml\nSitemap: {elsewhere}/sitemap-articles-1.xml\n"
+        )
         site.file_overrides["sitemap.xml"] = site._file_text("sitemap.xml").replace(
             "</sitemapindex>",
-            f"<sitemap><loc>{elsewhere}/sitemap-articles-2.xml</loc></sitemap></sitemapindex>")
+            f"<sitemap><loc>{elsewhere}/sitemap-articles-2.xml</loc></sitemap></sitemapindex>",
+        )
         result = run_crawl(server.base_url, tmp_path)
         hosts = Counter(seen.headers.get("Host", "") for seen in site.requests)
     assert result.returncode == 0, result.log[-2000:]
@@ -93,27 +106,27 @@ def test_sitemaps_on_another_host_are_never_requested(tmp_path: Path) -> None:
     assert result.stats["qa/offsite_refused/sitemap"] == 3
 
 
-def test_a_kill_after_the_commit_point_does_not_deliver_twice(tmp_path: Path,
-                                                              monkeypatch) -> None:
+def test_a_kill_after_the_commit_point_does_not_deliver_twice(tmp_path: Path, monkeypatch) -> None:
     """Defect 3, end to end: killed after renaming the JSONL, before the manifest; the
     restart publishes the rest and writes nothing again."""
     output = tmp_path / "output"
     folder = output / "doctorqna"
     with DevServer(SITE) as server:
         monkeypatch.setenv(CRASH_ENV, "items_renamed")
-        killed = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="killed",
-                           output_dir=output)
+        killed = run_crawl(
+            server.base_url, tmp_path, *INCREMENTAL, name="killed", output_dir=output
+        )
         monkeypatch.delenv(CRASH_ENV)
         assert killed.returncode == -signal.SIGKILL
         assert list(folder.glob("*.manifest.json")) == []
-        again = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="again",
-                          output_dir=output)
+        again = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="again", output_dir=output)
     assert again.returncode == 0
     assert list(folder.glob("*.part")) == []
     manifests = sorted(folder.glob("*.manifest.json"))
     assert [json.loads(path.read_text())["counts"]["new"] for path in manifests] == [25, 0]
-    delivered = [line["article_id"] for path in sorted(folder.glob("*Z.jsonl"))
-                 for line in _lines(path)]
+    delivered = [
+        line["article_id"] for path in sorted(folder.glob("*Z.jsonl")) for line in _lines(path)
+    ]
     assert sorted(delivered) == sorted(LIVE)
 
 
@@ -123,8 +136,7 @@ def test_a_feed_without_a_mode_gets_every_article_every_time(tmp_path: Path) -> 
     with DevServer(SITE) as server:
         first = run_crawl(server.base_url, tmp_path, name="first", output_dir=output)
         second = run_crawl(server.base_url, tmp_path, name="second", output_dir=output)
-        asked = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="asked",
-                          output_dir=output)
+        asked = run_crawl(server.base_url, tmp_path, *INCREMENTAL, name="asked", output_dir=output)
     for result in (first, second):
         assert result.returncode == 0
         assert {item["article_id"] for item in result.feed_items} == LIVE
@@ -160,7 +172,7 @@ class _NotHttpServer:
             with connection:
                 connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
 
-    def __enter__(self) -> "_NotHttpServer":
+    def __enter__(self) -> _NotHttpServer:
         self.thread.start()
         return self
 
@@ -171,8 +183,9 @@ class _NotHttpServer:
 
 
 @pytest.mark.parametrize("server", ["closed-port", "not-http"])
-def test_a_site_that_is_down_is_a_failure_not_an_empty_delivery(tmp_path: Path,
-                                                               server: str) -> None:
+def test_a_site_that_is_down_is_a_failure_not_an_empty_delivery(
+    tmp_path: Path, server: str
+) -> None:
     """Defect 7: exit 5, no manifest, nothing left behind — and quickly, not by a timeout."""
     started = time.monotonic()
     if server == "closed-port":
@@ -208,8 +221,7 @@ def test_ctrl_c_is_an_interruption_with_its_own_exit_status(tmp_path: Path) -> N
 def test_a_page_cut_short_with_a_matching_length_is_retried(tmp_path: Path) -> None:
     """Defect 8: a truncated 200 is a transient fault, retried (RETRY_TIMES) before rejecting."""
     with DevServer(SITE) as server:
-        server.site.faults.update({"/en/article/174501": "cut-once",
-                                   "/en/article/174506": "cut"})
+        server.site.faults.update({"/en/article/174501": "cut-once", "/en/article/174506": "cut"})
         result = run_crawl(server.base_url, tmp_path)  # RETRY_TIMES=2
     assert result.returncode == 0
     emitted = {item["article_id"] for item in result.feed_items}

@@ -1,5 +1,6 @@
 """The run extension's answer to the spider's one question, without a crawl: should this
 article be requested, and how (plain, conditional, deferred, skipped)?"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,9 +22,17 @@ def seed_state(path: Path, lastmod: str, last_seen: str) -> None:
     """A state that delivered article 1 (ETag "a", sitemap lastmod ``lastmod``)."""
     state = CrawlState(path)
     state.start_run("r0", BASE, "incremental", None)
-    state.stage("r0", "1", url=BASE + "en/article/1", status="200", etag='"a"',
-                last_modified="Tue, 24 Nov 2026 10:00:00 GMT", content_hash="h",
-                sitemap_lastmod=lastmod, change="new")
+    state.stage(
+        "r0",
+        "1",
+        url=BASE + "en/article/1",
+        status="200",
+        etag='"a"',
+        last_modified="Tue, 24 Nov 2026 10:00:00 GMT",
+        content_hash="h",
+        sitemap_lastmod=lastmod,
+        change="new",
+    )
     state.commit_run("r0")
     state.finish_run("r0")
     state.db.execute("UPDATE articles SET last_seen = ?", (last_seen,))
@@ -31,8 +40,7 @@ def seed_state(path: Path, lastmod: str, last_seen: str) -> None:
 
 
 def extension(tmp_path: Path, mode: str = "incremental", **settings) -> CrawlRunExtension:
-    crawler = get_crawler(DoctorQnASpider, {**SETTINGS, "QA_OUTPUT_DIR": str(tmp_path),
-                                            **settings})
+    crawler = get_crawler(DoctorQnASpider, {**SETTINGS, "QA_OUTPUT_DIR": str(tmp_path), **settings})
     crawler.spider = DoctorQnASpider.from_crawler(crawler, base_url=BASE, mode=mode)
     crawler.extensions = ExtensionManager.from_crawler(crawler)
     return crawler.get_extension(CrawlRunExtension)
@@ -64,8 +72,10 @@ def test_an_unmoved_lastmod_skips_a_recently_confirmed_article(tmp_path, state_p
 def test_a_moved_lastmod_is_a_conditional_request(tmp_path, state_path) -> None:
     plan = extension(tmp_path).plan_article("1", "2026-11-24", False)
     assert plan.action is Action.FETCH and plan.conditional
-    assert plan.headers == {"If-None-Match": '"a"',
-                            "If-Modified-Since": "Tue, 24 Nov 2026 10:00:00 GMT"}
+    assert plan.headers == {
+        "If-None-Match": '"a"',
+        "If-Modified-Since": "Tue, 24 Nov 2026 10:00:00 GMT",
+    }
 
 
 def test_a_stale_article_is_re_checked_despite_its_lastmod(tmp_path, state_path) -> None:

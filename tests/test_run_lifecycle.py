@@ -1,5 +1,6 @@
 """The run's files and state without a crawl: closing around one commit point (a kill at
 every step of it), resuming an interrupted run, and what a resumed run may keep."""
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,12 @@ def run_child(output: Path, crash_at: str | None = None) -> int:
     env.pop(CRASH_ENV, None)
     if crash_at:
         env[CRASH_ENV] = crash_at
-    return subprocess.run([sys.executable, "-c", CHILD, str(output), json.dumps(ITEMS)],
-                          env=env, cwd=PROJECT, timeout=60).returncode
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, str(output), json.dumps(ITEMS)],
+        env=env,
+        cwd=PROJECT,
+        timeout=60,
+    ).returncode
 
 
 def new_run(output: Path, mode: str = "incremental") -> CrawlRun:
@@ -66,8 +71,11 @@ def new_run(output: Path, mode: str = "incremental") -> CrawlRun:
 def delivered(output: Path) -> tuple[list[dict], list[Path], list[Path]]:
     """(items of every final JSONL, the manifests, the leftover .part files)."""
     folder = output / "doctorqna"
-    items = [json.loads(line) for path in sorted(folder.glob("*Z.jsonl"))
-             for line in path.read_text(encoding="utf-8").splitlines()]
+    items = [
+        json.loads(line)
+        for path in sorted(folder.glob("*Z.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     return items, sorted(folder.glob("*.manifest.json")), sorted(folder.glob("*.part"))
 
 
@@ -79,8 +87,9 @@ def test_an_uninterrupted_close_delivers_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("step", CLOSE_STEPS)
-def test_a_kill_at_any_close_step_ends_with_each_article_delivered_once(tmp_path: Path,
-                                                                        step: str) -> None:
+def test_a_kill_at_any_close_step_ends_with_each_article_delivered_once(
+    tmp_path: Path, step: str
+) -> None:
     assert run_child(tmp_path, crash_at=step) == -signal.SIGKILL
     committed = CLOSE_STEPS.index(step) >= CLOSE_STEPS.index("committed")
     _, manifests, parts = delivered(tmp_path)
@@ -104,8 +113,9 @@ def test_a_kill_at_any_close_step_ends_with_each_article_delivered_once(tmp_path
     assert restart.close("finished", {}) == ExitCode.OK
 
     items, manifests, parts = delivered(tmp_path)
-    assert sorted(item["article_id"] for item in items) == \
-        sorted(item["article_id"] for item in ITEMS)
+    assert sorted(item["article_id"] for item in items) == sorted(
+        item["article_id"] for item in ITEMS
+    )
     assert parts == []
     manifest = json.loads(manifests[0].read_text(encoding="utf-8"))  # the first run's
     assert manifest["counts"]["new"] == 3
@@ -138,8 +148,13 @@ def _line(item: dict) -> bytes:
 def test_a_resumed_run_keeps_only_lines_it_can_deliver(tmp_path: Path) -> None:
     old_version = dict(ITEMS[1], schema_version="0.9")
     invalid = dict(ITEMS[2], language="fr")
-    lines = [_line(ITEMS[0]), _line(old_version), b"\x00" * 300 + b"\n", _line(invalid),
-             b'{"article_id": "17', ]  # a torn last line
+    lines = [
+        _line(ITEMS[0]),
+        _line(old_version),
+        b"\x00" * 300 + b"\n",
+        _line(invalid),
+        b'{"article_id": "17',
+    ]  # a torn last line
     run_id = _interrupted_run(tmp_path, lines)
     run = new_run(tmp_path)
     assert run.resumed and run.run_id == run_id
@@ -150,8 +165,10 @@ def test_a_resumed_run_keeps_only_lines_it_can_deliver(tmp_path: Path) -> None:
     run.write_item(ITEMS[1])
     assert run.close("finished", {}) == ExitCode.OK
     items, _, parts = delivered(tmp_path)
-    assert [item["article_id"] for item in items] == [ITEMS[0]["article_id"],
-                                                        ITEMS[1]["article_id"]]
+    assert [item["article_id"] for item in items] == [
+        ITEMS[0]["article_id"],
+        ITEMS[1]["article_id"],
+    ]
     assert all(not item_errors(item) for item in items) and parts == []
 
 

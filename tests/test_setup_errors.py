@@ -1,5 +1,6 @@
 """Bad arguments, settings, paths and state files (issue 8, defect 9): each is refused with one
 line on stderr saying what, why and what to do, a distinct exit status, and nothing left behind."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,7 @@ def crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     if not any(arg.startswith("QA_OUTPUT_DIR=") for arg in args):
         command += ["-s", f"QA_OUTPUT_DIR={tmp_path / 'output'}"]
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
-    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
 
 
 def refusal(result: subprocess.CompletedProcess) -> str:
@@ -34,8 +34,11 @@ def refusal(result: subprocess.CompletedProcess) -> str:
 
 
 def files_under(folder: Path) -> list[str]:
-    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")) \
-        if folder.exists() else []
+    return (
+        sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+        if folder.exists()
+        else []
+    )
 
 
 ARGUMENT_CASES = {
@@ -43,19 +46,26 @@ ARGUMENT_CASES = {
     "base_url without host": (["-a", "base_url=http://"], "not an http(s) URL"),
     "base_url bad port": (["-a", "base_url=http://127.0.0.1:99999/"], "not a valid URL"),
     "unknown mode": (["-a", f"base_url={BASE}", "-a", "mode=fast"], "is not a mode"),
-    "unknown argument": (["-a", f"base_url={BASE}", "-a", "colour=blue"],
-                         "unknown spider argument(s) -a colour"),
-    "concurrency not a number": (["-a", f"base_url={BASE}", "-s", "CONCURRENT_REQUESTS=abc"],
-                                 "CONCURRENT_REQUESTS='abc' is not a number"),
-    "concurrency zero": (["-a", f"base_url={BASE}", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=0"],
-                         "is below 1"),
+    "unknown argument": (
+        ["-a", f"base_url={BASE}", "-a", "colour=blue"],
+        "unknown spider argument(s) -a colour",
+    ),
+    "concurrency not a number": (
+        ["-a", f"base_url={BASE}", "-s", "CONCURRENT_REQUESTS=abc"],
+        "CONCURRENT_REQUESTS='abc' is not a number",
+    ),
+    "concurrency zero": (
+        ["-a", f"base_url={BASE}", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=0"],
+        "is below 1",
+    ),
     "negative delay": (["-a", f"base_url={BASE}", "-s", "DOWNLOAD_DELAY=-1"], "is below 0"),
 }
 
 
 @pytest.mark.parametrize("args, message", ARGUMENT_CASES.values(), ids=ARGUMENT_CASES.keys())
-def test_bad_arguments_and_settings_are_usage_errors(tmp_path: Path, args: list[str],
-                                                     message: str) -> None:
+def test_bad_arguments_and_settings_are_usage_errors(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     result = crawl(tmp_path, *args)
     assert result.returncode == ExitCode.USAGE
     assert message in refusal(result)

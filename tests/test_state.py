@@ -1,5 +1,6 @@
 """The crawl state store on its own (fast, no crawl): staging, the commit point, what a
 delivered, confirmed, rejected, skipped or missing article leaves behind, and the run lock."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,14 +35,26 @@ def state(tmp_path: Path) -> CrawlState:
 
 def test_staged_values_become_the_state_only_at_the_commit(state: CrawlState) -> None:
     state.start_run("r1", "http://127.0.0.1:8123/", "incremental", None)
-    state.stage("r1", "1", url=URL + "1", status="200", etag='"a"', content_hash="h1",
-                sitemap_lastmod="2026-01-01", change="new")
+    state.stage(
+        "r1",
+        "1",
+        url=URL + "1",
+        status="200",
+        etag='"a"',
+        content_hash="h1",
+        sitemap_lastmod="2026-01-01",
+        change="new",
+    )
     assert reopen(state).known("1") is None  # staged only
     state = reopen(state)
     state.commit_run("r1")
     known = reopen(state).known("1")
-    assert (known.etag, known.content_hash, known.sitemap_lastmod, known.last_status) == \
-        ('"a"', "h1", "2026-01-01", "200")
+    assert (known.etag, known.content_hash, known.sitemap_lastmod, known.last_status) == (
+        '"a"',
+        "h1",
+        "2026-01-01",
+        "200",
+    )
     assert known.delivered and not known.gone
 
 
@@ -54,10 +67,19 @@ def test_later_staging_keeps_what_it_does_not_say(state: CrawlState) -> None:
 
 
 def test_a_rejected_fetch_keeps_the_last_delivered_validators(state: CrawlState) -> None:
-    state = deliver(state, "r1", "1", status="200", etag='"a"', content_hash="h1",
-                    sitemap_lastmod="L1", change="new")
-    state = deliver(state, "r2", "1", status="rejected", etag='"b"', sitemap_lastmod="L2",
-                    change="rejected")
+    state = deliver(
+        state,
+        "r1",
+        "1",
+        status="200",
+        etag='"a"',
+        content_hash="h1",
+        sitemap_lastmod="L1",
+        change="new",
+    )
+    state = deliver(
+        state, "r2", "1", status="rejected", etag='"b"', sitemap_lastmod="L2", change="rejected"
+    )
     known = state.known("1")
     assert (known.etag, known.sitemap_lastmod, known.content_hash) == ('"a"', "L1", "h1")
     assert not known.delivered  # last seen rejected: fetched in full next time
@@ -98,7 +120,7 @@ def test_run_statuses_through_the_close(state: CrawlState) -> None:
 
 
 def test_seen_within() -> None:
-    now = dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
     known = KnownArticle("1", URL, None, None, None, "h", "200", "2026-11-20T00:00:00Z")
     assert known.seen_within(6, now) and not known.seen_within(5, now)
     assert not KnownArticle("1", URL, None, None, None, "h", "200", None).seen_within(9, now)

@@ -1,4 +1,5 @@
 """Text rules of the contract, the asker line, the reply header and dates."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,10 +30,18 @@ def test_clean_line(raw: str | None, expected: str) -> None:
 
 
 def test_honorific_line_breaks_are_rejoined() -> None:
-    lines = ["Hello Dr.", "Jiang, my condition improved.", "Sincerely,", "Dr.", "Jiang Junyi",
-             "Lao Tao Medical Clinic"]
+    lines = [
+        "Hello Dr.",
+        "Jiang, my condition improved.",
+        "Sincerely,",
+        "Dr.",
+        "Jiang Junyi",
+        "Lao Tao Medical Clinic",
+    ]
     assert join_honorific_lines(lines) == [
-        "Hello Dr. Jiang, my condition improved.", "Sincerely,", "Dr. Jiang Junyi",
+        "Hello Dr. Jiang, my condition improved.",
+        "Sincerely,",
+        "Dr. Jiang Junyi",
         "Lao Tao Medical Clinic",
     ]
 
@@ -98,28 +107,48 @@ def test_asker_line(line: str, expected: Demographics) -> None:
     ("line", "expected"),
     [
         ("Dr. Jiang Junyi reply Neurology", ResponderHeader("Dr.", "Jiang Junyi", "Neurology")),
-        ("Physical Therapist Xie Yating reply Rehabilitation",
-         ResponderHeader("Physical Therapist", "Xie Yating", "Rehabilitation")),
-        ("Pharmacist Lin Meiling reply Pharmacy",
-         ResponderHeader("Pharmacist", "Lin Meiling", "Pharmacy")),
-        ("Nutritionist Chen Yu reply Family Medicine",
-         ResponderHeader("Nutritionist", "Chen Yu", "Family Medicine")),
-        ("Nurse Wang Li reply Obstetrics and Gynecology",
-         ResponderHeader("Nurse", "Wang Li", "Obstetrics and Gynecology")),
-        ("Psychologist Huang Jun reply Psychiatry",
-         ResponderHeader("Psychologist", "Huang Jun", "Psychiatry")),
-        ("Occupational Therapist Lee Ann reply Rehabilitation",
-         ResponderHeader("Occupational Therapist", "Lee Ann", "Rehabilitation")),
+        (
+            "Physical Therapist Xie Yating reply Rehabilitation",
+            ResponderHeader("Physical Therapist", "Xie Yating", "Rehabilitation"),
+        ),
+        (
+            "Pharmacist Lin Meiling reply Pharmacy",
+            ResponderHeader("Pharmacist", "Lin Meiling", "Pharmacy"),
+        ),
+        (
+            "Nutritionist Chen Yu reply Family Medicine",
+            ResponderHeader("Nutritionist", "Chen Yu", "Family Medicine"),
+        ),
+        (
+            "Nurse Wang Li reply Obstetrics and Gynecology",
+            ResponderHeader("Nurse", "Wang Li", "Obstetrics and Gynecology"),
+        ),
+        (
+            "Psychologist Huang Jun reply Psychiatry",
+            ResponderHeader("Psychologist", "Huang Jun", "Psychiatry"),
+        ),
+        (
+            "Occupational Therapist Lee Ann reply Rehabilitation",
+            ResponderHeader("Occupational Therapist", "Lee Ann", "Rehabilitation"),
+        ),
         # An unknown multi-word title: every word before the two-word name.
-        ("Art Therapist Zhou Mei reply Psychiatry",
-         ResponderHeader("Art Therapist", "Zhou Mei", "Psychiatry")),
-        ("Certified Lactation Consultant Gao Ning reply Pediatrics",
-         ResponderHeader("Certified Lactation Consultant", "Gao Ning", "Pediatrics")),
+        (
+            "Art Therapist Zhou Mei reply Psychiatry",
+            ResponderHeader("Art Therapist", "Zhou Mei", "Psychiatry"),
+        ),
+        (
+            "Certified Lactation Consultant Gao Ning reply Pediatrics",
+            ResponderHeader("Certified Lactation Consultant", "Gao Ning", "Pediatrics"),
+        ),
         # An unknown abbreviated title.
-        ("Assoc. Prof. Su Weiting reply Ophthalmology",
-         ResponderHeader("Assoc.", "Prof. Su Weiting", "Ophthalmology")),
-        ("Dr. Ou-Yang Ming reply Ear, Nose & Throat (ENT)",
-         ResponderHeader("Dr.", "Ou-Yang Ming", "Ear, Nose & Throat (ENT)")),
+        (
+            "Assoc. Prof. Su Weiting reply Ophthalmology",
+            ResponderHeader("Assoc.", "Prof. Su Weiting", "Ophthalmology"),
+        ),
+        (
+            "Dr. Ou-Yang Ming reply Ear, Nose & Throat (ENT)",
+            ResponderHeader("Dr.", "Ou-Yang Ming", "Ear, Nose & Throat (ENT)"),
+        ),
         ("Pharmacist Lin reply Pharmacy", ResponderHeader("Pharmacist", "Lin", "Pharmacy")),
         ("dr. jiang junyi reply neurology", None),  # not a header's shape (lower case)
         ("Thank you for your reply doctor", None),

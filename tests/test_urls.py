@@ -1,4 +1,5 @@
 """URL kinds and canonical forms."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,10 +50,18 @@ def test_canonical_page_url_keeps_only_pagination(url: str, expected: str) -> No
 
 @pytest.mark.parametrize(
     ("path", "kind"),
-    [("/en/article/1", PageKind.ARTICLE), ("/article.php?id=1", PageKind.ARTICLE),
-     ("/en/department/neurology", PageKind.LISTING), ("/en/latest", PageKind.LISTING),
-     ("/en/faq/neurology/migraine", PageKind.FAQ), ("/", PageKind.HOME), ("/en/", PageKind.HOME),
-     ("/en/search", None), ("/en/member/login", None), ("/en/doctor/dr-x", None)],
+    [
+        ("/en/article/1", PageKind.ARTICLE),
+        ("/article.php?id=1", PageKind.ARTICLE),
+        ("/en/department/neurology", PageKind.LISTING),
+        ("/en/latest", PageKind.LISTING),
+        ("/en/faq/neurology/migraine", PageKind.FAQ),
+        ("/", PageKind.HOME),
+        ("/en/", PageKind.HOME),
+        ("/en/search", None),
+        ("/en/member/login", None),
+        ("/en/doctor/dr-x", None),
+    ],
 )
 def test_page_kind(path: str, kind: PageKind | None) -> None:
     assert page_kind(BASE + path) is kind
@@ -60,8 +69,15 @@ def test_page_kind(path: str, kind: PageKind | None) -> None:
 
 def test_absolute_ignores_non_http_links() -> None:
     assert absolute(BASE + "/en/", "/en/article/1") == BASE + "/en/article/1"
-    for href in ("javascript:alert(1)", "mailto:a@b", "#top", "", None, "data:text/html,x",
-                 "ftp://host/x"):
+    for href in (
+        "javascript:alert(1)",
+        "mailto:a@b",
+        "#top",
+        "",
+        None,
+        "data:text/html,x",
+        "ftp://host/x",
+    ):
         assert absolute(BASE + "/en/", href) is None
 
 

@@ -1,4 +1,5 @@
 """The JSON Schema describes the contract precisely: good items pass, each defect is named."""
+
 from __future__ import annotations
 
 import copy
@@ -16,8 +17,9 @@ from tests.conftest import load_expected, saved_page
 @pytest.fixture(scope="module")
 def good_item() -> dict[str, Any]:
     expected = load_expected()[0]
-    return ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}")
-                       ).to_item()
+    return ArticlePage(
+        expected["url"], saved_page(f"/en/article/{expected['article_id']}")
+    ).to_item()
 
 
 def test_schema_is_valid_draft_2020_12() -> None:
@@ -28,8 +30,9 @@ def test_schema_is_valid_draft_2020_12() -> None:
 
 def test_every_expected_item_with_run_fields_validates() -> None:
     for expected in load_expected():
-        item = ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}")
-                           ).to_item()
+        item = ArticlePage(
+            expected["url"], saved_page(f"/en/article/{expected['article_id']}")
+        ).to_item()
         assert item_errors(item) == [], expected["article_id"]
 
 
@@ -72,8 +75,9 @@ def _mutated(item: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("unexpected_field", 1, "(item)"),
     ],
 )
-def test_each_defect_is_reported_at_its_path(good_item: dict[str, Any], path: str, value: Any,
-                                             error_path: str) -> None:
+def test_each_defect_is_reported_at_its_path(
+    good_item: dict[str, Any], path: str, value: Any, error_path: str
+) -> None:
     errors = item_errors(_mutated(good_item, path, value))
     assert errors, f"{path}={value!r} should be invalid"
     assert error_path in {error["path"] for error in errors}

@@ -6,6 +6,7 @@ prints a refusal (:class:`~qa_scraper.errors.SetupError`) as one line and exits
 with its code, and otherwise exits with the code the run recorded in the stats
 (``qa/exit_code``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,9 @@ class Command(ScrapyCrawlCommand):
             stats = crawler.stats
             code = stats.get_value("qa/exit_code")  # set by the run, when there is one
             if code is None:
-                code = exit_code_for(stats.get_value("finish_reason"),
-                                     bool(stats.get_value("qa/usable_responses")))
+                code = exit_code_for(
+                    stats.get_value("finish_reason"), bool(stats.get_value("qa/usable_responses"))
+                )
             self.exitcode = int(code)
 
 
@@ -57,9 +59,11 @@ def _on_failure(started: Any, record: Any) -> None:
     """Collect the exception of a crawl that failed (an asyncio Task or a Deferred);
     collecting it also keeps asyncio/Twisted from printing it as unhandled."""
     if isinstance(started, asyncio.Future):
+
         def done(task: asyncio.Future) -> None:
             if not task.cancelled() and task.exception() is not None:
                 record(task.exception())
+
         started.add_done_callback(done)
     elif hasattr(started, "addErrback"):
         started.addErrback(lambda failure: record(failure.value))

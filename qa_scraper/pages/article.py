@@ -28,6 +28,7 @@ the part's dict):
 Each field property cleans its value with one of the itemloaders processors of
 :mod:`qa_scraper.items`. The labels themselves are in :mod:`qa_scraper.pages.labels`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,8 +61,23 @@ from qa_scraper.urls import (
 __all__ = ["ArticlePage", "Problem", "decode_body", "decode_html", "mojibake_problems"]
 
 _HEADLINE_SEPARATOR = re.compile(r"\s+[-–—]\s+")
-_SHARE_NAMES = frozenset({"facebook", "line", "twitter", "x", "email", "e-mail", "copy link",
-                          "whatsapp", "weibo", "wechat", "linkedin", "print", "share"})
+_SHARE_NAMES = frozenset(
+    {
+        "facebook",
+        "line",
+        "twitter",
+        "x",
+        "email",
+        "e-mail",
+        "copy link",
+        "whatsapp",
+        "weibo",
+        "wechat",
+        "linkedin",
+        "print",
+        "share",
+    }
+)
 _HEADLINE_LOOKBACK = 4
 _SITE_NAMES = frozenset({"doctorqna", "doctorqna.com", "doctor qna"})
 
@@ -106,8 +122,9 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
     elif isinstance(item, str) and ftfy.badness.is_bad(item):
         snippet = ftfy.badness.BADNESS_RE.search(item)
         start = max(0, snippet.start() - 20) if snippet else 0
-        problems.append(Problem(path, "text looks mis-decoded (mojibake): "
-                                      f"{item[start:start + 50]!r}"))
+        problems.append(
+            Problem(path, f"text looks mis-decoded (mojibake): {item[start : start + 50]!r}")
+        )
     return problems
 
 
@@ -139,8 +156,11 @@ class ArticlePage:
         root = body[0].root if body else self.selector.root
         if not hasattr(root, "tag"):
             return []
-        return [line for line in visible_lines(root, self.page_url)
-                if not labels.CHROME_LINE.match(line.text)]
+        return [
+            line
+            for line in visible_lines(root, self.page_url)
+            if not labels.CHROME_LINE.match(line.text)
+        ]
 
     def _find(self, pattern: re.Pattern[str], start: int = 0) -> int | None:
         for index in range(start, len(self.lines)):
@@ -164,13 +184,18 @@ class ArticlePage:
         return None
 
     def is_not_found_page(self) -> bool:
-        """A "page not found" answered with 200 (a soft 404): no article labels, a not-found title."""
+        """A "page not found" answered with 200 (a soft 404).
+
+        No article labels, and a not-found title.
+        """
         if self.share_index is not None or self._find(labels.ASK_DATE) is not None:
             return False
-        heading = clean_line(" ".join(self.selector.xpath(
-            "//title//text() | //h1//text()").getall())).lower()
-        return bool(re.search(r"not found|no longer (?:exists|available)|does not exist|\b404\b",
-                              heading))
+        heading = clean_line(
+            " ".join(self.selector.xpath("//title//text() | //h1//text()").getall())
+        ).lower()
+        return bool(
+            re.search(r"not found|no longer (?:exists|available)|does not exist|\b404\b", heading)
+        )
 
     # --- landmarks (indexes into self.lines) --------------------------------------------
     @cached_property
@@ -181,8 +206,9 @@ class ArticlePage:
     def headline_index(self) -> int | None:
         """The headline is the "<title> - <department>" line just above "Share to:"."""
         if self.share_index is not None:
-            for index in range(self.share_index - 1,
-                               max(-1, self.share_index - 1 - _HEADLINE_LOOKBACK), -1):
+            for index in range(
+                self.share_index - 1, max(-1, self.share_index - 1 - _HEADLINE_LOOKBACK), -1
+            ):
                 if _HEADLINE_SEPARATOR.search(self.lines[index].text):
                     return index
         heading = clean_line(" ".join(self.selector.xpath("//h1[1]//text()").getall()))
@@ -205,9 +231,11 @@ class ArticlePage:
         """A line made only of share buttons (their text, or links to other hosts)."""
         if line.text.lower() in _SHARE_NAMES:
             return True
-        return bool(line.links) and all(
-            not same_host(link.url, self.page_url) for link in line.links
-        ) and len(" ".join(link.text for link in line.links)) >= len(line.text) - 1
+        return (
+            bool(line.links)
+            and all(not same_host(link.url, self.page_url) for link in line.links)
+            and len(" ".join(link.text for link in line.links)) >= len(line.text) - 1
+        )
 
     @cached_property
     def ask_index(self) -> int | None:
@@ -268,8 +296,10 @@ class ArticlePage:
         ask_line = self.lines[self.ask_index].text
         asker_text = ask_line[: labels.ASK_DATE.search(ask_line).start()].strip()
         end = self.ask_index
-        if not asker_text and end - 1 >= start and labels.looks_like_asker_line(
-            self.lines[end - 1].text
+        if (
+            not asker_text
+            and end - 1 >= start
+            and labels.looks_like_asker_line(self.lines[end - 1].text)
         ):
             end -= 1
             asker_text = self.lines[end].text
@@ -348,7 +378,8 @@ class ArticlePage:
             return parts[-1]
         # The department link nearest before the headline (a breadcrumb).
         anchors = self.selector.xpath("(//h1)[1]") or self.selector.xpath(
-            "(//*[starts-with(normalize-space(text()), 'Share to')])[1]")
+            "(//*[starts-with(normalize-space(text()), 'Share to')])[1]"
+        )
         if anchors:
             crumb = anchors[0].xpath("preceding::a[contains(@href, '/department/')][1]")
             text = clean_line(" ".join(crumb.xpath(".//text()").getall())) if crumb else ""
@@ -358,8 +389,11 @@ class ArticlePage:
 
     @cached_property
     def question(self) -> Question:
-        title_line = (self.lines[self.question_title_index].text
-                      if self.question_title_index is not None else None)
+        title_line = (
+            self.lines[self.question_title_index].text
+            if self.question_title_index is not None
+            else None
+        )
         return Question(title_line, self._question_block[0], self._ask_date[0])
 
     @cached_property
@@ -392,24 +426,27 @@ class ArticlePage:
         """
         try:
             return self.build_item(scraped_at)
-        except Exception as error:  # noqa: BLE001 (the crawl must go on; the reason is kept)
+        except Exception as error:
             self.problems = [Problem("(page)", f"extractor error: {type(error).__name__}: {error}")]
             url = canonical_article_url(self.page_url) or canonical_page_url(self.page_url)
-            return _stamped({
-                "schema_version": SCHEMA_VERSION,
-                "source": SOURCE,
-                "url": url,
-                "article_id": article_id_from_url(url),
-                "language": LANGUAGE,
-                "title": None,
-                "department": None,
-                "question": dict.fromkeys(Question.FIELDS),
-                "asker": dict.fromkeys(Asker.FIELDS),
-                "replies": [],
-                "more_info": None,
-                "similar_questions": [],
-                "related_faqs": [],
-            }, scraped_at)
+            return _stamped(
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "source": SOURCE,
+                    "url": url,
+                    "article_id": article_id_from_url(url),
+                    "language": LANGUAGE,
+                    "title": None,
+                    "department": None,
+                    "question": dict.fromkeys(Question.FIELDS),
+                    "asker": dict.fromkeys(Asker.FIELDS),
+                    "replies": [],
+                    "more_info": None,
+                    "similar_questions": [],
+                    "related_faqs": [],
+                },
+                scraped_at,
+            )
 
     def build_item(self, scraped_at: dt.datetime | None = None) -> dict[str, Any]:
         """:meth:`to_item` without its safety net (the fuzz tests call this one)."""
@@ -417,25 +454,29 @@ class ArticlePage:
         if truncated := self.truncation():
             problems.append(Problem("(page)", f"truncated page: {truncated}"))
         if self.question_title_index is None:
-            problems.append(Problem("question/title",
-                                    "no 'Share to:' label (nor headline) on the page"))
+            problems.append(
+                Problem("question/title", "no 'Share to:' label (nor headline) on the page")
+            )
         if self.ask_index is None:
             problems.append(Problem("question/asked_on", "no 'Ask Date:' label on the page"))
-        item = _stamped({
-            "schema_version": SCHEMA_VERSION,
-            "source": SOURCE,
-            "url": self.url,
-            "article_id": self.article_id,
-            "language": LANGUAGE,
-            "title": self.title,
-            "department": self.department,
-            "question": self.question.to_item(),
-            "asker": self.asker.to_item(),
-            "replies": [reply.to_item() for reply in self.replies],
-            "more_info": self.more_info,
-            "similar_questions": [entry.to_item() for entry in self.similar_questions],
-            "related_faqs": [faq.to_item() for faq in self.related_faqs],
-        }, scraped_at)
+        item = _stamped(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "source": SOURCE,
+                "url": self.url,
+                "article_id": self.article_id,
+                "language": LANGUAGE,
+                "title": self.title,
+                "department": self.department,
+                "question": self.question.to_item(),
+                "asker": self.asker.to_item(),
+                "replies": [reply.to_item() for reply in self.replies],
+                "more_info": self.more_info,
+                "similar_questions": [entry.to_item() for entry in self.similar_questions],
+                "related_faqs": [faq.to_item() for faq in self.related_faqs],
+            },
+            scraped_at,
+        )
         for position, reply in enumerate(self.replies):
             problems += reply.problems(f"replies/{position}")
         for position, entry in enumerate(self.similar_questions):
@@ -451,7 +492,7 @@ class ArticlePage:
 
 def _stamped(item: dict[str, Any], scraped_at: dt.datetime | None) -> dict[str, Any]:
     """The item with its scraped_at (RFC 3339, UTC) and content hash."""
-    moment = (scraped_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    moment = (scraped_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     item["scraped_at"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     item["content_hash"] = content_hash(item)
     return item

@@ -5,6 +5,7 @@ parts: topic links, each followed by "(<department>)" on the same line (one or
 several topics a line) or on the next line. Each contract field of an entry is
 one property of :class:`RelatedFaq`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ def split_related_faqs(section: list[Line]) -> list[RelatedFaq]:
             after = labels.DEPARTMENT_AFTER_TOPIC.match(line.text, cursor)
             if after:
                 cursor = after.end()
-            entries.append(RelatedFaq(link.text, link.url,
-                                      after.group("department") if after else None))
+            entries.append(
+                RelatedFaq(link.text, link.url, after.group("department") if after else None)
+            )
     return entries

@@ -3,6 +3,7 @@
 All matching is case-insensitive and tolerant of extra white space (lines are
 already whitespace-normalized by :mod:`qa_scraper.pages.lines`).
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,14 @@ AGE_RANGE = re.compile(r"(?<!\d)(\d{1,3})\s*[~～〜\-–—]\s*(\d{1,3})(?!\d)"
 AGE_OPEN = re.compile(r"(?<!\d)(\d{1,3})\s*\+")
 AGE_WORDS = re.compile(r"\b(?:years?|yrs?)\s*-?\s*old\b", re.I)
 GENDER = re.compile(r"\b(female|male|woman|man|girl|boy)\b", re.I)
-GENDER_VALUES = {"female": "female", "woman": "female", "girl": "female",
-                 "male": "male", "man": "male", "boy": "male"}
+GENDER_VALUES = {
+    "female": "female",
+    "woman": "female",
+    "girl": "female",
+    "male": "male",
+    "man": "male",
+    "boy": "male",
+}
 ANONYMOUS = re.compile(r"^anonymous\b", re.I)
 
 # "<title> <name> reply <department>"
@@ -117,7 +124,7 @@ _MAX_ASKER_LINE = 100
 
 
 def looks_like_asker_line(text: str) -> bool:
-    """"Ms. Cai, 30~39 year old female." (or a part of it) on a line of its own."""
+    """ "Ms. Cai, 30~39 year old female." (or a part of it) on a line of its own."""
     if len(text) > _MAX_ASKER_LINE:
         return False
     return bool(ANONYMOUS.match(text) or AGE_WORDS.search(text) or _ASKER_AFTER_NAME.match(text))
@@ -126,7 +133,7 @@ def looks_like_asker_line(text: str) -> bool:
 def parse_asker(text: str) -> Demographics:
     """Parse "<name>, <age> year old <gender>." (any part may be missing): the four values
     at once, as :class:`qa_scraper.pages.question.Asker` reads them (one property each)."""
-    from qa_scraper.pages.question import Asker  # noqa: PLC0415 (it imports this module)
+    from qa_scraper.pages.question import Asker
 
     asker = Asker(text)
     return Demographics(asker.name, asker.age_min, asker.age_max, asker.gender)

@@ -56,6 +56,7 @@ never produces a line either. Class and id names are used only as a fast path
 for chrome: with every class and id stripped, the label-driven parser still
 finds the same content because it only reads lines between the labels.
 """
+
 from __future__ import annotations
 
 import re
@@ -73,21 +74,84 @@ from qa_scraper.text import clean_line
 from qa_scraper.urls import absolute
 
 BLOCK_TAGS = frozenset(
-    """address article aside blockquote body caption center dd details dialog dir div dl dt
-    fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main
-    menu nav ol p pre section summary table tbody tfoot thead tr ul legend listing xmp
-    plaintext""".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+        "legend",
+        "listing",
+        "xmp",
+        "plaintext",
+    ]
 )
 CELL_TAGS = frozenset({"td", "th"})
 # Tags whose text keeps its line breaks by default (the UA stylesheet's white-space: pre).
 PRE_TAGS = frozenset({"pre", "listing", "xmp", "plaintext"})
 # Never visible text.
 INVISIBLE_TAGS = frozenset(
-    """head script style noscript template iframe object embed svg math canvas video audio
-    map select textarea input""".split()
+    [
+        "head",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "canvas",
+        "video",
+        "audio",
+        "map",
+        "select",
+        "textarea",
+        "input",
+    ]
 )
 # Chrome by its very element (unless broken nesting put the article inside it).
-CHROME_TAGS = frozenset("form label nav aside".split())
+CHROME_TAGS = frozenset(["form", "label", "nav", "aside"])
 CHROME_ROLES = frozenset({"navigation", "search", "complementary"})
 # Never content, wherever they sit (unless they hold the question itself: broken nesting).
 MENU_TAGS = frozenset({"menu"})
@@ -95,7 +159,7 @@ MENU_ROLES = frozenset({"menu", "menubar"})
 DIALOG_ROLES = frozenset({"dialog", "alertdialog"})
 TOGGLE_TAGS = frozenset({"button", "summary"})
 TOGGLE_ROLES = frozenset({"button", "switch"})
-HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 # Page-level header/footer are chrome; inside an article they hold content.
 PAGE_LEVEL_ONLY_TAGS = frozenset({"header", "footer"})
 CONTENT_ANCESTORS = frozenset({"article", "main", "section"})
@@ -129,15 +193,47 @@ COOKIE_TEXT = re.compile(
 
 # --- CSS ------------------------------------------------------------------------------------
 _CSS_PROPERTIES = frozenset({"display", "visibility", "white-space", "white-space-collapse"})
-_KEEPS_BREAKS = frozenset({"pre", "pre-wrap", "pre-line", "break-spaces", "preserve",
-                           "preserve-breaks", "preserve-spaces"})
+_KEEPS_BREAKS = frozenset(
+    {
+        "pre",
+        "pre-wrap",
+        "pre-line",
+        "break-spaces",
+        "preserve",
+        "preserve-breaks",
+        "preserve-spaces",
+    }
+)
 _COLLAPSES = frozenset({"normal", "nowrap", "collapse", "initial"})
 _INHERIT = frozenset({"inherit", "unset"})
-_BLOCK_DISPLAY = frozenset({"block", "list-item", "table", "flex", "grid", "flow-root",
-                            "table-row", "table-row-group", "table-header-group",
-                            "table-footer-group", "table-caption", "run-in"})
-_INLINE_DISPLAY = frozenset({"inline", "inline-block", "inline-flex", "inline-grid",
-                             "inline-table", "contents", "ruby", "initial"})
+_BLOCK_DISPLAY = frozenset(
+    {
+        "block",
+        "list-item",
+        "table",
+        "flex",
+        "grid",
+        "flow-root",
+        "table-row",
+        "table-row-group",
+        "table-header-group",
+        "table-footer-group",
+        "table-caption",
+        "run-in",
+    }
+)
+_INLINE_DISPLAY = frozenset(
+    {
+        "inline",
+        "inline-block",
+        "inline-flex",
+        "inline-grid",
+        "inline-table",
+        "contents",
+        "ruby",
+        "initial",
+    }
+)
 _HIDDEN_VISIBILITY = frozenset({"hidden", "collapse"})
 _TRANSLATOR = HTMLTranslator()
 
@@ -167,13 +263,21 @@ def _rules(nodes: list, out: list[tuple[str, _Declarations]]) -> None:
             declarations = _declarations(node.content)
             if declarations:
                 out.append((tinycss2.serialize(node.prelude).strip(), declarations))
-        elif node.type == "at-rule" and node.content is not None and \
-                node.lower_at_keyword in ("media", "supports", "layer", "container"):
+        elif (
+            node.type == "at-rule"
+            and node.content is not None
+            and node.lower_at_keyword in ("media", "supports", "layer", "container")
+        ):
             if node.lower_at_keyword == "media" and not _media_applies(
-                    tinycss2.serialize(node.prelude)):
+                tinycss2.serialize(node.prelude)
+            ):
                 continue
-            _rules(tinycss2.parse_blocks_contents(node.content, skip_comments=True,
-                                                  skip_whitespace=True), out)
+            _rules(
+                tinycss2.parse_blocks_contents(
+                    node.content, skip_comments=True, skip_whitespace=True
+                ),
+                out,
+            )
 
 
 def _media_applies(query: str) -> bool:
@@ -181,9 +285,11 @@ def _media_applies(query: str) -> bool:
     query = query.strip().lower()
     if not query:
         return True
-    return any(not re.match(r"^(?:only\s+)?(?:print|speech)\b", part.strip())
-               and not re.match(r"^not\s+(?:all|screen)\b", part.strip())
-               for part in query.split(","))
+    return any(
+        not re.match(r"^(?:only\s+)?(?:print|speech)\b", part.strip())
+        and not re.match(r"^not\s+(?:all|screen)\b", part.strip())
+        for part in query.split(",")
+    )
 
 
 @lru_cache(maxsize=256)
@@ -234,16 +340,16 @@ class PageStyle:
                         continue
                     for element in matched:
                         for name, value, important in declarations:
-                            self._declare(element, name, value,
-                                          (important, False, specificity, order))
+                            self._declare(
+                                element, name, value, (important, False, specificity, order)
+                            )
         for element in document.xpath("//*[@style]"):
             style = element.get("style")
             if style:
                 for name, value, important in _inline_declarations(style):
                     self._declare(element, name, value, (important, True, (0, 0, 0), 0))
 
-    def _declare(self, element: etree._Element, name: str, value: str,
-                 priority: _Priority) -> None:
+    def _declare(self, element: etree._Element, name: str, value: str, priority: _Priority) -> None:
         values = self.declared.setdefault(element, {})
         current = values.get(name)
         if current is None or priority >= current[0]:
@@ -368,11 +474,18 @@ _BLOCK, _CELL, _INLINE, _NONE = "block", "cell", "inline", "none"
 # Tags that need no check beyond their attributes and style: neither invisible, chrome,
 # menu, dialog, toggle nor pre-formatted by themselves.
 _NEVER_TAGS = TOGGLE_TAGS | MENU_TAGS | {"dialog"}
-_NEVER_ATTRIBUTES = frozenset({"role", "aria-expanded", "aria-controls", "aria-modal",
-                               "aria-label"})
-_SPECIAL_TAGS = (INVISIBLE_TAGS | CHROME_TAGS | MENU_TAGS | TOGGLE_TAGS | PRE_TAGS
-                 | PAGE_LEVEL_ONLY_TAGS | {"dialog"})
-
+_NEVER_ATTRIBUTES = frozenset(
+    {"role", "aria-expanded", "aria-controls", "aria-modal", "aria-label"}
+)
+_SPECIAL_TAGS = (
+    INVISIBLE_TAGS
+    | CHROME_TAGS
+    | MENU_TAGS
+    | TOGGLE_TAGS
+    | PRE_TAGS
+    | PAGE_LEVEL_ONLY_TAGS
+    | {"dialog"}
+)
 
 
 class _Reader:
@@ -384,7 +497,8 @@ class _Reader:
             document = root
         self.style = PageStyle(document)
         self.controlled_ids = frozenset(
-            name for value in document.xpath("//@aria-controls") for name in str(value).split())
+            name for value in document.xpath("//@aria-controls") for name in str(value).split()
+        )
         self.root = root
         self.out = _LineBuilder(base_url)
 
@@ -426,8 +540,11 @@ class _Reader:
         if display == _NONE or node.get("aria-hidden") == "true":
             return True
         declared = self.style.get(node)
-        return bool(declared and "visibility" in declared
-                    and declared["visibility"][1] in _HIDDEN_VISIBILITY)
+        return bool(
+            declared
+            and "visibility" in declared
+            and declared["visibility"][1] in _HIDDEN_VISIBILITY
+        )
 
     # -- the hidden-content rule -------------------------------------------------------
     def is_collapsed_content(self, node: etree._Element, tag: str) -> bool:
@@ -435,8 +552,10 @@ class _Reader:
         node_id = node.get("id")
         if node_id and node_id in self.controlled_ids:
             return True
-        beside = (next(node.itersiblings(etree.Element, preceding=True), None),
-                  next(node.itersiblings(etree.Element), None))
+        beside = (
+            next(node.itersiblings(etree.Element, preceding=True), None),
+            next(node.itersiblings(etree.Element), None),
+        )
         for sibling in beside:
             if sibling is not None and _is_collapsed_toggle(sibling):
                 return True
@@ -444,24 +563,25 @@ class _Reader:
             return False
         self.out.newline()
         last = self.out.last_line()
-        return last is not None and _is_section_label(last) and \
-            not self._visible_text_follows(node)
+        return last is not None and _is_section_label(last) and not self._visible_text_follows(node)
 
     def _visible_text_follows(self, node: etree._Element) -> bool:
         if (node.tail or "").strip():
             return True
         for sibling in node.itersiblings():
             tag = _tag(sibling)
-            if tag is not None and not self._never_read(sibling, tag) and \
-                    not self.is_hidden(sibling, self.display(sibling, tag)) and \
-                    clean_line(sibling.xpath("string()")):
+            if (
+                tag is not None
+                and not self._never_read(sibling, tag)
+                and not self.is_hidden(sibling, self.display(sibling, tag))
+                and clean_line(sibling.xpath("string()"))
+            ):
                 return True
             if (sibling.tail or "").strip():
                 return True
         return False
 
-    def _never_read(self, node: etree._Element, tag: str,
-                    keys: list[str] | None = None) -> bool:
+    def _never_read(self, node: etree._Element, tag: str, keys: list[str] | None = None) -> bool:
         """Never content wherever it sits: invisible tags, dialogs, menus, cookie banners,
         toggle labels (module docstring); chrome holding the question itself is kept."""
         if tag in INVISIBLE_TAGS:
@@ -475,14 +595,19 @@ class _Reader:
             if not text or "ookie" not in text or not self._is_cookie_notice(node):
                 return False
         role = (node.get("role") or "").strip().lower()
-        is_toggle = (tag in TOGGLE_TAGS or role in TOGGLE_ROLES
-                     or node.get("aria-expanded") is not None
-                     or node.get("aria-controls") is not None) and tag not in HEADING_TAGS
+        is_toggle = (
+            tag in TOGGLE_TAGS
+            or role in TOGGLE_ROLES
+            or node.get("aria-expanded") is not None
+            or node.get("aria-controls") is not None
+        ) and tag not in HEADING_TAGS
         never = (
             is_toggle
-            or tag == "dialog" or role in DIALOG_ROLES
+            or tag == "dialog"
+            or role in DIALOG_ROLES
             or (node.get("aria-modal") or "").lower() == "true"
-            or tag in MENU_TAGS or role in MENU_ROLES
+            or tag in MENU_TAGS
+            or role in MENU_ROLES
             or bool(COOKIE_NAME.search(node.get("aria-label") or ""))
             or self._is_cookie_notice(node)
         )
@@ -502,25 +627,30 @@ class _Reader:
             return False
         parent = node.getparent()
         scope = parent if parent is not None else node
-        return scope.find(".//button") is not None or \
-            scope.find(".//*[@role='button']") is not None
+        return scope.find(".//button") is not None or scope.find(".//*[@role='button']") is not None
 
     def _is_chrome(self, node: etree._Element, tag: str) -> bool:
         names = f"{node.get('class') or ''} {node.get('id') or ''}"
         role = (node.get("role") or "").strip().lower()
         looks_like_chrome = (
-            tag in CHROME_TAGS or role in CHROME_ROLES
-            or (tag in PAGE_LEVEL_ONLY_TAGS
-                and not any(_tag(ancestor) in CONTENT_ANCESTORS
-                            for ancestor in node.iterancestors()))
+            tag in CHROME_TAGS
+            or role in CHROME_ROLES
+            or (
+                tag in PAGE_LEVEL_ONLY_TAGS
+                and not any(
+                    _tag(ancestor) in CONTENT_ANCESTORS for ancestor in node.iterancestors()
+                )
+            )
             or (bool(names.strip()) and bool(CHROME_NAME.search(names)))
         )
         if not looks_like_chrome:
             return False
         # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
         # putting the article inside chrome: keep it then.
-        holds_article = node.find(".//h1") is not None or \
-            ARTICLE_LANDMARK.search(node.xpath("string()")) is not None
+        holds_article = (
+            node.find(".//h1") is not None
+            or ARTICLE_LANDMARK.search(node.xpath("string()")) is not None
+        )
         return not holds_article
 
     # -- the walk ----------------------------------------------------------------------
@@ -530,7 +660,8 @@ class _Reader:
         declared_style = self.style.declared
         # (node, tag, closing, layout of the node, whether the parent keeps line breaks)
         stack: list[tuple[etree._Element, str | None, bool, str, bool]] = [
-            (self.root, _tag(self.root), False, _INLINE, False)]
+            (self.root, _tag(self.root), False, _INLINE, False)
+        ]
         while stack:
             node, tag, closing, layout, parent_breaks = stack.pop()
             if closing:
@@ -545,8 +676,12 @@ class _Reader:
                 continue
             text = node.text
             keys = node.keys()
-            if (tag not in _SPECIAL_TAGS and not keys and node not in declared_style
-                    and (not text or "ookie" not in text)):
+            if (
+                tag not in _SPECIAL_TAGS
+                and not keys
+                and node not in declared_style
+                and (not text or "ookie" not in text)
+            ):
                 # Fast path: no attribute, no style, no special tag: layout by tag alone.
                 display = _BLOCK if tag in BLOCK_TAGS else _CELL if tag in CELL_TAGS else _INLINE
                 breaks = parent_breaks
@@ -562,8 +697,9 @@ class _Reader:
                     self._skip(node, tag, parent_breaks)
                     continue
                 if display == _NONE:  # collapsed content, revealed: its natural layout
-                    display = _BLOCK if tag in BLOCK_TAGS else \
-                        _CELL if tag in CELL_TAGS else _INLINE
+                    display = (
+                        _BLOCK if tag in BLOCK_TAGS else _CELL if tag in CELL_TAGS else _INLINE
+                    )
                 breaks = self.keeps_breaks(node, tag, parent_breaks)
             if tag == "br":
                 out.newline()

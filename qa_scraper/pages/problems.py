@@ -1,4 +1,5 @@
 """What a page object could not find: a field path and the reason."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

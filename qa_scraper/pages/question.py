@@ -4,6 +4,7 @@
 under "Share to:", the question's lines, the asker line and the "Ask Date:"
 text); each contract field is one property of :class:`Question` or :class:`Asker`.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -54,8 +55,9 @@ class Asker:
     def __init__(self, text: str) -> None:
         text = text.strip().rstrip(".").strip()
         name_part, _, details = text.partition(",")
-        if not details and (labels.AGE_WORDS.search(name_part)
-                            or labels.AGE_RANGE.search(name_part)):
+        if not details and (
+            labels.AGE_WORDS.search(name_part) or labels.AGE_RANGE.search(name_part)
+        ):
             name_part, details = "", name_part  # "30~39 year old female": no name
         self.name_text = name_part.strip()
         self.details = details  # "30~39 year old female"
@@ -68,7 +70,7 @@ class Asker:
 
     @cached_property
     def age_min(self) -> int | None:
-        """"10~19" gives 10, "70+" gives 70."""
+        """ "10~19" gives 10, "70+" gives 70."""
         if match := labels.AGE_RANGE.search(self.details):
             return int(match.group(1))
         if match := labels.AGE_OPEN.search(self.details):
@@ -77,7 +79,7 @@ class Asker:
 
     @cached_property
     def age_max(self) -> int | None:
-        """"10~19" gives 19; an open range ("70+") has none."""
+        """ "10~19" gives 19; an open range ("70+") has none."""
         if match := labels.AGE_RANGE.search(self.details):
             return int(match.group(2))
         return None

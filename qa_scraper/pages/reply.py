@@ -5,6 +5,7 @@ label into :class:`Reply` parts: a "<title> <name> reply <department>" header,
 the reply's lines, then "Reply Date:". Each contract field of a reply is one
 property of :class:`Reply`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -102,8 +103,9 @@ def split_replies(region: list[Line]) -> list[Reply]:
                 current.date_text = region[index].text
             replies.append(current)
             current = None
-        elif (header := labels.parse_responder_header(text)) and \
-                header.title in labels.KNOWN_TITLES:
+        elif (
+            header := labels.parse_responder_header(text)
+        ) and header.title in labels.KNOWN_TITLES:
             replies.append(current)
             current = Reply(header)
         else:

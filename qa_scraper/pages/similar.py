@@ -6,6 +6,7 @@ closed by a "[Read More]" link), the question teaser, an optional
 "<title> <name> reply <department>" line, the answer teaser. Each contract
 field of an entry is one property of :class:`SimilarQuestion`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,8 +32,16 @@ class SimilarQuestion:
     answer_lines: list[str] = field(default_factory=list)
     plain_title: bool = False  # the title line was not a link
 
-    FIELDS = ("article_id", "url", "title", "question_excerpt", "answer_excerpt",
-              "responder_title", "responder_name", "department")
+    FIELDS = (
+        "article_id",
+        "url",
+        "title",
+        "question_excerpt",
+        "answer_excerpt",
+        "responder_title",
+        "responder_name",
+        "department",
+    )
 
     def has_body(self) -> bool:
         return bool(self.question_lines or self.answer_lines or self.header)
@@ -107,8 +116,10 @@ def split_similar_questions(section: list[Line]) -> list[SimilarQuestion]:
             current.href = current.href or _article_link(line)
             current.title_text = current.title_text or read_more.group("title") or None
             current = None
-        elif title_link and canonical_article_url(title_link.url) and (
-            current is None or current.has_body()
+        elif (
+            title_link
+            and canonical_article_url(title_link.url)
+            and (current is None or current.has_body())
         ):
             current = SimilarQuestion(title_text=line.text, href=title_link.url)
             entries.append(current)

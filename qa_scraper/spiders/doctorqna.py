@@ -15,6 +15,7 @@ and no ``-a mode``, the run is a full one: the feed gets every article.
 Nothing is requested outside the base URL's host, sitemaps included (requests
 made with ``dont_filter=True`` would pass Scrapy's offsite check).
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
@@ -60,8 +61,9 @@ NOT_MODIFIED = 304
 class DoctorQnASpider(scrapy.Spider):
     name = "doctorqna"
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, mode: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, base_url: str = DEFAULT_BASE_URL, mode: str | None = None, **kwargs: Any
+    ) -> None:
         check_spider_arguments(kwargs)
         super().__init__(**kwargs)
         self.base_url = check_base_url(base_url)
@@ -77,7 +79,7 @@ class DoctorQnASpider(scrapy.Spider):
         self._deferred_articles: dict[str, str] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DoctorQnASpider":
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DoctorQnASpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         check_settings(crawler.settings)
         spider.mode = resolve_mode(spider.mode, crawler.settings, spider.logger)
@@ -118,15 +120,27 @@ class DoctorQnASpider(scrapy.Spider):
         return False
 
     async def start(self) -> AsyncIterator[Request]:
-        yield Request(urljoin(self.base_url, "/robots.txt"), callback=self.parse_robots,
-                      errback=self.on_error, priority=10, dont_filter=True,
-                      meta={"qa_kind": "robots"})
-        yield Request(self.base_url, callback=self.parse_navigation, errback=self.on_error,
-                      priority=5, dont_filter=True, meta={"qa_kind": PageKind.HOME.value})
+        yield Request(
+            urljoin(self.base_url, "/robots.txt"),
+            callback=self.parse_robots,
+            errback=self.on_error,
+            priority=10,
+            dont_filter=True,
+            meta={"qa_kind": "robots"},
+        )
+        yield Request(
+            self.base_url,
+            callback=self.parse_navigation,
+            errback=self.on_error,
+            priority=5,
+            dont_filter=True,
+            meta={"qa_kind": PageKind.HOME.value},
+        )
 
     # --- requests ----------------------------------------------------------------------
-    def _article_request(self, url: str, lastmod: str | None = None,
-                         found_on_page: bool = True) -> Request | None:
+    def _article_request(
+        self, url: str, lastmod: str | None = None, found_on_page: bool = True
+    ) -> Request | None:
         """The request for an article, or ``None`` when none is needed (yet)."""
         canonical = canonical_article_url(url)
         article_id = article_id_from_url(canonical)
@@ -151,33 +165,53 @@ class DoctorQnASpider(scrapy.Spider):
                 meta["handle_httpstatus_list"] = [NOT_MODIFIED]
         self._requested_articles.add(article_id)
         self._deferred_articles.pop(article_id, None)
-        return Request(canonical, callback=self.parse_article, errback=self.on_error,
-                       headers=headers, meta=meta, dont_filter=True)
+        return Request(
+            canonical,
+            callback=self.parse_article,
+            errback=self.on_error,
+            headers=headers,
+            meta=meta,
+            dont_filter=True,
+        )
 
     def _page_request(self, url: str, kind: PageKind) -> Request | None:
         # Listings, FAQ topics and the home page: re-read every run (that is how
         # new articles are found); before articles, since they lead to them.
         if not self._on_base_host(url, kind.value):
             return None
-        return Request(canonical_url(url), callback=self.parse_navigation,
-                       errback=self.on_error, priority=5, meta={"qa_kind": kind.value})
+        return Request(
+            canonical_url(url),
+            callback=self.parse_navigation,
+            errback=self.on_error,
+            priority=5,
+            meta={"qa_kind": kind.value},
+        )
 
     def _sitemap_request(self, url: str) -> Request | None:
         if not self._on_base_host(url, "sitemap"):
             return None
-        return Request(url, callback=self.parse_sitemap, errback=self.on_error, priority=8,
-                       dont_filter=True,
-                       meta={"qa_kind": "sitemap",
-                             "download_maxsize": self.settings.getint("SITEMAP_MAX_SIZE")})
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            priority=8,
+            dont_filter=True,
+            meta={
+                "qa_kind": "sitemap",
+                "download_maxsize": self.settings.getint("SITEMAP_MAX_SIZE"),
+            },
+        )
 
-    def _follow(self, urls: Iterable[str | None],
-                kinds: frozenset[PageKind]) -> Iterable[Request]:
+    def _follow(self, urls: Iterable[str | None], kinds: frozenset[PageKind]) -> Iterable[Request]:
         for url in urls:
             kind = page_kind(url) if url else None
             if kind not in kinds:
                 continue
-            request = self._article_request(url) if kind is PageKind.ARTICLE \
+            request = (
+                self._article_request(url)
+                if kind is PageKind.ARTICLE
                 else self._page_request(url, kind)
+            )
             if request is not None:
                 yield request
 
@@ -219,7 +253,7 @@ class DoctorQnASpider(scrapy.Spider):
         if gzip_magic_number(response):
             try:
                 return gunzip(response.body, max_size=self.settings.getint("SITEMAP_MAX_SIZE"))
-            except Exception:  # noqa: BLE001 (any gzip error: the sitemap is unusable)
+            except Exception:
                 return None
         return response.body
 
@@ -227,8 +261,10 @@ class DoctorQnASpider(scrapy.Spider):
         """Home, listings and FAQ topics: follow every article, listing and FAQ link."""
         self._usable()
         hrefs = response.xpath("//a/@href | //link[@rel='next' or @rel='prev']/@href").getall()
-        yield from self._follow((absolute(response.url, href) for href in hrefs),
-                                frozenset({PageKind.ARTICLE, PageKind.LISTING, PageKind.FAQ}))
+        yield from self._follow(
+            (absolute(response.url, href) for href in hrefs),
+            frozenset({PageKind.ARTICLE, PageKind.LISTING, PageKind.FAQ}),
+        )
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         article_id = article_id_from_url(response.url)
@@ -254,13 +290,22 @@ class DoctorQnASpider(scrapy.Spider):
         if page.replaced_bytes:
             self.crawler.stats.inc_value("qa/decode/replaced_bytes", page.replaced_bytes)
         if self.run is not None and article_id:
-            self.run.fetched(article_id, response.url, response.status,
-                             _header(response, "ETag"), _header(response, "Last-Modified"),
-                             lastmod)
+            self.run.fetched(
+                article_id,
+                response.url,
+                response.status,
+                _header(response, "ETag"),
+                _header(response, "Last-Modified"),
+                lastmod,
+            )
         item = page.to_item()
         if page.problems:
-            yield Rejected(item["url"] or response.url, "extraction",
-                           [problem.as_dict() for problem in page.problems], item)
+            yield Rejected(
+                item["url"] or response.url,
+                "extraction",
+                [problem.as_dict() for problem in page.problems],
+                item,
+            )
         else:
             yield item
         similar = (entry["url"] for entry in item["similar_questions"])
@@ -284,10 +329,11 @@ class DoctorQnASpider(scrapy.Spider):
         stats.inc_value(f"qa/fetch_failed/{kind}")
         log = self.logger.error if kind == PageKind.ARTICLE.value else self.logger.warning
         log("Could not fetch %s %s: %s", kind, request.url, reason)
-        if kind == "robots":
-            # No robots.txt to read the Sitemap lines from: try the usual place.
-            if (sitemap := self._sitemap_request(urljoin(self.base_url, "/sitemap.xml"))):
-                yield sitemap
+        # No robots.txt to read the Sitemap lines from: try the usual place.
+        if kind == "robots" and (
+            sitemap := self._sitemap_request(urljoin(self.base_url, "/sitemap.xml"))
+        ):
+            yield sitemap
         if kind == PageKind.ARTICLE.value:
             yield Rejected(request.url, "fetch", [{"path": "(page)", "message": reason}])
 
@@ -300,8 +346,12 @@ class DoctorQnASpider(scrapy.Spider):
         article_id = article_id_from_url(request.url)
         if self.run is not None and article_id:
             self.run.not_found(article_id, request.url)
-        self.logger.warning("Article not found (%s): %s (linked from %s)", why, request.url,
-                            request.headers.get("Referer", b"?").decode("latin-1"))
+        self.logger.warning(
+            "Article not found (%s): %s (linked from %s)",
+            why,
+            request.url,
+            request.headers.get("Referer", b"?").decode("latin-1"),
+        )
 
 
 def _header(response: Response, name: str) -> str | None:
