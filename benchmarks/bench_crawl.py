@@ -22,6 +22,7 @@ server answered, items written. Then the issue's goals, each PASS/FAIL:
 
 Exit code 0 whatever the verdicts (it is a measuring instrument); 1 if a crawl failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -98,8 +99,10 @@ def serve(folder: str, port_file: str) -> None:
     site.base_url = server.base_url
     server.site = site  # type: ignore[assignment]
     server.httpd.RequestHandlerClass = _handler_for(site)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(
-        target=server.httpd.shutdown, daemon=True).start())
+    signal.signal(
+        signal.SIGTERM,
+        lambda *_: threading.Thread(target=server.httpd.shutdown, daemon=True).start(),
+    )
     Path(port_file + ".tmp").write_text(server.base_url)
     os.replace(port_file + ".tmp", port_file)
     try:
@@ -111,13 +114,18 @@ def serve(folder: str, port_file: str) -> None:
 class ServerProcess:
     def __init__(self, folder: Path, work: Path) -> None:
         port_file = work / "server.url"
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve",
-                                      str(folder), str(port_file)], cwd=str(work),
-                                     stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "wb"))
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve", str(folder), str(port_file)],
+            cwd=str(work),
+            stdout=subprocess.DEVNULL,
+            stderr=open(work / "server.log", "wb"),
+        )
         deadline = time.monotonic() + 60
         while not port_file.exists():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"bench server did not start: {(work / 'server.log').read_text()}")
+                raise RuntimeError(
+                    f"bench server did not start: {(work / 'server.log').read_text()}"
+                )
             time.sleep(0.05)
         self.base_url = port_file.read_text()
 
@@ -149,32 +157,62 @@ def measured(cmd: list[str], cwd: Path, log: Path) -> dict[str, Any]:
             timer.cancel()
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"returncode": proc.returncode, "wall": wall,
-            "cpu": usage.ru_utime + usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1024}  # Linux: KiB
+    return {
+        "returncode": proc.returncode,
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+    }  # Linux: KiB
 
 
 def run_project(server: ServerProcess, work: Path, concurrency: int) -> dict[str, Any]:
     out = work / "project-output"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "doctorqna", "-a", f"base_url={server.base_url}",
-           "-s", f"QA_OUTPUT_DIR={out}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-           "-s", f"CONCURRENT_REQUESTS={concurrency}",
-           "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "-s", "LOG_LEVEL=INFO"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "doctorqna",
+        "-a",
+        f"base_url={server.base_url}",
+        "-s",
+        f"QA_OUTPUT_DIR={out}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        f"CONCURRENT_REQUESTS={concurrency}",
+        "-s",
+        f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
+        "-s",
+        "LOG_LEVEL=INFO",
+    ]
     before = server.counts()
     result = measured(cmd, ROOT, work / "project.log")
     result["server"] = server.counts() - before
-    result["items"] = sum(1 for f in out.glob("doctorqna/*.jsonl")
-                          if not f.name.endswith(".rejects.jsonl")
-                          for _ in f.open(encoding="utf-8"))
-    result["rejects"] = sum(1 for f in out.glob("doctorqna/*.rejects.jsonl")
-                            for _ in f.open(encoding="utf-8"))
+    result["items"] = sum(
+        1
+        for f in out.glob("doctorqna/*.jsonl")
+        if not f.name.endswith(".rejects.jsonl")
+        for _ in f.open(encoding="utf-8")
+    )
+    result["rejects"] = sum(
+        1 for f in out.glob("doctorqna/*.rejects.jsonl") for _ in f.open(encoding="utf-8")
+    )
     return result
 
 
 def run_naive(server: ServerProcess, work: Path, concurrency: int) -> dict[str, Any]:
     out = work / "naive.jsonl"
-    cmd = [sys.executable, str(HERE / "naive_spider.py"), server.base_url, str(out),
-           "--concurrency", str(concurrency)]
+    cmd = [
+        sys.executable,
+        str(HERE / "naive_spider.py"),
+        server.base_url,
+        str(out),
+        "--concurrency",
+        str(concurrency),
+    ]
     before = server.counts()
     result = measured(cmd, work, work / "naive.log")  # cwd without scrapy.cfg
     result["server"] = server.counts() - before
@@ -187,8 +225,8 @@ def run_naive(server: ServerProcess, work: Path, concurrency: int) -> dict[str, 
 def extraction_ratio(rounds: int = 7) -> float:
     """Median over the saved article pages of best to_item() time / best lxml parse time."""
     import lxml.html
-
     from bench_extract import best_of
+
     from qa_scraper.pages.article import ArticlePage
     from tests.conftest import load_expected, saved_page
 
@@ -236,16 +274,22 @@ def main() -> int:
             site_counts = generate(n, work / "site")
             gen_seconds = time.perf_counter() - started
             site_mb = folder_bytes(work / "site") / 1e6
-            print(f"N={n}: site generated in {gen_seconds:.1f} s, {site_mb:.0f} MB, {site_counts}",
-                  flush=True)
+            print(
+                f"N={n}: site generated in {gen_seconds:.1f} s, {site_mb:.0f} MB, {site_counts}",
+                flush=True,
+            )
             server = ServerProcess(work / "site", work)
             try:
                 project = run_project(server, work, args.concurrency)
-                print(f"N={n}: project crawl {project['wall']:.1f} s (exit {project['returncode']})",
-                      flush=True)
+                print(
+                    f"N={n}: project crawl {project['wall']:.1f} s (exit {project['returncode']})",
+                    flush=True,
+                )
                 naive = run_naive(server, work, args.concurrency)
-                print(f"N={n}: naive crawl {naive['wall']:.1f} s (exit {naive['returncode']})",
-                      flush=True)
+                print(
+                    f"N={n}: naive crawl {naive['wall']:.1f} s (exit {naive['returncode']})",
+                    flush=True,
+                )
             finally:
                 server.stop()
             for name, r in (("project", project), ("naive", naive)):
@@ -253,8 +297,13 @@ def main() -> int:
                     failed = True
                     log = (work / f"{name}.log").read_text(errors="replace")
                     print(f"N={n}: {name} crawl exited {r['returncode']}; log tail:\n{log[-1500:]}")
-            results[n] = {"project": project, "naive": naive, "site": site_counts,
-                          "gen_seconds": gen_seconds, "site_mb": site_mb}
+            results[n] = {
+                "project": project,
+                "naive": naive,
+                "site": site_counts,
+                "gen_seconds": gen_seconds,
+                "site_mb": site_mb,
+            }
         finally:
             if holder is not None:
                 holder.cleanup()
@@ -264,25 +313,34 @@ def main() -> int:
 
     n1, n2 = sizes
     print()
-    print(f"{'':9}{'N':>7} {'wall s':>8} {'CPU s':>8} {'CPU ms/art':>10} {'art/s':>7} "
-          f"{'RSS MB':>7} {'requests':>8} {'req/art':>7} {'items':>6} {'rejects':>7}")
+    print(
+        f"{'':9}{'N':>7} {'wall s':>8} {'CPU s':>8} {'CPU ms/art':>10} {'art/s':>7} "
+        f"{'RSS MB':>7} {'requests':>8} {'req/art':>7} {'items':>6} {'rejects':>7}"
+    )
     for n in sizes:
         for name in ("project", "naive"):
             r = results[n][name]
-            print(f"{name:9}{n:7d} {r['wall']:8.1f} {r['cpu']:8.1f} {1000 * r['cpu'] / n:10.2f} "
-                  f"{n / r['wall']:7.1f} {r['rss_mb']:7.0f} {r['server']['total']:8d} "
-                  f"{r['server']['total'] / n:7.3f} {r['items']:6d} {r['rejects']:7d}")
+            print(
+                f"{name:9}{n:7d} {r['wall']:8.1f} {r['cpu']:8.1f} {1000 * r['cpu'] / n:10.2f} "
+                f"{n / r['wall']:7.1f} {r['rss_mb']:7.0f} {r['server']['total']:8d} "
+                f"{r['server']['total'] / n:7.3f} {r['items']:6d} {r['rejects']:7d}"
+            )
     for n in sizes:
         for name in ("project", "naive"):
             server = results[n][name]["server"]
-            kinds = ", ".join(f"{k[5:]} {v}" for k, v in sorted(server.items()) if k.startswith("kind:"))
-            statuses = ", ".join(f"{k[7:]}: {v}" for k, v in sorted(server.items())
-                                 if k.startswith("status:"))
+            kinds = ", ".join(
+                f"{k[5:]} {v}" for k, v in sorted(server.items()) if k.startswith("kind:")
+            )
+            statuses = ", ".join(
+                f"{k[7:]}: {v}" for k, v in sorted(server.items()) if k.startswith("status:")
+            )
             print(f"  {name} N={n} requests by kind: {kinds}; by status: {statuses}")
         site = results[n]["site"]
-        print(f"  site N={n}: {site['listing_pages']} listing pages, {site['faq_pages']} FAQ pages, "
-              f"{site['article_sitemaps']} article sitemaps, {results[n]['site_mb']:.0f} MB, "
-              f"generated in {results[n]['gen_seconds']:.1f} s")
+        print(
+            f"  site N={n}: {site['listing_pages']} listing pages, {site['faq_pages']} FAQ pages, "
+            f"{site['article_sitemaps']} article sitemaps, {results[n]['site_mb']:.0f} MB, "
+            f"generated in {results[n]['gen_seconds']:.1f} s"
+        )
 
     p1, p2 = results[n1]["project"], results[n2]["project"]
     linear = (p2["cpu"] / n2) / (p1["cpu"] / n1)
@@ -303,8 +361,12 @@ def main() -> int:
         print(f"{label:52} {value:7.2f}   {goal:8} {verdict(ok)}")
     for n in sizes:
         if results[n]["project"]["items"] != n:
-            print(f"NOTE: the project wrote {results[n]['project']['items']} items for {n} articles")
-    print(f"\nbenchmark wall time: {total:.0f} s (sizes {n1}, {n2}; concurrency {args.concurrency})")
+            print(
+                f"NOTE: the project wrote {results[n]['project']['items']} items for {n} articles"
+            )
+    print(
+        f"\nbenchmark wall time: {total:.0f} s (sizes {n1}, {n2}; concurrency {args.concurrency})"
+    )
     return 1 if failed else 0
 
 

@@ -9,6 +9,7 @@ listings (``rel=next``) → articles, Scrapy's dupefilter keeping each URL to on
 request. Fields are read by the saved markup's CSS class names; items go to
 JSONL through Scrapy's feed exporter.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,10 @@ def text(sel: scrapy.Selector | scrapy.selector.SelectorList) -> str:
 
 def lines(sel: scrapy.Selector | scrapy.selector.SelectorList) -> str:
     """Text with <br>/<p> as line breaks."""
-    parts = [_WS.sub(" ", t).strip() for t in sel.xpath(
-        ".//text()[not(ancestor::script or ancestor::style)]").getall()]
+    parts = [
+        _WS.sub(" ", t).strip()
+        for t in sel.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()
+    ]
     return "\n".join(p for p in parts if p)
 
 
@@ -79,30 +82,38 @@ class NaiveSpider(scrapy.Spider):
         replies = []
         for box in response.css(".reply-box"):
             body = box.css(".reply-text")
-            replies.append({
-                "responder_title": text(box.css(".reply-header .doctor-title")),
-                "responder_name": text(box.css(".reply-header .doctor-name")),
-                "department": text(box.css(".reply-header .reply-dept")),
-                "text": lines(body),
-                "replied_on": ymd(text(box.css(".reply-date"))),
-            })
+            replies.append(
+                {
+                    "responder_title": text(box.css(".reply-header .doctor-title")),
+                    "responder_name": text(box.css(".reply-header .doctor-name")),
+                    "department": text(box.css(".reply-header .reply-dept")),
+                    "text": lines(body),
+                    "replied_on": ymd(text(box.css(".reply-date"))),
+                }
+            )
         similar = []
         for entry in response.css(".similar-qa .similar-item"):
             href = entry.css("h3 a::attr(href)").get()
-            similar.append({
-                "article_id": (re.findall(r"\d+", href or "") or [None])[-1],
-                "url": urljoin(response.url, href) if href else None,
-                "title": text(entry.css("h3")),
-                "question_excerpt": text(entry.css(".similar-question")),
-                "answer_excerpt": text(entry.css(".similar-answer")) or None,
-                "responder_title": text(entry.css(".doctor-title")) or None,
-                "responder_name": text(entry.css(".doctor-name")) or None,
-                "department": text(entry.css(".reply-dept")) or None,
-            })
-        faqs = [{"topic": text(li.css("a")),
-                 "department": text(li.css(".faq-dept")).strip("()"),
-                 "url": urljoin(response.url, li.css("a::attr(href)").get())}
-                for li in response.css(".related-faq li")]
+            similar.append(
+                {
+                    "article_id": (re.findall(r"\d+", href or "") or [None])[-1],
+                    "url": urljoin(response.url, href) if href else None,
+                    "title": text(entry.css("h3")),
+                    "question_excerpt": text(entry.css(".similar-question")),
+                    "answer_excerpt": text(entry.css(".similar-answer")) or None,
+                    "responder_title": text(entry.css(".doctor-title")) or None,
+                    "responder_name": text(entry.css(".doctor-name")) or None,
+                    "department": text(entry.css(".reply-dept")) or None,
+                }
+            )
+        faqs = [
+            {
+                "topic": text(li.css("a")),
+                "department": text(li.css(".faq-dept")).strip("()"),
+                "url": urljoin(response.url, li.css("a::attr(href)").get()),
+            }
+            for li in response.css(".related-faq li")
+        ]
         breadcrumb = response.css(".breadcrumb a::text").getall()
         yield {
             "source": "doctorqna",
@@ -111,13 +122,17 @@ class NaiveSpider(scrapy.Spider):
             "language": "en",
             "title": text(response.css(".article-header h1")).rsplit(" - ", 1)[0],
             "department": breadcrumb[-1] if breadcrumb else None,
-            "question": {"title": text(response.css(".question-title")),
-                         "text": lines(response.css(".question-text")),
-                         "asked_on": ymd(text(response.css(".ask-date")))},
-            "asker": {"name": who.group(1) if who else None,
-                      "age_min": int(who.group(2)) if who else None,
-                      "age_max": int(who.group(3)) if who else None,
-                      "gender": who.group(4) if who else None},
+            "question": {
+                "title": text(response.css(".question-title")),
+                "text": lines(response.css(".question-text")),
+                "asked_on": ymd(text(response.css(".ask-date"))),
+            },
+            "asker": {
+                "name": who.group(1) if who else None,
+                "age_min": int(who.group(2)) if who else None,
+                "age_max": int(who.group(3)) if who else None,
+                "gender": who.group(4) if who else None,
+            },
             "replies": replies,
             "more_info": lines(response.css(".more-info p")) or None,
             "similar_questions": similar,
@@ -132,13 +147,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()
-    process = CrawlerProcess({
-        "CONCURRENT_REQUESTS": args.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
-        "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False,
-        "TELNETCONSOLE_ENABLED": False, "LOG_LEVEL": args.log_level,
-        "FEEDS": {args.out: {"format": "jsonlines", "encoding": "utf-8", "overwrite": True}},
-    }, install_root_handler=True)
+    process = CrawlerProcess(
+        {
+            "CONCURRENT_REQUESTS": args.concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "ROBOTSTXT_OBEY": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": args.log_level,
+            "FEEDS": {args.out: {"format": "jsonlines", "encoding": "utf-8", "overwrite": True}},
+        },
+        install_root_handler=True,
+    )
     process.crawl(NaiveSpider, base_url=args.base_url)
     process.start()
 
