@@ -18,7 +18,9 @@ MODES = ("incremental", "full")
 SPIDER_ARGUMENTS = {
     "base_url": "the site to crawl, e.g. https://www.doctorqna.com/",
     "mode": "incremental (default) or full",
+    "discovery": "sitemaps (default: sitemaps, then the newest-first listing) or full",
 }
+DISCOVERY_MODES = ("sitemaps", "full")
 # Arguments that schedulers pass to every spider (scrapyd's job id).
 TOLERATED_ARGUMENTS = frozenset({"_job"})
 # Numeric settings: name -> (type, smallest allowed value).
@@ -35,6 +37,7 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "AUTOTHROTTLE_MAX_DELAY": (float, 0),
     "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0.001),
     "QA_REVALIDATE_AFTER_DAYS": (float, 0),
+    "QA_SCHEDULER_BATCH": (int, 1),
 }
 
 
@@ -64,6 +67,14 @@ def check_base_url(base_url: str) -> str:
             "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
         )
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+def check_discovery(discovery: str) -> None:
+    if discovery not in DISCOVERY_MODES:
+        raise ArgumentError(
+            f"-a discovery={discovery!r} is not a discovery mode",
+            f"Use one of: {', '.join(DISCOVERY_MODES)}",
+        )
 
 
 def check_mode(mode: str | None) -> None:

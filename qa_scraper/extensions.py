@@ -120,6 +120,18 @@ class CrawlRunExtension:
             headers["If-Modified-Since"] = known.last_modified
         return ArticlePlan(Action.FETCH, headers, conditional=True)
 
+    def unseen_articles(self, requested: set[str]) -> list[str]:
+        """URLs of delivered articles this run has not requested (incremental mode): gone from
+        the sitemaps and the listings read, they are re-checked once, so that one deleted
+        is reported gone and one merely unlisted is confirmed."""
+        if not self.run.incremental:
+            return []
+        return [
+            known.url
+            for article_id, known in self.run.state.known_articles()
+            if known.delivered and article_id not in requested and not self.run.done(article_id)
+        ]
+
     # --- what the spider saw -------------------------------------------------------------
     def sitemap_lastmod(self, article_id: str, lastmod: str) -> None:
         """A sitemap's lastmod for an article already requested in this session: the

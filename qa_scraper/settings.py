@@ -64,6 +64,9 @@ QA_STATE_PATH = ""
 # An article skipped because its sitemap <lastmod> did not move is still re-checked
 # (conditionally) when it was last confirmed live more than this many days ago.
 QA_REVALIDATE_AFTER_DAYS = 30
+# Article URLs from the sitemaps are handed to the scheduler while it holds fewer than this
+# many requests (the rest wait as compact (url, lastmod) pairs: memory stays flat).
+QA_SCHEDULER_BATCH = 100
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -19,6 +19,7 @@ import datetime as dt
 import fcntl
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -210,6 +211,9 @@ class CrawlState:
     # --- delivered state (read-only during a run) ---------------------------------------
     def known(self, article_id: str) -> KnownArticle | None:
         return self._known.get(article_id)
+
+    def known_articles(self) -> Iterator[tuple[str, KnownArticle]]:
+        return iter(self._known.items())
 
     # --- runs -----------------------------------------------------------------------------
     def unfinished_runs(self) -> list[sqlite3.Row]:

@@ -16,10 +16,16 @@ from tests.crawl_helpers import CrawlResult, run_crawl
 DISALLOWED_PREFIXES = ("/en/search", "/en/member/")
 
 
-@pytest.fixture(scope="module")
-def crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, DevServer]:
+@pytest.fixture(scope="module", params=["sitemaps", "full"])
+def crawl(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[CrawlResult, DevServer]:
+    """A first crawl of the saved site, with each discovery mode."""
     with DevServer(SITE) as server:
-        result = run_crawl(server.base_url, tmp_path_factory.mktemp("crawl"))
+        result = run_crawl(
+            server.base_url, tmp_path_factory.mktemp("crawl"), "-a", f"discovery={request.param}"
+        )
+        result.discovery = request.param
     return result, server
 
 
@@ -79,12 +85,39 @@ def test_each_article_is_requested_once_by_its_canonical_url(
 
 def test_404_links_are_counted_not_errors(crawl: tuple[CrawlResult, DevServer]) -> None:
     result, server = crawl
-    assert result.stats["qa/article_not_found"] == 2  # 174584 (listing) and 174532 (similar)
+    # 174532 is a dead "Similar Q&A" link; 174584 a dead link on a department listing, which
+    # only the full walk reads.
+    assert result.stats["qa/article_not_found"] == {"sitemaps": 1, "full": 2}[result.discovery]
     assert "Article not found (HTTP 404): " + server.base_url + "en/article/174532" in result.log
     assert result.stats["retry/reason_count/503 Service Unavailable"] == 1
     assert result.stats["qa/retry_after/waits"] == 1  # the 503 said "Retry-After: 1"
     flaky = [seen.time for seen in server.site.requests if seen.path == "/en/article/174589"]
     assert flaky[1] - flaky[0] >= 1.0
+
+
+def test_sitemap_discovery_reads_no_department_listing_and_no_faq_page(
+    crawl: tuple[CrawlResult, DevServer],
+) -> None:
+    result, server = crawl
+    paths = server.site.paths_fetched()
+    navigation = [p for p in paths if p.startswith(("/en/department", "/en/faq"))]
+    if result.discovery == "full":
+        assert navigation
+        return
+    assert navigation == []
+    articles = [p for p in paths if p.startswith("/en/article/")]
+    # Every article once (+ the flaky one's retry, + the dead Similar Q&A link); robots.txt
+    # (read by the spider for its Sitemap lines and by Scrapy's RobotsTxtMiddleware), the
+    # sitemap index and its two sitemaps, the first page of /en/latest.
+    assert len(articles) == 25 + 1 + 1
+    assert sorted(set(paths) - set(articles)) == [
+        "/en/latest",
+        "/robots.txt",
+        "/sitemap-articles-1.xml",
+        "/sitemap-articles-2.xml",
+        "/sitemap.xml",
+    ]
+    assert len(paths) - len(articles) == 2 + 3 + 1
 
 
 def test_run_output_files_are_complete_and_renamed(crawl: tuple[CrawlResult, DevServer]) -> None:
@@ -110,7 +143,9 @@ def test_legacy_and_tracking_start_links_reach_the_canonical_article(tmp_path: P
     from qa_scraper.spiders.doctorqna import DoctorQnASpider
 
     crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": ""})
-    spider = DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:9/")
+    spider = DoctorQnASpider.from_crawler(
+        crawler, base_url="http://127.0.0.1:9/", discovery="full"
+    )
     body = (
         b"<a href='/article.php?id=174507'>x</a>"
         b"<a href='/en/article/174501?utm_source=a&utm_medium=b#c'>y</a>"

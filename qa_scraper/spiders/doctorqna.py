@@ -1,8 +1,18 @@
 """The doctorqna spider: navigation only (which URLs, in which order).
 
-Discovery: robots.txt's Sitemap lines → sitemap index → article sitemaps; the
-home page → department listings and their pagination; FAQ topic pages; the
-"Similar Q&A" links of every article. Turning a page into an item is the page
+Discovery (``-a discovery=``):
+
+* ``sitemaps`` (default): robots.txt's Sitemap lines → sitemap index → article
+  sitemaps → articles; then the newest-first listing (``/en/latest``), page by
+  page only while a page still brings articles the sitemaps lacked; the
+  "Similar Q&A" links of every article. If the sitemaps give no article at all
+  (missing, failing, invalid), the crawl falls back to the full walk.
+* ``full``: the above plus the home page → every department listing and its
+  pagination, and every FAQ topic page (also those linked from articles).
+
+Article URLs from the sitemaps wait in a compact frontier and are handed to the
+scheduler in batches (``QA_SCHEDULER_BATCH``), so memory does not grow with
+the site. Turning a page into an item is the page
 object's job (:class:`qa_scraper.pages.article.ArticlePage`).
 
 Before each article request the spider asks the run
@@ -18,6 +28,7 @@ made with ``dont_filter=True`` would pass Scrapy's offsite check).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from functools import cached_property
 from typing import Any
@@ -36,6 +47,7 @@ from twisted.python.failure import Failure
 
 from qa_scraper.config import (
     check_base_url,
+    check_discovery,
     check_mode,
     check_settings,
     check_spider_arguments,
@@ -62,13 +74,24 @@ class DoctorQnASpider(scrapy.Spider):
     name = "doctorqna"
 
     def __init__(
-        self, base_url: str = DEFAULT_BASE_URL, mode: str | None = None, **kwargs: Any
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        mode: str | None = None,
+        discovery: str = "sitemaps",
+        **kwargs: Any,
     ) -> None:
         check_spider_arguments(kwargs)
         super().__init__(**kwargs)
         self.base_url = check_base_url(base_url)
         check_mode(mode)
         self.mode = mode  # None: decided in from_crawler (full when a feed is written)
+        check_discovery(discovery)
+        self.discovery = discovery
+        # Sitemap entries (url, lastmod) not yet handed to the scheduler.
+        self._frontier: deque[tuple[str, str | None]] = deque()
+        self._sitemap_articles = 0
+        self._listing_walk_started = discovery == "full"
+        self._swept = False
         # OffsiteMiddleware: never leave the base URL's host.
         self.allowed_domains = [urlsplit(self.base_url).hostname]
         # Article requests bypass Scrapy's dupefilter (so a resumed JOBDIR crawl can
@@ -83,7 +106,7 @@ class DoctorQnASpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         check_settings(crawler.settings)
         spider.mode = resolve_mode(spider.mode, crawler.settings, spider.logger)
-        crawler.signals.connect(spider._request_deferred, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
     @cached_property
@@ -94,16 +117,64 @@ class DoctorQnASpider(scrapy.Spider):
         except AttributeError:  # a crawler whose extensions were never built (unit tests)
             return None
 
-    def _request_deferred(self, spider: scrapy.Spider) -> None:
-        """At idle, every sitemap has been read: request the deferred known articles."""
-        if not self._deferred_articles:
+    def _on_idle(self, spider: scrapy.Spider) -> None:
+        """Nothing queued, nothing in flight: the next batch of work, or the end.
+
+        In order: the frontier's next batch; the listing walk (once the sitemaps
+        have all been read); the known articles deferred until the sitemaps spoke;
+        once, the known articles nothing named this time (deleted, or only unlisted).
+        """
+        engine = self.crawler.engine
+        requests = list(self._feed())
+        if not requests and not self._listing_walk_started:
+            self._listing_walk_started = True
+            requests = [self._listing_walk_request()]
+        if not requests and self._deferred_articles:
+            deferred, self._deferred_articles = self._deferred_articles, {}
+            requests = [
+                self._article_request(url, found_on_page=False) for url in deferred.values()
+            ]
+        if not requests and not self._swept and self.run is not None:
+            self._swept = True  # known articles no sitemap or listing named this time
+            unseen = self.run.unseen_articles(self._requested_articles)
+            self.crawler.stats.set_value("qa/discovery/unlisted_rechecked", len(unseen))
+            requests = [self._article_request(url, found_on_page=False) for url in unseen]
+        requests = [request for request in requests if request is not None]
+        if not requests:
             return
-        deferred, self._deferred_articles = self._deferred_articles, {}
-        for url in deferred.values():
-            request = self._article_request(url, found_on_page=False)
-            if request is not None:
-                self.crawler.engine.crawl(request)
+        for request in requests:
+            engine.crawl(request)
         raise DontCloseSpider
+
+    def _feed(self) -> Iterable[Request]:
+        """Article requests from the frontier, while the scheduler holds fewer than a batch."""
+        room = self.settings.getint("QA_SCHEDULER_BATCH") - self._queued()
+        while room > 0 and self._frontier:
+            url, lastmod = self._frontier.popleft()
+            request = self._article_request(url, lastmod, found_on_page=False)
+            if request is not None:
+                room -= 1
+                yield request
+
+    def _queued(self) -> int:
+        """Requests waiting in the scheduler (0 before the engine runs)."""
+        try:
+            scheduler = self.crawler.engine.scheduler
+        except (AttributeError, RuntimeError):
+            return 0
+        return len(scheduler) if scheduler is not None else 0
+
+    def _listing_walk_request(self) -> Request | None:
+        """After the sitemaps: the newest-first listing, or the full walk without them."""
+        if self._sitemap_articles:
+            return self._page_request(urljoin(self.base_url, "/en/latest"), PageKind.LISTING)
+        self.logger.warning(
+            "The sitemaps listed no article: discovering articles by walking the home page,"
+            " the listings and the FAQ pages (as with -a discovery=full)"
+        )
+        self.crawler.stats.set_value("qa/discovery/fallback_full", 1)
+        self.discovery = "full"
+        return self._page_request(self.base_url, PageKind.HOME)
 
     def _usable(self) -> None:
         """A response the crawl could use (a sitemap, a listing, an article, a 304)."""
@@ -128,6 +199,8 @@ class DoctorQnASpider(scrapy.Spider):
             dont_filter=True,
             meta={"qa_kind": "robots"},
         )
+        if self.discovery != "full":
+            return
         yield Request(
             self.base_url,
             callback=self.parse_navigation,
@@ -242,12 +315,15 @@ class DoctorQnASpider(scrapy.Spider):
             elif page_kind(loc) is PageKind.ARTICLE:
                 # The lastmod travels with the request: the state keeps it only with the
                 # version of the article this run fetched and delivered.
-                lastmod = (entry.get("lastmod") or "").strip() or None
-                request = self._article_request(loc, lastmod, found_on_page=False)
+                self._frontier.append((loc, (entry.get("lastmod") or "").strip() or None))
+                self._sitemap_articles += 1
+                self.crawler.stats.inc_value("qa/sitemap_articles")
+                request = None
             else:
                 request = None
             if request is not None:
                 yield request
+        yield from self._feed()
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         if gzip_magic_number(response):
@@ -258,15 +334,37 @@ class DoctorQnASpider(scrapy.Spider):
         return response.body
 
     def parse_navigation(self, response: Response) -> Iterable[Request]:
-        """Home, listings and FAQ topics: follow every article, listing and FAQ link."""
+        """Home, listings and FAQ topics.
+
+        Full discovery follows every article, listing and FAQ link. Sitemap discovery
+        reads the newest-first listing only: its articles, and its next page while this
+        one still brought articles the sitemaps lacked.
+        """
         self._usable()
-        hrefs = response.xpath("//a/@href | //link[@rel='next' or @rel='prev']/@href").getall()
-        yield from self._follow(
-            (absolute(response.url, href) for href in hrefs),
-            frozenset({PageKind.ARTICLE, PageKind.LISTING, PageKind.FAQ}),
-        )
+        if self.discovery == "full":
+            hrefs = response.xpath("//a/@href | //link[@rel='next' or @rel='prev']/@href")
+            yield from self._follow(
+                (absolute(response.url, href) for href in hrefs.getall()),
+                frozenset({PageKind.ARTICLE, PageKind.LISTING, PageKind.FAQ}),
+            )
+        else:
+            before = len(self._requested_articles) + len(self._deferred_articles)
+            links = (absolute(response.url, href) for href in response.xpath("//a/@href").getall())
+            yield from self._follow(links, frozenset({PageKind.ARTICLE}))
+            found = len(self._requested_articles) + len(self._deferred_articles) - before
+            self.crawler.stats.inc_value("qa/discovery/listing_new_articles", found)
+            next_page = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get()
+            if found and next_page:
+                request = self._page_request(absolute(response.url, next_page), PageKind.LISTING)
+                if request is not None:
+                    yield request
+        yield from self._feed()
 
     def parse_article(self, response: Response) -> Iterable[Any]:
+        yield from self._article_outcome(response)
+        yield from self._feed()  # one answered, room for the next
+
+    def _article_outcome(self, response: Response) -> Iterable[Any]:
         article_id = article_id_from_url(response.url)
         lastmod = response.meta.get("qa_lastmod")
         self._usable()
@@ -311,7 +409,8 @@ class DoctorQnASpider(scrapy.Spider):
         similar = (entry["url"] for entry in item["similar_questions"])
         faqs = (faq["url"] for faq in item["related_faqs"])
         yield from self._follow(similar, frozenset({PageKind.ARTICLE}))
-        yield from self._follow(faqs, frozenset({PageKind.FAQ}))
+        if self.discovery == "full":
+            yield from self._follow(faqs, frozenset({PageKind.FAQ}))
 
     def on_error(self, failure: Failure) -> Iterable[Any]:
         """Count every failed request; a live article that could not be fetched is rejected."""
@@ -336,6 +435,7 @@ class DoctorQnASpider(scrapy.Spider):
             yield sitemap
         if kind == PageKind.ARTICLE.value:
             yield Rejected(request.url, "fetch", [{"path": "(page)", "message": reason}])
+        yield from self._feed()
 
     def _not_found(self, request: Request, why: str, soft: bool = False) -> None:
         """A missing article: counted and logged; "gone" when it was delivered before."""
