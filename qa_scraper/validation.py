@@ -3,6 +3,13 @@
 The schema ships inside the package (``qa_scraper/schemas/qa_item.schema.json``,
 so an installed wheel validates); ``schemas/qa_item.schema.json`` at the top of
 the repository is the published copy, kept identical by a test.
+
+Two validators of the same schema: ``jsonschema-rs`` (compiled, ~0.03 ms an item)
+gives the verdict; only for an item it refuses does ``jsonschema`` (~2.5 ms) give
+the messages and paths written to the rejects file. Where the two could disagree
+(ECMA-262 vs Python regex corners such as ``$`` before a final newline, and format
+checkers' edge cases), an item ``jsonschema-rs`` accepts is accepted; one it refuses
+but ``jsonschema`` accepts is accepted too (no messages to give).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "qa_item.schema.json"
@@ -24,19 +32,37 @@ def item_validator(schema_path: str = str(SCHEMA_PATH)) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@cache
+def fast_validator(schema_path: str = str(SCHEMA_PATH)) -> Any:
+    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+
 def item_errors(item: Any, schema_path: str = str(SCHEMA_PATH)) -> list[dict[str, str]]:
     """Every schema violation of ``item`` as ``{"path", "message"}``, in path order."""
+    try:
+        valid = fast_validator(schema_path).is_valid(item)
+    except (ValueError, TypeError):  # not JSON-like (e.g. a non-str key): let jsonschema say
+        valid = False
+    if valid and not _age_errors(item):
+        return []
     errors = []
     for error in item_validator(schema_path).iter_errors(item):
         path = "/".join(str(part) for part in error.absolute_path) or "(item)"
         errors.append({"path": path, "message": _short(error.message)})
+    errors += _age_errors(item)
+    unique = {(error["path"], error["message"]): error for error in errors}
+    return [unique[key] for key in sorted(unique)]
+
+
+def _age_errors(item: Any) -> list[dict[str, str]]:
+    """What JSON Schema cannot say: age_max is not below age_min."""
     if isinstance(item, dict) and isinstance(item.get("asker"), dict):
         asker = item["asker"]
         low, high = asker.get("age_min"), asker.get("age_max")
         if isinstance(low, int) and isinstance(high, int) and high < low:
-            errors.append({"path": "asker/age_max", "message": f"{high} is below age_min {low}"})
-    unique = {(error["path"], error["message"]): error for error in errors}
-    return [unique[key] for key in sorted(unique)]
+            return [{"path": "asker/age_max", "message": f"{high} is below age_min {low}"}]
+    return []
 
 
 def _short(message: str, limit: int = 300) -> str:

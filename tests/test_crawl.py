@@ -143,9 +143,7 @@ def test_legacy_and_tracking_start_links_reach_the_canonical_article(tmp_path: P
     from qa_scraper.spiders.doctorqna import DoctorQnASpider
 
     crawler = get_crawler(DoctorQnASpider, {"QA_OUTPUT_DIR": ""})
-    spider = DoctorQnASpider.from_crawler(
-        crawler, base_url="http://127.0.0.1:9/", discovery="full"
-    )
+    spider = DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:9/", discovery="full")
     body = (
         b"<a href='/article.php?id=174507'>x</a>"
         b"<a href='/en/article/174501?utm_source=a&utm_medium=b#c'>y</a>"

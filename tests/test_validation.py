@@ -87,3 +87,50 @@ def test_each_defect_is_reported_at_its_path(
 def test_item_errors_never_raise_on_garbage() -> None:
     for garbage in (None, [], "text", 1, {"replies": "x"}):
         assert item_errors(garbage)
+
+
+def _mutations(item: dict) -> list[dict]:
+    """The item with one defect at a time, at every level."""
+    import copy
+
+    out = []
+    for key in item:
+        broken = copy.deepcopy(item)
+        broken[key] = {"not": "expected"}
+        out.append(broken)
+    for path, value in (
+        (("question", "asked_on"), "2024-13-45"),
+        (("question", "text"), "<b>markup</b>"),
+        (("asker", "age_min"), -3),
+        (("asker", "gender"), "unknown"),
+        (("url",), "not a url"),
+        (("scraped_at",), "yesterday"),
+        (("content_hash",), "xyz"),
+    ):
+        broken = copy.deepcopy(item)
+        target = broken
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        out.append(broken)
+    if item["replies"]:
+        broken = copy.deepcopy(item)
+        broken["replies"][0]["replied_on"] = None
+        broken["replies"][0]["extra"] = 1
+        out.append(broken)
+    return out
+
+
+def test_the_fast_validator_gives_jsonschemas_verdicts() -> None:
+    """jsonschema-rs decides, jsonschema explains: they agree on valid and broken items."""
+    from qa_scraper.validation import fast_validator, item_validator
+
+    checked = 0
+    for expected in load_expected():
+        item = dict(expected, scraped_at="2026-11-25T00:00:00Z", content_hash="0" * 64)
+        for candidate in [item, *_mutations(item)]:
+            fast = fast_validator().is_valid(candidate)
+            slow = not list(item_validator().iter_errors(candidate))
+            assert fast == slow, candidate
+            checked += 1
+    assert checked > 25 * 20
