@@ -17,16 +17,22 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "qa_item.schema.json"
 
 
 @cache
 def item_validator(schema_path: str = str(SCHEMA_PATH)) -> Draft202012Validator:
+    """The reference validator, for messages (imported on first use: its URI format
+    checker costs a second at import, and a crawl of valid items never needs it)."""
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

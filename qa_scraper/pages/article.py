@@ -119,7 +119,7 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
     elif isinstance(item, list):
         for index, value in enumerate(item):
             problems += mojibake_problems(value, f"{path}/{index}")
-    elif isinstance(item, str) and ftfy.badness.is_bad(item):
+    elif isinstance(item, str) and not item.isascii() and ftfy.badness.is_bad(item):
         snippet = ftfy.badness.BADNESS_RE.search(item)
         start = max(0, snippet.start() - 20) if snippet else 0
         problems.append(

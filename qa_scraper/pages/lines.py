@@ -641,7 +641,7 @@ class _Reader:
                     _tag(ancestor) in CONTENT_ANCESTORS for ancestor in node.iterancestors()
                 )
             )
-            or (bool(names.strip()) and bool(CHROME_NAME.search(names)))
+            or _names_look_like_chrome(names)
         )
         if not looks_like_chrome:
             return False
@@ -741,3 +741,9 @@ def _emit_text(out: _LineBuilder, value: str | None, keeps_breaks: bool) -> None
     for piece in rest:
         out.newline()
         out.text(piece)
+
+
+@lru_cache(maxsize=8192)
+def _names_look_like_chrome(names: str) -> bool:
+    """Class and id words that name chrome (cached: pages repeat the same few names)."""
+    return bool(names.strip()) and CHROME_NAME.search(names) is not None
