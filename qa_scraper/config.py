@@ -6,6 +6,7 @@ what is wrong and what to give instead. Defaults live in :mod:`qa_scraper.settin
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,14 @@ SPIDER_ARGUMENTS = {
 DISCOVERY_MODES = ("sitemaps", "full")
 # Arguments that schedulers pass to every spider (scrapyd's job id).
 TOLERATED_ARGUMENTS = frozenset({"_job"})
+BOOLEAN_SETTINGS = (
+    "ROBOTSTXT_OBEY",
+    "AUTOTHROTTLE_ENABLED",
+    "RETRY_ENABLED",
+    "HTTPCACHE_ENABLED",
+    "COOKIES_ENABLED",
+    "RANDOMIZE_DOWNLOAD_DELAY",
+)
 # Numeric settings: name -> (type, smallest allowed value).
 NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "CONCURRENT_REQUESTS": (int, 1),
@@ -38,6 +47,8 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0.001),
     "QA_REVALIDATE_AFTER_DAYS": (float, 0),
     "QA_SCHEDULER_BATCH": (int, 1),
+    "REDIRECT_MAX_TIMES": (int, 0),
+    "DOWNLOAD_WARNSIZE": (int, 0),
 }
 
 
@@ -61,12 +72,25 @@ def check_base_url(base_url: str) -> str:
             f"-a base_url={base_url!r} is not a valid URL ({error})",
             "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
         ) from None
+    if parts.username is not None or parts.password is not None:
+        raise ArgumentError(
+            "-a base_url must not carry a user name or password",
+            "Give the site root without credentials, e.g. -a base_url=https://www.doctorqna.com/",
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ArgumentError(
             f"-a base_url={base_url!r} is not an http(s) URL with a host",
             "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
         )
-    return f"{parts.scheme}://{parts.netloc}/"
+    try:  # an internationalised host name: its ASCII (punycode) form, as requests carry it
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise ArgumentError(
+            f"-a base_url={base_url!r} has an invalid host name ({error})",
+            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
+        ) from None
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}/"
 
 
 def check_discovery(discovery: str) -> None:
@@ -83,15 +107,34 @@ def check_mode(mode: str | None) -> None:
 
 
 def check_settings(settings: BaseSettings) -> None:
+    for name in BOOLEAN_SETTINGS:
+        try:
+            settings.getbool(name)
+        except ValueError:
+            raise ArgumentError(
+                f"-s {name}={settings.get(name)!r} is not a boolean", "Give True or False"
+            ) from None
+    if (
+        not settings.get("QA_OUTPUT_DIR")
+        and settings.get("QA_STATE_PATH")
+        and not settings.getdict("FEEDS")
+    ):
+        raise ArgumentError(
+            "QA_STATE_PATH is set but QA_OUTPUT_DIR is empty and there is no feed (-o/-O):"
+            " the items would be marked delivered and written nowhere",
+            "Set QA_OUTPUT_DIR, or add -o/-O, or leave QA_STATE_PATH empty too",
+        )
     for name, (kind, minimum) in NUMERIC_SETTINGS.items():
         raw = settings.get(name)
         if raw is None or raw == "":
             continue
         try:
             value = kind(raw)
-        except (TypeError, ValueError):
+            if not math.isfinite(value):
+                raise ValueError(raw)
+        except (TypeError, ValueError, OverflowError):
             raise ArgumentError(
-                f"-s {name}={raw!r} is not a number",
+                f"-s {name}={raw!r} is not a {'whole ' if kind is int else ''}number",
                 f"Give {'a whole number' if kind is int else 'a number'} >= {minimum:g}",
             ) from None
         if value < minimum:

@@ -9,7 +9,7 @@ It is not configured when there is nothing to keep (``QA_OUTPUT_DIR`` and
 
 The spider, which only navigates, asks :meth:`CrawlRunExtension.plan_article`
 "should I request this article, and how?" and reports what it saw
-(:meth:`fetched`, :meth:`not_modified`, :meth:`not_found`, :meth:`sitemap_lastmod`);
+(:meth:`fetched`, :meth:`not_modified`, :meth:`not_found`);
 pipelines reach the run's files through :attr:`CrawlRunExtension.run`.
 """
 
@@ -133,12 +133,6 @@ class CrawlRunExtension:
         ]
 
     # --- what the spider saw -------------------------------------------------------------
-    def sitemap_lastmod(self, article_id: str, lastmod: str) -> None:
-        """A sitemap's lastmod for an article already requested in this session: the
-        version fetched is that one (not so for one done before an interruption)."""
-        if not self.run.done(article_id):
-            self.run.stage(article_id, sitemap_lastmod=lastmod)
-
     def fetched(
         self,
         article_id: str,

@@ -86,7 +86,9 @@ class ChangeDetectionPipeline(_CrawlerPipeline):
             return item
         if isinstance(item, Rejected):
             article_id = _article_id(item)
-            if article_id:
+            # Written earlier in this run (e.g. reached again through a redirect that then
+            # failed): that delivery stands; the reject line is still written.
+            if article_id and article_id not in run.written_ids:
                 run.stage(article_id, url=item.url, status="rejected", change="rejected")
             return item
         known = run.state.known(item["article_id"])

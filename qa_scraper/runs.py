@@ -173,9 +173,9 @@ class CrawlRun:
         self.spider_name = spider_name
         self.base_url = base_url
         self.mode = mode
-        self.folder = check_output_dir(output_dir, spider_name) if output_dir else None
+        self.folder = check_output_dir(output_dir, spider_name).absolute() if output_dir else None
         if state_path:
-            self.state_path: Path | None = Path(state_path)
+            self.state_path: Path | None = Path(state_path).absolute()
         elif self.folder is not None:
             self.state_path = self.folder / "state.sqlite3"
         else:
@@ -227,7 +227,17 @@ class CrawlRun:
                 raise
             self._recover_unfinished_runs()
         if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                probe = self.folder / f".write-test-{os.getpid()}"
+                probe.touch()
+                probe.unlink()
+            except OSError as error:
+                self._release()
+                raise SetupError(
+                    f"QA_OUTPUT_DIR: cannot write in {self.folder} ({error.strerror})",
+                    "Set QA_OUTPUT_DIR to a writable folder",
+                ) from None
             while not self.resumed and (
                 self.items_path.exists() or _part(self.items_path).exists()
             ):
@@ -254,7 +264,15 @@ class CrawlRun:
 
     def _read_resumed_parts(self, items_part: Path, rejects_part: Path) -> None:
         """What the interrupted run wrote and may keep; the rest is fetched again."""
-        items, dropped = _keep_lines(items_part, _deliverable_item)
+        seen: set[str] = set()
+
+        def first_deliverable(record: dict[str, Any]) -> bool:
+            if not _deliverable_item(record) or record["article_id"] in seen:
+                return False  # a second line for one article is never kept
+            seen.add(record["article_id"])
+            return True
+
+        items, dropped = _keep_lines(items_part, first_deliverable)
         self.written_ids = {item["article_id"] for item in items}
         if dropped:
             self.dropped_on_resume = dropped
@@ -296,12 +314,22 @@ class CrawlRun:
             ):
                 self.run_id, self.started_at, self.resumed = row["run_id"], row["started_at"], True
             else:
-                logger.warning(
-                    "Abandoning interrupted run %s (its partial output stays as %s)",
-                    row["run_id"],
-                    _part(items) if items else "nothing",
-                )
-                self.state.abandon_run(row["run_id"])
+                self._abandon(row["run_id"], items)
+
+    def _abandon(self, run_id: str, items: Path | None) -> None:
+        """An interrupted run this start cannot resume (another mode or base URL): its
+        state is dropped and its ``.part`` files become ``….abandoned`` (kept to look at,
+        never taken for a run in progress). Its articles are fetched again."""
+        for part in self._part_paths(items):
+            if part.exists():
+                os.replace(part, part.with_name(part.name.removesuffix(".part") + ".abandoned"))
+        logger.warning(
+            "Abandoning interrupted run %s (another base URL or mode); its partial output is"
+            " kept as %s.abandoned",
+            run_id,
+            items.name if items else "nothing",
+        )
+        self.state.abandon_run(run_id)
 
     # --- writing ----------------------------------------------------------------------------
     def done(self, article_id: str) -> bool:
@@ -358,10 +386,13 @@ class CrawlRun:
                 )
             return ExitCode.OK
         finally:
-            if self.state is not None:
-                self.state.close()
-            if self.lock is not None:
-                self.lock.release()
+            self._release()
+
+    def _release(self) -> None:
+        if self.state is not None:
+            self.state.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def _not_delivered(self) -> None:
         """Nothing usable was fetched: no delivery; an empty run leaves nothing behind."""
@@ -395,6 +426,13 @@ class CrawlRun:
 
     def _publish(self, run_id: str, items_path: Path | None) -> None:
         """After the commit point: give the run's files their final names (idempotent)."""
+        if items_path is not None and not items_path.parent.is_dir():
+            logger.error(
+                "Run %s was committed but its folder %s is gone: its files cannot be published",
+                run_id,
+                items_path.parent,
+            )
+            items_path = None
         steps = zip(self._part_paths(items_path), CLOSE_STEPS[3:], strict=True)
         for part, step in steps:
             if part.exists():

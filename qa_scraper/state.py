@@ -93,6 +93,11 @@ def check_state_path(path: Path) -> None:
                     "Make the folder writable or set QA_STATE_PATH elsewhere",
                 )
             break
+    if path.exists() and not path.is_file():
+        raise SetupError(
+            f"the state file {path} is not a regular file (a device, a pipe?)",
+            "Point QA_STATE_PATH at a file",
+        )
     if path.exists():
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))

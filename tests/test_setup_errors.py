@@ -52,13 +52,20 @@ ARGUMENT_CASES = {
     ),
     "concurrency not a number": (
         ["-a", f"base_url={BASE}", "-s", "CONCURRENT_REQUESTS=abc"],
-        "CONCURRENT_REQUESTS='abc' is not a number",
+        "CONCURRENT_REQUESTS='abc' is not a whole number",
     ),
     "concurrency zero": (
         ["-a", f"base_url={BASE}", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=0"],
         "is below 1",
     ),
     "negative delay": (["-a", f"base_url={BASE}", "-s", "DOWNLOAD_DELAY=-1"], "is below 0"),
+    "nan cap": (["-a", f"base_url={BASE}", "-s", "RETRY_AFTER_MAX=nan"], "is not a number"),
+    "not a boolean": (["-a", f"base_url={BASE}", "-s", "ROBOTSTXT_OBEY=maybe"], "not a boolean"),
+    "credentials in base_url": (["-a", "base_url=http://u:pw@127.0.0.1:9/"], "password"),
+    "state without output": (
+        ["-a", f"base_url={BASE}", "-s", "QA_OUTPUT_DIR=", "-s", "QA_STATE_PATH=/tmp/never"],
+        "written nowhere",
+    ),
 }
 
 
@@ -117,6 +124,17 @@ def test_a_truncated_state_file_is_refused(tmp_path: Path) -> None:
     assert result.returncode == ExitCode.SETUP
     assert "cannot be used" in refusal(result)
     assert list(folder.glob("*.part")) == []
+
+
+def test_a_state_path_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "state.fifo"
+    os.mkfifo(fifo)
+    result = crawl(tmp_path, "-a", f"base_url={BASE}", "-s", f"QA_STATE_PATH={fifo}")
+    assert result.returncode == ExitCode.SETUP
+    assert "not a regular file" in refusal(result)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["state.fifo"]
 
 
 def test_the_run_lock_refusal_is_one_line_with_its_own_status(tmp_path: Path) -> None:

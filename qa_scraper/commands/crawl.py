@@ -35,6 +35,7 @@ class Command(ScrapyCrawlCommand):
         failures: list[BaseException] = []
         started = self.crawler_process.crawl(crawler, **opts.spargs)
         _on_failure(started, failures.append)
+        self.exitcode = int(ExitCode.INTERRUPTED)  # unless the crawl gets to say otherwise
         self.crawler_process.start()
         error = failures[0] if failures else None
         if isinstance(error, SetupError):

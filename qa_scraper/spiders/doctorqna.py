@@ -28,7 +28,6 @@ made with ``dont_filter=True`` would pass Scrapy's offsite check).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from functools import cached_property
 from typing import Any
@@ -88,7 +87,8 @@ class DoctorQnASpider(scrapy.Spider):
         check_discovery(discovery)
         self.discovery = discovery
         # Sitemap entries (url, lastmod) not yet handed to the scheduler.
-        self._frontier: deque[tuple[str, str | None]] = deque()
+        # Sitemap entries not yet handed to the scheduler: article id -> (url, lastmod).
+        self._frontier: dict[str, tuple[str, str | None]] = {}
         self._sitemap_articles = 0
         self._listing_walk_started = discovery == "full"
         self._swept = False
@@ -150,7 +150,7 @@ class DoctorQnASpider(scrapy.Spider):
         """Article requests from the frontier, while the scheduler holds fewer than a batch."""
         room = self.settings.getint("QA_SCHEDULER_BATCH") - self._queued()
         while room > 0 and self._frontier:
-            url, lastmod = self._frontier.popleft()
+            url, lastmod = self._frontier.pop(next(iter(self._frontier)))
             request = self._article_request(url, lastmod, found_on_page=False)
             if request is not None:
                 room -= 1
@@ -218,9 +218,13 @@ class DoctorQnASpider(scrapy.Spider):
         canonical = canonical_article_url(url)
         article_id = article_id_from_url(canonical)
         if article_id in self._requested_articles:
-            if lastmod and self.run is not None:
-                self.run.sitemap_lastmod(article_id, lastmod)
+            # A lastmod learnt after the request is not recorded: it may name a newer
+            # version than the one fetched (the state keeps only what it delivered).
             return None
+        if lastmod is None and article_id in self._frontier:
+            # Linked from a page while still waiting in the frontier: its sitemap lastmod.
+            _, lastmod = self._frontier.pop(article_id)
+            found_on_page = False
         if not self._on_base_host(canonical, PageKind.ARTICLE.value):
             return None
         meta: dict[str, Any] = {"qa_kind": PageKind.ARTICLE.value, "qa_lastmod": lastmod}
@@ -315,7 +319,8 @@ class DoctorQnASpider(scrapy.Spider):
             elif page_kind(loc) is PageKind.ARTICLE:
                 # The lastmod travels with the request: the state keeps it only with the
                 # version of the article this run fetched and delivered.
-                self._frontier.append((loc, (entry.get("lastmod") or "").strip() or None))
+                lastmod = (entry.get("lastmod") or "").strip() or None
+                self._frontier.setdefault(article_id_from_url(loc) or loc, (loc, lastmod))
                 self._sitemap_articles += 1
                 self.crawler.stats.inc_value("qa/sitemap_articles")
                 request = None
