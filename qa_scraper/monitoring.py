@@ -26,7 +26,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -154,7 +154,7 @@ class FieldCoverageMonitor(Monitor):
 
 
 class RunMonitorSuite(MonitorSuite):
-    monitors = [RunMonitor, FieldCoverageMonitor]
+    monitors: ClassVar[list[type[Monitor]]] = [RunMonitor, FieldCoverageMonitor]
 
 
 def _articles(stats: dict[str, Any]) -> int:
