@@ -84,6 +84,8 @@ def previous_manifest(folder: Path | None, min_items: int) -> dict[str, Any] | N
 # --- the monitors (Spidermon / unittest style: a failed assertion is a failed monitor) ---
 @monitors.name("Run")
 class RunMonitor(Monitor):
+    longMessage = False  # the reason alone, not "x is not false : reason"
+
     @monitors.name("finish reason")
     def test_finish_reason(self) -> None:
         """The crawl ended by itself (finish reason ``finished``)."""
@@ -117,6 +119,8 @@ class RunMonitor(Monitor):
 
 @monitors.name("Field coverage")
 class FieldCoverageMonitor(Monitor):
+    longMessage = False
+
     @monitors.name("minimum fill rate")
     def test_minimum_fill_rate(self) -> None:
         """Every field of QA_FIELD_COVERAGE_MIN is filled at least that often."""
