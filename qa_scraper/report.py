@@ -81,7 +81,7 @@ def vbars(chart: str, rows: list[tuple[str, float]]) -> str:
     """Vertical bars over runs (oldest left); ``data-run`` names the run."""
     if not rows:
         return f'<p class="empty" data-chart="{_a(chart)}">none</p>'
-    step, height = 34, 140
+    step, height = 56, 140
     maximum = max(value for _, value in rows) or 1
     out = [
         f'<svg class="chart" data-chart="{_a(chart)}" width="{step * len(rows) + 20}"'
@@ -97,7 +97,7 @@ def vbars(chart: str, rows: list[tuple[str, float]]) -> str:
             f'<text x="{x + (step - 8) / 2}" y="{height - h + 11:.1f}"'
             f' text-anchor="middle">{_fmt(value)}</text>'
             f'<text class="run" x="{x + (step - 8) / 2}" y="{height + 30}"'
-            f' text-anchor="middle">{escape(run[9:13])}</text>'
+            f' text-anchor="middle">{escape(run[6:8] + ' ' + run[9:13])}</text>'
         )
     out.append("</svg>")
     return "".join(out)
