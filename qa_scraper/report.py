@@ -97,7 +97,7 @@ def vbars(chart: str, rows: list[tuple[str, float]]) -> str:
             f'<text x="{x + (step - 8) / 2}" y="{height - h + 11:.1f}"'
             f' text-anchor="middle">{_fmt(value)}</text>'
             f'<text class="run" x="{x + (step - 8) / 2}" y="{height + 30}"'
-            f' text-anchor="middle">{escape(run[6:8] + ' ' + run[9:13])}</text>'
+            f' text-anchor="middle">{escape(run[6:8] + " " + run[9:13])}</text>'
         )
     out.append("</svg>")
     return "".join(out)
