@@ -384,6 +384,8 @@ class CrawlRun:
                 logger.info(
                     "Wrote %s, %s and %s", self.items_path, self.rejects_path, self.manifest_path
                 )
+            if stats.get("qa/monitors/failed"):
+                return ExitCode.MONITOR_FAILED  # delivered; the monitors' verdict is the code
             return ExitCode.OK
         finally:
             self._release()
@@ -493,6 +495,9 @@ class CrawlRun:
             "schema_version": SCHEMA_VERSION,
             "files": files,
             **self.summary(stats),
+            # set by qa_scraper.monitoring.RunMonitorExtension, which runs first at close
+            "coverage": stats.get("qa/coverage", {}),
+            "monitors": stats.get("qa/monitors"),
         }
         with _part(self.manifest_path).open("w", encoding="utf-8") as handle:
             handle.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -44,7 +44,12 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled j
 
 # The run (lock, crawl state, output files, manifest); off when QA_OUTPUT_DIR and
 # QA_STATE_PATH are both empty.
+# Before it (a lower order connects its spider_closed first): Spidermon's field coverage
+# counters and the run's monitors, whose results the manifest takes (qa_scraper/monitoring.py).
 EXTENSIONS = {
+    "spidermon.contrib.scrapy.extensions.Spidermon": 80,
+    "qa_scraper.monitoring.RunMonitorExtension": 90,
+    "qa_scraper.progress.ProgressExtension": 95,
     "qa_scraper.extensions.CrawlRunExtension": 100,
 }
 
@@ -67,6 +72,43 @@ QA_REVALIDATE_AFTER_DAYS = 30
 # Article URLs from the sitemaps are handed to the scheduler while it holds fewer than this
 # many requests (the rest wait as compact (url, lastmod) pairs: memory stays flat).
 QA_SCHEDULER_BATCH = 100
+
+# Field coverage (Spidermon): null, "", [] and {} are "not filled"; 0 is filled; a list of
+# dicts (replies, similar_questions, related_faqs) is read one level deep (replies.clinic =
+# the share of replies with a clinic).
+SPIDERMON_ENABLED = True
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_FALSY = False
+SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS = 1
+
+# Monitors, checked at close; a failure is exit code 7 (the run is still delivered).
+# Minimum fill rates: the saved site's rates (tests/fixtures/pages/*/expected.json) less a margin.
+QA_FIELD_COVERAGE_MIN = {
+    "title": 0.95,
+    "department": 0.95,
+    "question.title": 0.95,
+    "question.text": 0.95,
+    "question.asked_on": 0.95,
+    "asker.name": 0.7,  # saved site: 0.84
+    "asker.age_min": 0.85,  # 1.00
+    "asker.age_max": 0.8,  # 0.92
+    "asker.gender": 0.75,  # 0.88
+    "replies": 0.75,  # 0.88 of the items have a reply
+    "replies.responder_name": 0.95,
+    "replies.text": 0.95,
+    "replies.replied_on": 0.95,
+    "replies.clinic": 0.4,  # 0.54 of the replies name a clinic
+    "more_info": 0.75,  # 0.88
+    "similar_questions": 0.9,
+    "similar_questions.answer_excerpt": 0.75,  # 0.89
+    "related_faqs": 0.9,
+}
+QA_FIELD_COVERAGE_MAX_DROP = 15  # percentage points a fill rate may fall since the last run
+QA_MONITOR_COVERAGE_MIN_ITEMS = 20  # fewer items written: no fill-rate or drift verdict
+QA_MONITOR_MIN_ITEMS = 1  # articles seen live (written + unchanged)
+QA_MONITOR_MAX_REJECT_SHARE = 0.5  # rejected / (articles + rejected)
+QA_PROGRESS_INTERVAL = 60  # seconds between progress log lines; 0: none
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
+from qa_scraper.fixtures import item_differences
 from qa_scraper.validation import SCHEMA_PATH
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -100,72 +101,7 @@ def expected_items() -> list[dict[str, Any]]:
     return load_expected()
 
 
-# --- comparing items field by field -------------------------------------------------------
-_SHOWN = 70  # characters of a long value shown in a difference
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
-
-
-def _string_difference(actual: str, expected: str) -> str:
-    """Where two long strings part: a window around the first differing character."""
-    at = next(
-        (i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
-        min(len(actual), len(expected)),
-    )
-    start = max(0, at - 25)
-
-    def window(text: str) -> str:
-        part = text[start : at + 35]
-        return ("..." if start else "") + repr(part) + ("..." if at + 35 < len(text) else "")
-
-    return (
-        f"expected {window(expected)}, got {window(actual)} "
-        f"(first difference at character {at}; lengths {len(expected)} vs {len(actual)})"
-    )
-
-
-def item_differences(actual: Any, expected: Any, path: str = "") -> list[str]:
-    """Every differing leaf between two JSON-like values, as ``a/0/b: expected X, got Y``.
-
-    Empty exactly when ``actual == expected`` (dict key order is not compared, as with ==).
-    """
-    where = path or "(item)"
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        out = []
-        for key in expected:
-            inner = f"{path}/{key}" if path else str(key)
-            if key not in actual:
-                out.append(f"{inner}: missing, expected {_short(expected[key])}")
-            else:
-                out.extend(item_differences(actual[key], expected[key], inner))
-        for key in actual:
-            if key not in expected:
-                inner = f"{path}/{key}" if path else str(key)
-                out.append(f"{inner}: not expected, got {_short(actual[key])}")
-        return out
-    if isinstance(expected, list) and isinstance(actual, list):
-        out = []
-        if len(actual) != len(expected):
-            out.append(f"{where}: expected {len(expected)} entries, got {len(actual)}")
-        for index, (got, want) in enumerate(zip(actual, expected, strict=False)):
-            out.extend(item_differences(got, want, f"{path}/{index}" if path else str(index)))
-        for index in range(len(actual), len(expected)):
-            out.append(f"{path}/{index}: missing, expected {_short(expected[index])}")
-        for index in range(len(expected), len(actual)):
-            out.append(f"{path}/{index}: not expected, got {_short(actual[index])}")
-        return out
-    if actual == expected:
-        return []
-    if (
-        isinstance(actual, str)
-        and isinstance(expected, str)
-        and max(len(repr(actual)), len(repr(expected))) > _SHOWN
-    ):  # too long to show whole
-        return [f"{where}: {_string_difference(actual, expected)}"]
-    return [f"{where}: expected {_short(expected)}, got {_short(actual)}"]
+# --- comparing items field by field: qa_scraper.fixtures.item_differences ---------------
 
 
 def assert_items_equal(actual: Any, expected: Any, what: str = "item") -> None:

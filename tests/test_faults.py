@@ -39,6 +39,8 @@ OTHER_TRAPS = {
 }
 LIMITS = [
     "-s",
+    "QA_MONITOR_MAX_REJECT_SHARE=1",  # most articles are trapped on purpose: no exit 7
+    "-s",
     "LOG_LEVEL=DEBUG",
     "-s",
     "DOWNLOAD_TIMEOUT=2",

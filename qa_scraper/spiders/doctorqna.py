@@ -317,6 +317,7 @@ class DoctorQnASpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 request = self._sitemap_request(loc)
             elif page_kind(loc) is PageKind.ARTICLE:
+                self.crawler.stats.inc_value("qa/sitemap_articles")  # progress ETA
                 # The lastmod travels with the request: the state keeps it only with the
                 # version of the article this run fetched and delivered.
                 lastmod = (entry.get("lastmod") or "").strip() or None

@@ -1,0 +1,155 @@
+"""Saved pages as test fixtures: save one for review, re-check them all field by field.
+
+A fixture is a folder ``tests/fixtures/pages/<name>/`` holding ``page.html`` (the page
+with its site root replaced by ``{{BASE}}``), ``expected.json`` (the item the extractor
+gives, without the run-dependent ``scraped_at`` and ``content_hash``, pretty-printed)
+and ``meta.json`` (its URL and content type) — web-poet's ``savefixture`` workflow:
+save what the code gives now, have a person review the JSON, commit it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from qa_scraper.pages.article import ArticlePage, decode_body
+
+PLACEHOLDER = "{{BASE}}"
+RUN_DEPENDENT = ("scraped_at", "content_hash")
+CHECK_BASE = "http://127.0.0.1:8123"  # any base: the URLs are compared as placeholders
+
+
+_SHOWN = 70  # characters of a long value shown in a difference
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def _string_difference(actual: str, expected: str) -> str:
+    """Where two long strings part: a window around the first differing character."""
+    at = next(
+        (i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
+        min(len(actual), len(expected)),
+    )
+    start = max(0, at - 25)
+
+    def window(text: str) -> str:
+        part = text[start : at + 35]
+        return ("..." if start else "") + repr(part) + ("..." if at + 35 < len(text) else "")
+
+    return (
+        f"expected {window(expected)}, got {window(actual)} "
+        f"(first difference at character {at}; lengths {len(expected)} vs {len(actual)})"
+    )
+
+
+def item_differences(actual: Any, expected: Any, path: str = "") -> list[str]:
+    """Every differing leaf between two JSON-like values, as ``a/0/b: expected X, got Y``.
+
+    Empty exactly when ``actual == expected`` (dict key order is not compared, as with ==).
+    """
+    where = path or "(item)"
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out = []
+        for key in expected:
+            inner = f"{path}/{key}" if path else str(key)
+            if key not in actual:
+                out.append(f"{inner}: missing, expected {_short(expected[key])}")
+            else:
+                out.extend(item_differences(actual[key], expected[key], inner))
+        for key in actual:
+            if key not in expected:
+                inner = f"{path}/{key}" if path else str(key)
+                out.append(f"{inner}: not expected, got {_short(actual[key])}")
+        return out
+    if isinstance(expected, list) and isinstance(actual, list):
+        out = []
+        if len(actual) != len(expected):
+            out.append(f"{where}: expected {len(expected)} entries, got {len(actual)}")
+        for index, (got, want) in enumerate(zip(actual, expected, strict=False)):
+            out.extend(item_differences(got, want, f"{path}/{index}" if path else str(index)))
+        for index in range(len(actual), len(expected)):
+            out.append(f"{path}/{index}: missing, expected {_short(expected[index])}")
+        for index in range(len(expected), len(actual)):
+            out.append(f"{path}/{index}: not expected, got {_short(actual[index])}")
+        return out
+    if actual == expected:
+        return []
+    if (
+        isinstance(actual, str)
+        and isinstance(expected, str)
+        and max(len(repr(actual)), len(repr(expected))) > _SHOWN
+    ):  # too long to show whole
+        return [f"{where}: {_string_difference(actual, expected)}"]
+    return [f"{where}: expected {_short(expected)}, got {_short(actual)}"]
+
+
+def dump_json(value: Any) -> str:
+    """As the fixtures are stored: ``json.dumps(indent=2)``, UTF-8, a final newline."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def _placeholder_urls(item: dict[str, Any], base: str) -> dict[str, Any]:
+    def swap(url: str) -> str:
+        return PLACEHOLDER + url[len(base) :] if url.startswith(base + "/") else url
+
+    item["url"] = swap(item["url"])
+    for entry in item["similar_questions"] + item["related_faqs"]:
+        entry["url"] = swap(entry["url"])
+    return item
+
+
+def expected_item(url: str, html: str, base: str) -> dict[str, Any]:
+    """The item the extractor gives now, without run fields, its URLs as ``{{BASE}}/...``."""
+    item = ArticlePage(url, html).to_item()
+    for key in RUN_DEPENDENT:
+        item.pop(key, None)
+    return _placeholder_urls(item, base.rstrip("/"))
+
+
+_CANONICAL = re.compile(r'<link[^>]+rel="canonical"[^>]+href="([^"]+)"', re.I)
+
+
+def fetch(source: str) -> tuple[str, str, str]:
+    """(url, html, content type) of a URL, or of a saved file (URL from its canonical link)."""
+    if re.match(r"^https?://", source):
+        with urllib.request.urlopen(source, timeout=30) as response:
+            content_type = response.headers.get("Content-Type", "text/html; charset=utf-8")
+            html, _ = decode_body(response.read(), content_type)
+            return response.geturl(), html, content_type
+    content_type = "text/html; charset=utf-8"
+    html, _ = decode_body(Path(source).read_bytes(), content_type)
+    match = _CANONICAL.search(html)
+    if not match:
+        raise ValueError(f"{source}: no <link rel=canonical>: give the page's URL instead")
+    return match.group(1), html, content_type
+
+
+def save_fixture(source: str, pages: Path, name: str | None = None) -> Path:
+    """Save a page as ``pages/<name>/`` (default ``article-<id>``); return the folder."""
+    url, html, content_type = fetch(source)
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    item = expected_item(url, html, base)
+    folder = pages / (name or f"article-{item['article_id']}")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "page.html").write_text(html.replace(base + "/", PLACEHOLDER + "/"), "utf-8")
+    (folder / "expected.json").write_text(dump_json(item), "utf-8")
+    meta = {"url": PLACEHOLDER + url[len(base) :], "content_type": content_type}
+    (folder / "meta.json").write_text(dump_json(meta), "utf-8")
+    return folder
+
+
+def check_fixture(folder: Path) -> list[str]:
+    """Per-field differences between what the extractor gives now and ``expected.json``."""
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    html = (folder / "page.html").read_text(encoding="utf-8").replace(PLACEHOLDER, CHECK_BASE)
+    url = meta["url"].replace(PLACEHOLDER, CHECK_BASE)
+    return item_differences(expected_item(url, html, CHECK_BASE), expected)

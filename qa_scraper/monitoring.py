@@ -1,0 +1,283 @@
+"""Field coverage and the run's monitors (Spidermon), checked when the spider closes.
+
+Spidermon's extension counts, for every item that reaches the end of the pipelines,
+which fields are filled (``SPIDERMON_ADD_FIELD_COVERAGE``; ``null``, ``""``, ``[]``
+and ``{}`` count as not filled, ``0`` does). :func:`field_coverage` turns those
+counters into fill rates named like ``asker.age_min`` (nested dict) or
+``replies.clinic`` (the share of *replies* that have a clinic; a list of dicts is
+read one level deep, ``SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS = 1``).
+
+:class:`RunMonitorExtension` runs a Spidermon :class:`~spidermon.MonitorSuite` of
+the monitors below itself, at ``spider_closed`` and *before* the run extension
+stages the manifest (it is connected first: a lower ``EXTENSIONS`` order). It
+writes its results into the stats — ``qa/monitors/failed`` (count),
+``qa/monitors`` (the manifest's ``monitors`` section) and ``qa/coverage`` (the
+manifest's ``coverage`` section) — which :meth:`qa_scraper.runs.CrawlRun.close`
+puts into the manifest and turns into exit code 7 (the run is still delivered).
+Running the suite from our own extension, rather than through
+``SPIDERMON_SPIDER_CLOSE_MONITORS``, is what lets the results reach the manifest
+before the commit point. After the engine stops, it writes the run's HTML report
+beside the manifest (:mod:`qa_scraper.report`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from spidermon import Monitor, MonitorSuite, monitors
+from spidermon.runners import MonitorRunner
+from spidermon.utils.field_coverage import calculate_field_coverage
+
+logger = logging.getLogger(__name__)
+
+_COVERAGE_KEY = re.compile(r"^spidermon_field_coverage/\w+/(?P<field>.+)$")
+
+
+def field_coverage(stats: dict[str, Any]) -> dict[str, float]:
+    """Fill rate per field, from Spidermon's counters (``asker.age_min``, ``replies.clinic``).
+
+    For a list of dicts the rate of an inner field is per list entry (Spidermon's
+    ``replies/_items/clinic``); its per-item variant (which may exceed 1) is left out.
+    """
+    rates: dict[str, float] = {}
+    for key, value in calculate_field_coverage(stats).items():
+        match = _COVERAGE_KEY.match(key)
+        if not match:
+            continue
+        parts = match.group("field").split("/")
+        if "_items" not in parts and len(parts) > 1 and _is_list_field(stats, parts):
+            continue  # replies/clinic: count of filled entries per item, not a rate
+        name = ".".join(part for part in parts if part != "_items")
+        rates[name] = round(float(value), 4)
+    return dict(sorted(rates.items()))
+
+
+def _is_list_field(stats: dict[str, Any], parts: list[str]) -> bool:
+    prefix = "/".join(parts[:-1]) + "/_items"
+    return any(
+        key.startswith("spidermon_item_scraped_count/") and key.endswith("/" + prefix)
+        for key in stats
+    )
+
+
+def previous_manifest(folder: Path | None, min_items: int) -> dict[str, Any] | None:
+    """The latest delivered manifest in ``folder`` whose coverage rests on enough items."""
+    if folder is None or not folder.is_dir():
+        return None
+    for path in sorted(folder.glob("*.manifest.json"), reverse=True):
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        scraped = (manifest.get("monitors") or {}).get("items_scraped", 0)
+        if manifest.get("coverage") and scraped >= min_items:
+            return manifest
+    return None
+
+
+# --- the monitors (Spidermon / unittest style: a failed assertion is a failed monitor) ---
+@monitors.name("Run")
+class RunMonitor(Monitor):
+    longMessage = False  # the reason alone, not "x is not false : reason"
+
+    @monitors.name("finish reason")
+    def test_finish_reason(self) -> None:
+        """The crawl ended by itself (finish reason ``finished``)."""
+        reason = self.data.stats.get("finish_reason")
+        self.assertEqual(reason, "finished", f"finish reason is {reason!r}, not 'finished'")
+
+    @monitors.name("item count")
+    def test_item_count(self) -> None:
+        """Articles seen live (written + unchanged) reach QA_MONITOR_MIN_ITEMS."""
+        qa = self.data.qa
+        self.assertGreaterEqual(
+            qa["articles"],
+            qa["min_items"],
+            f"{qa['articles']} articles (written + unchanged) < QA_MONITOR_MIN_ITEMS"
+            f" {qa['min_items']}",
+        )
+
+    @monitors.name("reject share")
+    def test_reject_share(self) -> None:
+        """Rejected pages are at most QA_MONITOR_MAX_REJECT_SHARE of the articles handled."""
+        qa = self.data.qa
+        handled = qa["articles"] + qa["rejected"]
+        share = qa["rejected"] / handled if handled else 0.0
+        self.assertLessEqual(
+            share,
+            qa["max_reject_share"],
+            f"reject share {share:.2f} ({qa['rejected']}/{handled}) >"
+            f" QA_MONITOR_MAX_REJECT_SHARE {qa['max_reject_share']}",
+        )
+
+
+@monitors.name("Field coverage")
+class FieldCoverageMonitor(Monitor):
+    longMessage = False
+
+    @monitors.name("minimum fill rate")
+    def test_minimum_fill_rate(self) -> None:
+        """Every field of QA_FIELD_COVERAGE_MIN is filled at least that often."""
+        qa = self.data.qa
+        if qa["items_scraped"] < qa["coverage_min_items"]:
+            self.skipTest(
+                f"{qa['items_scraped']} items < QA_MONITOR_COVERAGE_MIN_ITEMS"
+                f" {qa['coverage_min_items']}"
+            )
+        low = [
+            f"{field} {qa['coverage'].get(field, 0.0):.2f} < {minimum}"
+            for field, minimum in sorted(qa["coverage_min"].items())
+            if qa["coverage"].get(field, 0.0) < minimum
+        ]
+        self.assertFalse(low, "fill rate below QA_FIELD_COVERAGE_MIN: " + ", ".join(low))
+
+    @monitors.name("drift")
+    def test_drift(self) -> None:
+        """No fill rate fell more than QA_FIELD_COVERAGE_MAX_DROP points since the last run."""
+        qa = self.data.qa
+        previous = qa["previous"]
+        if qa["items_scraped"] < qa["coverage_min_items"] or previous is None:
+            self.skipTest("no previous run (or too few items) to compare with")
+        points = qa["max_drop"]
+        fallen = [
+            f"{field} {before:.2f} -> {qa['coverage'].get(field, 0.0):.2f}"
+            for field, before in sorted(previous["coverage"].items())
+            if (before - qa["coverage"].get(field, 0.0)) * 100 > points
+        ]
+        self.assertFalse(
+            fallen,
+            f"fill rate fell more than {points} points since run {previous['run_id']}: "
+            + ", ".join(fallen),
+        )
+
+
+class RunMonitorSuite(MonitorSuite):
+    monitors: ClassVar[list[type[Monitor]]] = [RunMonitor, FieldCoverageMonitor]
+
+
+def _articles(stats: dict[str, Any]) -> int:
+    return int(stats.get("qa/items_written", 0)) + sum(
+        int(value)
+        for key, value in stats.items()
+        if key.startswith("qa/unchanged/") and isinstance(value, int)
+    )
+
+
+def run_monitors(
+    stats: dict[str, Any], settings: Any, folder: Path | None, finish_reason: str
+) -> dict[str, Any]:
+    """Run the suite on the stats; return the manifest's ``monitors`` section."""
+    coverage = field_coverage(stats)
+    items_scraped = int(stats.get("spidermon_item_scraped_count", 0))
+    coverage_min_items = settings.getint("QA_MONITOR_COVERAGE_MIN_ITEMS")
+    previous = previous_manifest(folder, coverage_min_items)
+    qa = {
+        "coverage": coverage,
+        "items_scraped": items_scraped,
+        "articles": _articles(stats),
+        "rejected": int(stats.get("qa/rejected", 0)),
+        "min_items": settings.getint("QA_MONITOR_MIN_ITEMS"),
+        "max_reject_share": settings.getfloat("QA_MONITOR_MAX_REJECT_SHARE"),
+        "coverage_min": settings.getdict("QA_FIELD_COVERAGE_MIN"),
+        "coverage_min_items": coverage_min_items,
+        "max_drop": settings.getfloat("QA_FIELD_COVERAGE_MAX_DROP"),
+        "previous": previous,
+    }
+    runner = MonitorRunner()
+    result = runner.run(RunMonitorSuite(), stats={**stats, "finish_reason": finish_reason}, qa=qa)
+    results = []
+    for monitor_result in result.monitor_results:
+        monitor = monitor_result.monitor
+        results.append(
+            {
+                "name": f"{monitor.monitor_name}/{monitor.method_name}",
+                "status": monitor_result.status,
+                "reason": _reason(monitor_result),
+            }
+        )
+    failed = [entry["name"] for entry in results if entry["status"] in ("FAIL", "ERROR")]
+    return {
+        "passed": not failed,
+        "failed": failed,
+        "results": results,
+        "items_scraped": items_scraped,
+        "thresholds": {
+            "QA_MONITOR_MIN_ITEMS": qa["min_items"],
+            "QA_MONITOR_MAX_REJECT_SHARE": qa["max_reject_share"],
+            "QA_FIELD_COVERAGE_MIN": dict(sorted(qa["coverage_min"].items())),
+            "QA_FIELD_COVERAGE_MAX_DROP": qa["max_drop"],
+            "QA_MONITOR_COVERAGE_MIN_ITEMS": coverage_min_items,
+        },
+        "previous_run": previous["run_id"] if previous else None,
+    }
+
+
+def _reason(monitor_result: Any) -> str | None:
+    if monitor_result.reason:
+        return str(monitor_result.reason)
+    error = monitor_result.error or ""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    return last.split(": ", 1)[1] if last.startswith("AssertionError: ") else last
+
+
+class RunMonitorExtension:
+    """Monitors at close (before the manifest is staged); the HTML report after it."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        output_dir = crawler.settings.get("QA_OUTPUT_DIR") or ""
+        spider = crawler.spider
+        self.folder = Path(output_dir) / spider.name if output_dir and spider else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunMonitorExtension:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = self.stats.get_stats()
+        section = run_monitors(stats, self.crawler.settings, self.folder, reason)
+        self.stats.set_value("qa/coverage", field_coverage(stats))
+        self.stats.set_value("qa/monitors", section)
+        self.stats.set_value("qa/monitors/failed", len(section["failed"]))
+        if section["failed"]:
+            reasons = "; ".join(
+                f"{entry['name']}: {entry['reason']}"
+                for entry in section["results"]
+                if entry["name"] in section["failed"]
+            )
+            logger.error("Monitors failed (exit code 7): %s", reasons)
+        else:
+            logger.info(
+                "Monitors passed (%d checked)",
+                sum(1 for entry in section["results"] if entry["status"] == "OK"),
+            )
+
+    def engine_stopped(self) -> None:
+        """The run's HTML report, beside its manifest (not part of the commit point)."""
+        run_id = self.stats.get_value("qa/run_id")
+        if self.folder is None or not run_id:
+            return
+        manifest = self.folder / f"{run_id}.manifest.json"
+        if not manifest.exists():
+            return
+        from qa_scraper.report import write_report
+
+        try:
+            path = write_report(manifest)
+        except Exception:
+            logger.exception("Could not write the HTML report of run %s", run_id)
+        else:
+            logger.info("Report: %s", path)

@@ -1,0 +1,127 @@
+"""python -m qa_scraper: validate, snapshot, fixture save/check, schema-doc."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from qa_scraper import schemadoc
+from qa_scraper.cli import main
+from qa_scraper.devserver import DevServer
+from tests.conftest import PAGES, SITE, load_expected
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _item(article_id: str = "174501") -> dict:
+    [item] = [item for item in load_expected() if item["article_id"] == article_id]
+    return {**item, "scraped_at": "2026-11-25T09:30:00Z", "content_hash": "0" * 64}
+
+
+def _line(item: dict) -> str:
+    return json.dumps(item, ensure_ascii=False) + "\n"
+
+
+def test_validate_reports_invalid_and_torn_lines(tmp_path: Path, capsys) -> None:
+    good = tmp_path / "good.jsonl.gz"
+    good.write_bytes(gzip.compress((_line(_item()) * 2).encode()))
+    assert main(["validate", str(good)]) == 0
+    assert capsys.readouterr().out == f"{good}: 2 lines, 2 valid, 0 invalid\n"
+
+    bad = tmp_path / "bad.jsonl"
+    broken = {**_item(), "article_id": 7}
+    bad.write_text(_line(_item()) + "{not json\n" + _line(broken) + _line(_item()).rstrip("\n"))
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{bad}: 4 lines, 1 valid, 3 invalid"
+    assert out[1].startswith("  line 2: not JSON: ")
+    assert out[2].startswith("  line 3: article_id: 7 is not of type 'string'")
+    assert out[3] == "  line 4: torn line: no newline at the end of the file"
+
+
+def _run(folder: Path, run_id: str, items: list[dict], gone: list[str] = ()) -> None:
+    body = "".join(_line(item) for item in items).encode()
+    (folder / f"{run_id}.jsonl").write_bytes(body)
+    import hashlib
+
+    manifest = {
+        "run_id": run_id,
+        "files": {"items": {"name": f"{run_id}.jsonl", "sha256": hashlib.sha256(body).hexdigest()}},
+        "changes": [{"article_id": a, "url": "", "change": "gone"} for a in gone],
+    }
+    (folder / f"{run_id}.manifest.json").write_text(json.dumps(manifest))
+
+
+def test_snapshot_folds_runs_latest_version_gone_removed_idempotent(tmp_path: Path) -> None:
+    folder = tmp_path / "output" / "doctorqna"
+    folder.mkdir(parents=True)
+    a, b, c = _item("174501"), _item("174506"), _item("174507")
+    _run(folder, "20260101T000000000Z", [a, b, c])
+    _run(folder, "20260102T000000000Z", [{**b, "title": "Changed title"}])
+    _run(folder, "20260103T000000000Z", [], gone=["174507"])
+    out = tmp_path / "snap.jsonl.gz"
+    args = ["snapshot", "--output-dir", str(tmp_path / "output"), "--out", str(out), "--gzip"]
+    assert main(args) == 0
+    first = out.read_bytes()
+    rows = [json.loads(line) for line in gzip.decompress(first).decode().splitlines()]
+    assert [(row["article_id"], row["title"]) for row in rows] == [
+        ("174501", a["title"]),
+        ("174506", "Changed title"),
+    ]
+    manifest = json.loads((tmp_path / "snap.jsonl.gz.manifest.json").read_text())
+    assert manifest["runs"] == ["20260101T000000000Z", "20260102T000000000Z", "20260103T000000000Z"]
+    assert manifest["counts"] == {"articles": 2, "gone_removed": 1, "runs": 3}
+    import hashlib
+
+    assert manifest["file"]["sha256"] == hashlib.sha256(first).hexdigest()
+    assert main(args) == 0
+    assert out.read_bytes() == first  # idempotent, byte for byte
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_fixture_save_from_the_dev_server_reproduces_a_saved_fixture(tmp_path: Path) -> None:
+    with DevServer(SITE) as server:
+        url = server.base_url.rstrip("/") + "/en/article/174501"
+        assert main(["fixture", "save", url, "--pages", str(tmp_path)]) == 0
+    saved, original = tmp_path / "article-174501", PAGES / "article-174501"
+    for name in ("page.html", "expected.json", "meta.json"):
+        assert (saved / name).read_bytes() == (original / name).read_bytes(), name
+
+
+def test_fixture_check_names_each_differing_field(tmp_path: Path, capsys) -> None:
+    assert main(["fixture", "check"]) == 0
+    assert capsys.readouterr().out.endswith("25 fixtures checked, 0 differ\n")
+    shutil.copytree(PAGES / "article-174501", tmp_path / "article-174501")
+    expected_path = tmp_path / "article-174501" / "expected.json"
+    expected = json.loads(expected_path.read_text())
+    expected["replies"][0]["clinic"] = "Somewhere Else"
+    expected_path.write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
+    assert main(["fixture", "check", "--pages", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "article-174501: 1 difference(s) from expected.json"
+    assert out[1].startswith("  replies/0/clinic: expected 'Somewhere Else', got ")
+
+
+def test_schema_doc_is_in_sync_and_documents_every_field() -> None:
+    text = (PROJECT / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert text == schemadoc.render(), "run: python -m qa_scraper schema-doc"
+    for field in ("`asker.age_min`", "`replies[].clinic`", "`related_faqs[].url`"):
+        assert field in text
+    assert "## Versioning rule" in text
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert all(line.split(" | ")[3].strip() for line in rows), "a field without a meaning"
+
+
+def test_module_and_console_entry_points() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "qa_scraper", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    for command in ("validate", "snapshot", "fixture", "report", "schema-doc"):
+        assert command in result.stdout
+    script = Path(sys.executable).with_name("qa-scraper")
+    assert script.exists()
