@@ -20,7 +20,10 @@ SPIDER_ARGUMENTS = {
     "base_url": "the site to crawl, e.g. https://www.doctorqna.com/",
     "mode": "incremental (default) or full",
     "discovery": "sitemaps (default: sitemaps, then the newest-first listing) or full",
+    "role": "coordinator or worker, for a crawl shared through Redis (-s QA_REDIS_URL=…)",
 }
+ROLES = ("coordinator", "worker")
+ROLE_PRIORITY = 100  # above -s (cmdline, 40): a role's settings are not negotiable
 DISCOVERY_MODES = ("sitemaps", "full")
 # Arguments that schedulers pass to every spider (scrapyd's job id).
 TOLERATED_ARGUMENTS = frozenset({"_job"})
@@ -47,6 +50,7 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0.001),
     "QA_REVALIDATE_AFTER_DAYS": (float, 0),
     "QA_SCHEDULER_BATCH": (int, 1),
+    "QA_REDIS_RATE": (float, 0),
     "REDIRECT_MAX_TIMES": (int, 0),
     "DOWNLOAD_WARNSIZE": (int, 0),
 }
@@ -154,3 +158,30 @@ def resolve_mode(mode: str | None, settings: BaseSettings, logger: Any) -> str:
             " the new and changed articles of this run"
         )
     return mode
+
+
+def check_role(role: str | None) -> None:
+    if role is not None and role not in ROLES:
+        raise ArgumentError(f"-a role={role!r} is not a role", f"Use one of: {', '.join(ROLES)}")
+
+
+def apply_role(settings: BaseSettings, role: str | None) -> None:
+    """Settings that follow from ``-a role`` with ``QA_REDIS_URL`` (see qa_scraper.distributed)."""
+    url = settings.get("QA_REDIS_URL")
+    if bool(url) != bool(role):
+        raise ArgumentError(
+            "-a role and -s QA_REDIS_URL go together"
+            + (" (QA_REDIS_URL is set without -a role)" if url else " (no QA_REDIS_URL)"),
+            "Give both for a distributed crawl (-a role=coordinator or -a role=worker), or neither",
+        )
+    if role == "coordinator":
+        settings.set("SCHEDULER", "qa_scraper.distributed.RunScheduler", priority=ROLE_PRIORITY)
+    elif role == "worker":
+        settings.set("SCHEDULER", "qa_scraper.distributed.WorkerScheduler", priority=ROLE_PRIORITY)
+        # The coordinator owns the run: no files, state or feed in a worker.
+        settings.set("QA_OUTPUT_DIR", "", priority=ROLE_PRIORITY)
+        settings.set("QA_STATE_PATH", "", priority=ROLE_PRIORITY)
+        settings.set("FEEDS", {}, priority=ROLE_PRIORITY)
+        pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+        pipelines["qa_scraper.distributed.WorkerResultPipeline"] = 350  # right after validation
+        settings.set("ITEM_PIPELINES", pipelines, priority=ROLE_PRIORITY)

@@ -25,6 +25,8 @@ RETRY_AFTER_MAX = 60.0  # longest Retry-After we wait for, in seconds
 DOWNLOADER_MIDDLEWARES = {
     # First of all (before robots.txt is fetched for a new host): nothing leaves the base host.
     "qa_scraper.middlewares.SameHostGuardMiddleware": 50,
+    # Distributed crawls only: one politeness budget shared by all workers (Redis).
+    "qa_scraper.distributed.SharedRateMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
     # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.
@@ -47,6 +49,8 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled j
 # Before it (a lower order connects its spider_closed first): Spidermon's field coverage
 # counters and the run's monitors, whose results the manifest takes (qa_scraper/monitoring.py).
 EXTENSIONS = {
+    # Distributed crawls only (QA_REDIS_URL): before the run closes, drain the workers' results.
+    "qa_scraper.distributed.DistributedRun": 80,
     "spidermon.contrib.scrapy.extensions.Spidermon": 80,
     "qa_scraper.monitoring.RunMonitorExtension": 90,
     "qa_scraper.progress.ProgressExtension": 95,
@@ -112,3 +116,8 @@ QA_PROGRESS_INTERVAL = 60  # seconds between progress log lines; 0: none
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Distributed crawl (qa_scraper/distributed.py): empty for a single process.
+QA_REDIS_URL = ""
+# Requests per second for the whole site, shared by every worker; 0: 1 / DOWNLOAD_DELAY.
+QA_REDIS_RATE = 0

@@ -45,13 +45,16 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from qa_scraper.config import (
+    apply_role,
     check_base_url,
     check_discovery,
     check_mode,
+    check_role,
     check_settings,
     check_spider_arguments,
     resolve_mode,
 )
+from qa_scraper.distributed import DistributedRun, WorkerRunProxy
 from qa_scraper.extensions import Action, CrawlRunExtension
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.rejects import Rejected
@@ -77,6 +80,7 @@ class DoctorQnASpider(scrapy.Spider):
         base_url: str = DEFAULT_BASE_URL,
         mode: str | None = None,
         discovery: str = "sitemaps",
+        role: str | None = None,
         **kwargs: Any,
     ) -> None:
         check_spider_arguments(kwargs)
@@ -86,12 +90,14 @@ class DoctorQnASpider(scrapy.Spider):
         self.mode = mode  # None: decided in from_crawler (full when a feed is written)
         check_discovery(discovery)
         self.discovery = discovery
+        check_role(role)
+        self.role = role  # None: a single-process crawl; coordinator or worker with Redis
         # Sitemap entries (url, lastmod) not yet handed to the scheduler.
         # Sitemap entries not yet handed to the scheduler: article id -> (url, lastmod).
         self._frontier: dict[str, tuple[str, str | None]] = {}
         self._sitemap_articles = 0
-        self._listing_walk_started = discovery == "full"
-        self._swept = False
+        self._listing_walk_started = discovery == "full" or role == "worker"
+        self._swept = role == "worker"  # a worker only fetches what it is handed
         # OffsiteMiddleware: never leave the base URL's host.
         self.allowed_domains = [urlsplit(self.base_url).hostname]
         # Article requests bypass Scrapy's dupefilter (so a resumed JOBDIR crawl can
@@ -105,17 +111,45 @@ class DoctorQnASpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DoctorQnASpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         check_settings(crawler.settings)
+        apply_role(crawler.settings, spider.role)
         spider.mode = resolve_mode(spider.mode, crawler.settings, spider.logger)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
     @cached_property
-    def run(self) -> CrawlRunExtension | None:
-        """The run's bookkeeping (``None`` when no run files are kept, e.g. QA_OUTPUT_DIR="")."""
+    def run(self) -> CrawlRunExtension | WorkerRunProxy | None:
+        """The run's bookkeeping: ``None`` when no run files are kept (QA_OUTPUT_DIR="");
+        in a distributed worker, a proxy that reports to the coordinator's run."""
         try:
+            if self.role == "worker":
+                return WorkerRunProxy(self.crawler.get_extension(DistributedRun))
             return self.crawler.get_extension(CrawlRunExtension)
         except AttributeError:  # a crawler whose extensions were never built (unit tests)
             return None
+
+    # --- what the distributed layer asks (qa_scraper.distributed) ---------------------------
+    def frontier_batch(self) -> list[Request]:
+        """The next article requests of the frontier (the coordinator seeds them)."""
+        return list(self._feed())
+
+    def links_of(self, item: dict[str, Any]) -> list[Request]:
+        """What an article's item leads to: its Similar Q&A (and, in a full walk, FAQ) links."""
+        similar = (entry["url"] for entry in item["similar_questions"])
+        requests = list(self._follow(similar, frozenset({PageKind.ARTICLE})))
+        if self.discovery == "full":
+            faqs = (faq["url"] for faq in item["related_faqs"])
+            requests += self._follow(faqs, frozenset({PageKind.FAQ}))
+        return requests
+
+    def plain_article_request(self, url: str) -> Request:
+        """An article request handed out again (no conditional headers)."""
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"qa_kind": PageKind.ARTICLE.value, "qa_lastmod": None},
+            dont_filter=True,
+        )
 
     def _on_idle(self, spider: scrapy.Spider) -> None:
         """Nothing queued, nothing in flight: the next batch of work, or the end.
@@ -191,6 +225,8 @@ class DoctorQnASpider(scrapy.Spider):
         return False
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.role == "worker":
+            return  # a worker fetches the articles the coordinator hands out
         yield Request(
             urljoin(self.base_url, "/robots.txt"),
             callback=self.parse_robots,
@@ -323,7 +359,6 @@ class DoctorQnASpider(scrapy.Spider):
                 lastmod = (entry.get("lastmod") or "").strip() or None
                 self._frontier.setdefault(article_id_from_url(loc) or loc, (loc, lastmod))
                 self._sitemap_articles += 1
-                self.crawler.stats.inc_value("qa/sitemap_articles")
                 request = None
             else:
                 request = None
@@ -412,11 +447,8 @@ class DoctorQnASpider(scrapy.Spider):
             )
         else:
             yield item
-        similar = (entry["url"] for entry in item["similar_questions"])
-        faqs = (faq["url"] for faq in item["related_faqs"])
-        yield from self._follow(similar, frozenset({PageKind.ARTICLE}))
-        if self.discovery == "full":
-            yield from self._follow(faqs, frozenset({PageKind.FAQ}))
+        if self.role != "worker":  # a worker's items reach the coordinator, which follows
+            yield from self.links_of(item)
 
     def on_error(self, failure: Failure) -> Iterable[Any]:
         """Count every failed request; a live article that could not be fetched is rejected."""

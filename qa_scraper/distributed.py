@@ -1,0 +1,530 @@
+"""One crawl shared by several processes through Redis (``-s QA_REDIS_URL=redis://…``).
+
+Built on scrapy-redis: its request serialisation and FIFO queue carry the article
+requests from the coordinator to the workers. What it lacks for a correct run is
+this thin layer:
+
+* **Roles.** ``-a role=coordinator`` (one per run) reads robots.txt, the sitemaps and
+  the listings, owns the run (output files, manifest, SQLite state, run lock) and
+  seeds article requests into the shared queue; ``-a role=worker`` (any number)
+  fetches and extracts articles and hands items, rejects and what it saw
+  (validators, 304s, 404s) back through a Redis list.
+* **Run boundaries.** Every key is scoped by the run id (``qa:<spider>:<run>:…``). The
+  run ends when the coordinator has nothing left to navigate, the queue is empty,
+  no live worker holds an article, every result has been written and every seeded
+  article has an outcome — not on an idle timer. Workers stop when the run is done.
+* **Nothing lost to a kill.** A worker records each article it pops (``inflight``) and
+  keeps a heartbeat; the coordinator hands the articles of a worker whose heartbeat
+  expired back to the queue, and at the end re-seeds any seeded article without an
+  outcome. Duplicates that this may cause are dropped by the coordinator's
+  deduplication (one line per article).
+* **One politeness budget.** ``QA_REDIS_RATE`` (requests per second for the whole
+  site; default ``1 / DOWNLOAD_DELAY``) is shared by all workers: each request
+  reserves the next free slot of a schedule kept in Redis (an atomic Lua script)
+  and waits for it. Adding workers adds throughput only up to that rate.
+* **Lease.** The coordinator holds a Redis lease (``SET NX PX``, renewed); a second
+  coordinator refuses to start (exit code 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+from scrapy import signals
+from scrapy.core.scheduler import Scheduler as MemoryScheduler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
+from scrapy.http import Request
+from scrapy_redis.queue import FifoQueue
+from twisted.internet import task
+
+from qa_scraper.errors import ExitCode, RunLockedError, SetupError
+from qa_scraper.rejects import Rejected
+from qa_scraper.urls import PageKind, article_id_from_url
+
+logger = logging.getLogger(__name__)
+ROLES = ("coordinator", "worker")
+LEASE_MS = 5_000
+HEARTBEAT_MS = 5_000
+TICK_SECONDS = 0.2
+# Reserve the next request slot of the shared schedule; returns the wait in microseconds.
+_RESERVE_SLOT = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if slot < now then slot = now end
+redis.call('SET', KEYS[1], slot + interval, 'PX', 600000)
+return slot - now
+"""
+
+
+def connect(url: str) -> redis.Redis:
+    try:
+        server = redis.Redis.from_url(url)
+        server.ping()
+    except (redis.RedisError, ValueError) as error:
+        raise SetupError(
+            f"QA_REDIS_URL {url!r}: cannot reach Redis ({error})",
+            "Start Redis or fix QA_REDIS_URL (e.g. redis://127.0.0.1:6379/0)",
+        ) from None
+    return server
+
+
+class RunKeys:
+    """The Redis keys of one run of one spider."""
+
+    def __init__(self, spider_name: str, run_id: str) -> None:
+        base = f"qa:{spider_name}:{run_id}"
+        self.queue = f"{base}:queue"  # scrapy-redis FIFO queue of article requests
+        self.seeded = f"{base}:seeded"  # hash article id -> url: every article handed out
+        self.completed = f"{base}:completed"  # set: article ids with an outcome written
+        self.results = f"{base}:results"  # list of JSON messages from the workers
+        self.inflight = f"{base}:inflight"  # hash article id -> worker id
+        self.workers = f"{base}:workers"  # hash worker id -> JSON stats snapshot
+        self.done = f"{base}:done"  # set once the run is over: workers stop
+        self.rate = f"{base}:rate"  # the next free request slot (microseconds)
+
+    @staticmethod
+    def current(spider_name: str) -> str:
+        return f"qa:{spider_name}:current"  # the coordinator's run id (the lease)
+
+    @staticmethod
+    def heartbeat(spider_name: str, worker: str) -> str:
+        return f"qa:{spider_name}:heartbeat:{worker}"
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _wake(engine: Any) -> None:
+    """Scrapy polls its scheduler on events and every 5 s; work and ends that come from
+    Redis raise no event, so ask for a poll now (the engine's own wake-up call)."""
+    slot = getattr(engine, "_slot", None)
+    if slot is not None:
+        slot.nextcall.schedule()
+
+
+def _numeric_stats(stats: dict[str, Any]) -> dict[str, float]:
+    return {
+        key: value
+        for key, value in stats.items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
+
+
+class DistributedRun:
+    """The Redis side of a distributed crawl (an extension, configured by QA_REDIS_URL)."""
+
+    def __init__(self, crawler: Crawler, server: redis.Redis, role: str) -> None:
+        self.crawler = crawler
+        self.server = server
+        self.role = role
+        self.spider_name = crawler.spider.name
+        self.worker = _worker_id()
+        self.keys: RunKeys | None = None
+        self.settings = crawler.settings
+        rate = self.settings.getfloat("QA_REDIS_RATE")
+        if not rate:
+            delay = self.settings.getfloat("DOWNLOAD_DELAY")
+            rate = 1 / delay if delay > 0 else 0
+        self.interval_us = int(1_000_000 / rate) if rate > 0 else 0
+        self._reserve = server.register_script(_RESERVE_SLOT)
+        self._loop: task.LoopingCall | None = None
+        self._reseeds = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DistributedRun:
+        url = crawler.settings.get("QA_REDIS_URL")
+        role = getattr(crawler.spider, "role", None)
+        if not url or role is None:
+            raise NotConfigured("QA_REDIS_URL is empty: a single-process crawl")
+        extension = cls(crawler, connect(url), role)
+        if role == "coordinator":
+            extension._acquire_lease()
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    # --- the coordinator's lease ---------------------------------------------------------
+    def _acquire_lease(self) -> None:
+        key = RunKeys.current(self.spider_name)
+        holder = self.server.get(key)
+        if not self.server.set(key, f"pending {self.worker}", nx=True, px=LEASE_MS):
+            raise RunLockedError(
+                f"another doctorqna coordinator holds the Redis lease {key} ({holder!r})",
+                "Wait for its run to finish, or start this process as -a role=worker",
+            )
+
+    def _renew_lease(self) -> None:
+        assert self.keys is not None
+        self.server.set(RunKeys.current(self.spider_name), self._run_id, px=LEASE_MS)
+
+    @property
+    def _run_id(self) -> str:
+        run = self.crawler.spider.run
+        return run.run.run_id if run is not None else "norun"
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def spider_opened(self, spider: Any) -> None:
+        if self.role == "coordinator":
+            self.keys = RunKeys(self.spider_name, self._run_id)
+            self._renew_lease()
+            self.crawler.stats.set_value("qa/distributed/role", "coordinator")
+        else:
+            self.crawler.stats.set_value("qa/distributed/role", "worker")
+            self.crawler.stats.set_value("qa/distributed/worker", self.worker)
+        self._loop = task.LoopingCall(self._tick)
+        self._loop.start(TICK_SECONDS, now=True)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        if self.role == "coordinator":
+            self._drain_results()
+            if reason == "finished" and self.keys is not None:
+                self.server.set(self.keys.done, "1", ex=3600)
+                self._merge_worker_stats()
+            self.server.delete(RunKeys.current(self.spider_name))
+        else:
+            self.server.delete(RunKeys.heartbeat(self.spider_name, self.worker))
+            # A worker has no run of its own: it did its part if the run it served is over.
+            code = ExitCode.OK if reason == "finished" else ExitCode.INTERRUPTED
+            self.crawler.stats.set_value("qa/exit_code", int(code))
+
+    def _tick(self) -> None:
+        try:
+            if self.role == "coordinator":
+                self._coordinator_tick()
+            else:
+                self._worker_tick()
+        except redis.RedisError as error:
+            logger.error("Redis error: %s", error)
+
+    # --- coordinator -------------------------------------------------------------------------
+    def _coordinator_tick(self) -> None:
+        self._renew_lease()
+        self._drain_results()
+        self._requeue_from_dead_workers()
+        engine = self.crawler.engine
+        for request in self.crawler.spider.frontier_batch():
+            engine.crawl(request)
+        _wake(engine)
+
+    def _drain_results(self, limit: int = 1000) -> None:
+        """Hand the workers' messages to the run: items and rejects through the pipelines,
+        what they saw to the run's bookkeeping."""
+        keys = self.keys
+        if keys is None:
+            return
+        spider = self.crawler.spider
+        for _ in range(limit):
+            raw = self.server.lpop(keys.results)
+            if raw is None:
+                return
+            message = json.loads(raw)
+            kind = message["type"]
+            article_id = message.get("article_id")
+            if kind == "call" and spider.run is not None:
+                getattr(spider.run, message["method"])(*message["args"])
+            elif kind == "item":
+                self._process(message["item"])
+                for request in spider.links_of(message["item"]):
+                    self.crawler.engine.crawl(request)
+            elif kind == "reject":
+                record = message["record"]
+                self._process(
+                    Rejected(record["url"], record["stage"], record["errors"], record["item"])
+                )
+            elif kind == "stat":
+                self.crawler.stats.inc_value(message["name"], message.get("count", 1))
+            if message.get("final") and article_id:
+                self.server.sadd(keys.completed, article_id)
+
+    def _process(self, item: Any) -> None:
+        """An item (or reject) from a worker through this process's pipelines."""
+        scraper = self.crawler.engine.scraper
+        for pipeline in scraper.itemproc.middlewares:
+            try:
+                item = pipeline.process_item(item)
+            except DropItem:
+                return
+        self.crawler.signals.send_catch_log(
+            signal=signals.item_scraped, item=item, response=None, spider=self.crawler.spider
+        )
+
+    def _requeue_from_dead_workers(self) -> None:
+        keys = self.keys
+        assert keys is not None
+        for article_id, worker in self.server.hgetall(keys.inflight).items():
+            if not self.server.exists(RunKeys.heartbeat(self.spider_name, worker.decode())):
+                url = self.server.hget(keys.seeded, article_id)
+                self.server.hdel(keys.inflight, article_id)
+                if url is not None:
+                    logger.warning(
+                        "Worker %s is gone: article %s handed out again",
+                        worker.decode(),
+                        article_id.decode(),
+                    )
+                    self.crawler.stats.inc_value("qa/distributed/requeued")
+                    self.seed(self.crawler.spider.plain_article_request(url.decode()), again=True)
+
+    def seed(self, request: Request, again: bool = False) -> None:
+        """Put an article request in the shared queue (and remember it was handed out).
+
+        An article already handed out in this run (say, by a coordinator before its
+        restart) is not queued twice, unless ``again``: its outcome never came back.
+        """
+        keys = self.keys
+        assert keys is not None
+        article_id = article_id_from_url(request.url) or request.url
+        if not self.server.hsetnx(keys.seeded, article_id, request.url) and not again:
+            self.crawler.stats.inc_value("qa/distributed/already_seeded")
+            return
+        FifoQueue(self.server, self.crawler.spider, keys.queue).push(request)
+        self.crawler.stats.inc_value("qa/distributed/seeded")
+
+    def queued(self) -> int:
+        return int(self.server.llen(self.keys.queue)) if self.keys is not None else 0
+
+    def spider_idle(self, spider: Any) -> None:
+        if self.role == "worker":
+            if not self._run_over():
+                raise DontCloseSpider
+            return
+        self._drain_results()
+        keys = self.keys
+        assert keys is not None
+        live_inflight = [
+            article_id
+            for article_id, worker in self.server.hgetall(keys.inflight).items()
+            if self.server.exists(RunKeys.heartbeat(self.spider_name, worker.decode()))
+        ]
+        if self.queued() or live_inflight or self.server.llen(keys.results):
+            raise DontCloseSpider
+        missing = set(self.server.hkeys(keys.seeded)) - set(self.server.smembers(keys.completed))
+        if missing and self._reseeds < 3:
+            # Seeded, yet no outcome came back (a worker killed before it answered).
+            self._reseeds += 1
+            logger.warning("Handing out %d article(s) again that got no outcome", len(missing))
+            for article_id in missing:
+                url = self.server.hget(keys.seeded, article_id)
+                if url is not None:
+                    self.crawler.stats.inc_value("qa/distributed/requeued")
+                    self.seed(spider.plain_article_request(url.decode()), again=True)
+            raise DontCloseSpider
+
+    def _merge_worker_stats(self) -> None:
+        """Add the workers' counters (requests, retries, 404s…) to this run's stats."""
+        stats = self.crawler.stats
+        keys = self.keys
+        assert keys is not None
+        for snapshot in self.server.hvals(keys.workers):
+            for name, value in json.loads(snapshot).items():
+                if name.startswith(("qa/", "retry/", "downloader/", "offsite/", "robotstxt/")):
+                    stats.inc_value(name, value)
+
+    # --- worker ---------------------------------------------------------------------------
+    def _run_over(self) -> bool:
+        return self.keys is not None and bool(self.server.exists(self.keys.done))
+
+    def _worker_tick(self) -> None:
+        name = self.spider_name
+        if self.keys is None or self._run_over():
+            current = self.server.get(RunKeys.current(name))
+            if current and not current.startswith(b"pending"):
+                run_id = current.decode()
+                if self.keys is None or f":{run_id}:" not in self.keys.queue:
+                    self.keys = RunKeys(name, run_id)
+                    logger.info("Joined run %s", run_id)
+        self.server.set(RunKeys.heartbeat(name, self.worker), "1", px=HEARTBEAT_MS)
+        if self.keys is not None:
+            self.server.hset(
+                self.keys.workers,
+                self.worker,
+                json.dumps(_numeric_stats(self.crawler.stats.get_stats())),
+            )
+        _wake(self.crawler.engine)
+
+    def send(self, message: dict[str, Any]) -> None:
+        """A message for the coordinator (an item, a reject, a call on the run)."""
+        assert self.keys is not None
+        with self.server.pipeline() as batch:  # the stats first: counted once the outcome is
+            batch.hset(
+                self.keys.workers,
+                self.worker,
+                json.dumps(_numeric_stats(self.crawler.stats.get_stats())),
+            )
+            batch.rpush(self.keys.results, json.dumps(message, ensure_ascii=False))
+            if message.get("final") and message.get("article_id"):
+                # Answered: no longer held by this worker (whoever reads the answer).
+                batch.hdel(self.keys.inflight, message["article_id"])
+            batch.execute()
+
+    async def wait_for_slot(self) -> None:
+        """The shared politeness budget: wait for this request's slot."""
+        if not self.interval_us or self.keys is None:
+            return
+        now = int(time.time() * 1_000_000)
+        wait = int(self._reserve(keys=[self.keys.rate], args=[now, self.interval_us]))
+        if wait > 0:
+            await asyncio.sleep(wait / 1_000_000)
+
+
+class WorkerRunProxy:
+    """What a worker's spider reports about an article, sent to the coordinator's run."""
+
+    def __init__(self, distributed: DistributedRun) -> None:
+        self.distributed = distributed
+
+    def _call(self, method: str, final: bool, *args: Any) -> None:
+        self.distributed.send(
+            {
+                "type": "call",
+                "method": method,
+                "args": list(args),
+                "article_id": args[0],
+                "final": final,
+            }
+        )
+
+    def fetched(self, article_id: str, *args: Any) -> None:
+        self._call("fetched", False, article_id, *args)
+
+    def not_modified(self, article_id: str, *args: Any) -> None:
+        self._call("not_modified", True, article_id, *args)
+
+    def not_found(self, article_id: str, *args: Any) -> None:
+        self._call("not_found", True, article_id, *args)
+
+
+class WorkerResultPipeline:
+    """In a worker: items and rejects go to the coordinator instead of local files."""
+
+    def __init__(self, distributed: DistributedRun) -> None:
+        self.distributed = distributed
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerResultPipeline:
+        distributed = crawler.get_extension(DistributedRun)
+        if distributed is None or distributed.role != "worker":
+            raise NotConfigured("not a worker")
+        return cls(distributed)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if isinstance(item, Rejected):
+            article_id = article_id_from_url(item.url)
+            message = {"type": "reject", "record": item.as_record()}
+        else:
+            article_id = item["article_id"]
+            message = {"type": "item", "item": dict(item)}
+        self.distributed.send({**message, "article_id": article_id, "final": True})
+        raise DropItem("handed to the coordinator", log_level="DEBUG")
+
+
+class RunScheduler(MemoryScheduler):
+    """The coordinator's scheduler: navigation stays in memory, articles go to Redis."""
+
+    def enqueue_request(self, request: Request) -> bool:
+        distributed = self.crawler.get_extension(DistributedRun) if self.crawler else None
+        if (
+            distributed is not None
+            and distributed.role == "coordinator"
+            and request.meta.get("qa_kind") == PageKind.ARTICLE.value
+        ):
+            distributed.seed(request)
+            return True
+        return super().enqueue_request(request)
+
+    def __len__(self) -> int:
+        distributed = self.crawler.get_extension(DistributedRun) if self.crawler else None
+        shared = distributed.queued() if distributed is not None else 0
+        return super().__len__() + shared
+
+
+class WorkerScheduler:
+    """A worker's scheduler: pops the run's article requests from Redis (scrapy-redis's
+    queue), recording each as held by this worker until its outcome is sent."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.distributed: DistributedRun | None = None
+        self.spider: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerScheduler:
+        return cls(crawler)
+
+    def open(self, spider: Any) -> None:
+        self.spider = spider
+        self.distributed = self.crawler.get_extension(DistributedRun)
+
+    def close(self, reason: str) -> None:
+        return None
+
+    def _queue(self) -> FifoQueue | None:
+        keys = self.distributed.keys if self.distributed is not None else None
+        if keys is None:
+            return None
+        return FifoQueue(self.distributed.server, self.spider, keys.queue)
+
+    def has_pending_requests(self) -> bool:
+        queue = self._queue()
+        return bool(queue is not None and len(queue))
+
+    def enqueue_request(self, request: Request) -> bool:
+        queue = self._queue()
+        if queue is None:
+            return False
+        queue.push(request)  # a retry: back to the shared queue
+        return True
+
+    def next_request(self) -> Request | None:
+        queue = self._queue()
+        if queue is None:
+            return None
+        request = queue.pop()
+        if request is not None:
+            article_id = article_id_from_url(request.url)
+            if article_id and self.distributed is not None:
+                assert self.distributed.keys is not None
+                self.distributed.server.hset(
+                    self.distributed.keys.inflight, article_id, self.distributed.worker
+                )
+        return request
+
+    def __len__(self) -> int:
+        queue = self._queue()
+        return len(queue) if queue is not None else 0
+
+
+class SharedRateMiddleware:
+    """Downloader middleware: every request of every worker takes a slot of one schedule."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedRateMiddleware:
+        if not crawler.settings.get("QA_REDIS_URL"):
+            raise NotConfigured("single-process crawl")
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        distributed = self.crawler.get_extension(DistributedRun)
+        if distributed is not None and distributed.role == "worker":
+            await distributed.wait_for_slot()
+
+
+def article_requests_only(requests: Iterable[Request]) -> list[Request]:
+    return [r for r in requests if r.meta.get("qa_kind") == PageKind.ARTICLE.value]

@@ -1,0 +1,249 @@
+"""A crawl shared through a real Redis (issue 12): a coordinator and workers deliver what a
+single process delivers, survive a worker killed with SIGKILL and a coordinator restarted,
+and a second coordinator refuses to start. Redis is started here on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from qa_scraper.devserver import DevServer
+from qa_scraper.errors import ExitCode
+from tests.conftest import SITE, load_expected
+from tests.crawl_helpers import PROJECT, parse_stats
+
+LIVE = {item["article_id"] for item in load_expected()}
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=2"]
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+@pytest.fixture(scope="module")
+def redis_port() -> Iterator[int]:
+    if not Path(REDIS_SERVER).exists():
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run installs it (Debian package)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+_databases = iter(range(1, 16))
+
+
+@pytest.fixture()
+def redis_url(redis_port: int) -> str:
+    """A database of its own for each test (keys, lease and queue never meet)."""
+    return f"redis://127.0.0.1:{redis_port}/{next(_databases)}"
+
+
+def start(role: str, base_url: str, redis_url: str, log: Path, *extra: str) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "doctorqna",
+        "-a",
+        f"base_url={base_url}",
+        "-a",
+        f"role={role}",
+        "-s",
+        f"QA_REDIS_URL={redis_url}",
+        *FAST,
+        *extra,
+    ]
+    env = dict(os.environ, PYTHONPATH=str(PROJECT))
+    return subprocess.Popen(
+        command, cwd=PROJECT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+
+
+def delivered(output: Path) -> list[str]:
+    return [
+        json.loads(line)["article_id"]
+        for path in sorted((output / "doctorqna").glob("*Z.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+
+
+def wait_all(processes: list[subprocess.Popen], timeout: float = 120) -> list[int]:
+    deadline = time.monotonic() + timeout
+    codes = []
+    for process in processes:
+        try:
+            codes.append(process.wait(timeout=max(1, deadline - time.monotonic())))
+        finally:
+            if process.poll() is None:
+                process.kill()
+    return codes
+
+
+def article_fetches(server: DevServer) -> Counter:
+    return Counter(
+        seen.path
+        for seen in server.site.requests
+        if seen.path.startswith("/en/article/") and seen.status == 200
+    )
+
+
+def test_a_coordinator_and_three_workers_deliver_what_one_process_delivers(
+    tmp_path: Path, redis_url: str
+) -> None:
+    output = tmp_path / "output"
+    with DevServer(SITE) as server:
+        workers = [
+            start("worker", server.base_url, redis_url, tmp_path / f"w{i}.log") for i in range(3)
+        ]
+        coordinator = start(
+            "coordinator",
+            server.base_url,
+            redis_url,
+            tmp_path / "c.log",
+            "-s",
+            f"QA_OUTPUT_DIR={output}",
+        )
+        codes = wait_all([coordinator, *workers])
+        fetches = article_fetches(server)
+    log = (tmp_path / "c.log").read_text()
+    assert codes == [0, 0, 0, 0], log[-3000:]
+    ids = delivered(output)
+    assert sorted(ids) == sorted(LIVE)  # each once
+    assert max(fetches.values()) == 1  # no article fetched twice (the flaky one: once 200)
+    worked = [
+        parse_stats((tmp_path / f"w{i}.log").read_text()).get("qa/usable_responses", 0)
+        for i in range(3)
+    ]
+    assert sum(worked) >= 25 and sum(1 for n in worked if n) >= 2  # the work was shared
+    manifest = json.loads(next((output / "doctorqna").glob("*.manifest.json")).read_text())
+    assert manifest["counts"]["new"] == 25
+    assert manifest["stats"]["qa/article_not_found"] == 1  # counted by a worker, merged
+
+
+def test_a_worker_killed_mid_run_loses_nothing(tmp_path: Path, redis_url: str) -> None:
+    output = tmp_path / "output"
+    slow = ["-s", "QA_REDIS_RATE=15"]  # one budget for all: about 2 s for the site
+    with DevServer(SITE) as server:
+        victim = start("worker", server.base_url, redis_url, tmp_path / "victim.log", *slow)
+        coordinator = start(
+            "coordinator",
+            server.base_url,
+            redis_url,
+            tmp_path / "c.log",
+            "-s",
+            f"QA_OUTPUT_DIR={output}",
+            *slow,
+        )
+        deadline = time.monotonic() + 60
+        while len(article_fetches(server)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+        survivor = start("worker", server.base_url, redis_url, tmp_path / "survivor.log", *slow)
+        codes = wait_all([coordinator, survivor])
+    assert codes == [0, 0], (tmp_path / "c.log").read_text()[-3000:]
+    ids = delivered(output)
+    assert sorted(ids) == sorted(LIVE) and len(ids) == len(set(ids))
+
+
+def test_a_restarted_coordinator_resumes_its_run(tmp_path: Path, redis_url: str) -> None:
+    output = tmp_path / "output"
+    slow = ["-s", "QA_REDIS_RATE=10", "-s", f"QA_OUTPUT_DIR={output}"]
+    client = redis.Redis.from_url(redis_url)
+    with DevServer(SITE) as server:
+        worker = start("worker", server.base_url, redis_url, tmp_path / "w.log", *slow)
+        first = start("coordinator", server.base_url, redis_url, tmp_path / "c1.log", *slow)
+        deadline = time.monotonic() + 60
+        part = None
+        while time.monotonic() < deadline and first.poll() is None:
+            parts = list((output / "doctorqna").glob("*Z.jsonl.part"))
+            if parts and parts[0].read_bytes().count(b"\n") >= 5:
+                part = parts[0]
+                break
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert part is not None
+        while client.get("qa:doctorqna:current") and time.monotonic() < deadline:
+            time.sleep(0.1)  # the killed coordinator's lease expires
+        second = start("coordinator", server.base_url, redis_url, tmp_path / "c2.log", *slow)
+        codes = wait_all([second, worker])
+    assert codes == [0, 0], (tmp_path / "c2.log").read_text()[-3000:]
+    [final] = (output / "doctorqna").glob("*Z.jsonl")
+    assert final.name == part.name.removesuffix(".part")  # the same run, completed
+    ids = delivered(output)
+    assert sorted(ids) == sorted(LIVE) and len(ids) == len(set(ids))
+
+
+def test_a_second_coordinator_refuses(tmp_path: Path, redis_url: str) -> None:
+    with DevServer(SITE) as server:
+        worker = start(
+            "worker", server.base_url, redis_url, tmp_path / "w.log", "-s", "QA_REDIS_RATE=10"
+        )
+        first = start(
+            "coordinator",
+            server.base_url,
+            redis_url,
+            tmp_path / "c1.log",
+            "-s",
+            f"QA_OUTPUT_DIR={tmp_path / 'one'}",
+            "-s",
+            "QA_REDIS_RATE=10",
+        )
+        time.sleep(3)
+        second = start(
+            "coordinator",
+            server.base_url,
+            redis_url,
+            tmp_path / "c2.log",
+            "-s",
+            f"QA_OUTPUT_DIR={tmp_path / 'two'}",
+        )
+        code = wait_all([second])[0]
+        wait_all([first, worker])
+    log = (tmp_path / "c2.log").read_text()
+    assert code == ExitCode.LOCKED, log[-2000:]
+    assert "another doctorqna coordinator holds the Redis lease" in log
+    assert not (tmp_path / "two" / "doctorqna").exists() or not list(
+        (tmp_path / "two" / "doctorqna").glob("*.jsonl*")
+    )
