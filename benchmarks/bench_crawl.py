@@ -69,6 +69,9 @@ def _path_kind(path: str) -> str:
     return "other"
 
 
+LATENCY = float(os.environ.get("QA_BENCH_LATENCY", "0"))  # seconds added to every answer
+
+
 def serve(folder: str, port_file: str) -> None:
     """Serve ``folder`` on a free loopback port; answer ``STATS_PATH`` with the counts."""
     from qa_scraper.devserver import DevServer, DevSite, Reply, _handler_for
@@ -87,6 +90,7 @@ def serve(folder: str, port_file: str) -> None:
                     body = json.dumps(dict(self.counts)).encode()
                 return Reply(200, {"Content-Type": "application/json"}, body)
             reply = super().respond(method, target, headers)
+            reply.delay += LATENCY  # a remote site's round trip (bench_distributed.py)
             with self._lock:
                 self.requests.clear()
                 self.counts["total"] += 1
