@@ -14,12 +14,12 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import sys
 from pathlib import Path
 from typing import IO, Any
 
 from qa_scraper.items import SCHEMA_VERSION
+from qa_scraper.runs import atomic_write
 from qa_scraper.state import utc_now
 from qa_scraper.validation import item_errors
 
@@ -72,15 +72,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 # --- snapshot ---------------------------------------------------------------------------
-def _fsync_write(path: Path, data: bytes) -> None:
-    part = path.with_name(path.name + ".part")
-    with part.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(part, path)
-
-
 def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
     """Latest line of every article over the delivered runs, gone ones removed."""
     current: dict[str, bytes] = {}
@@ -112,7 +103,7 @@ def write_snapshot(folder: Path, out: Path, compress: bool) -> dict[str, Any]:
             handle.write(body)
         body = buffer.getvalue()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _fsync_write(out, body)
+    atomic_write(out, body)
     manifest = {
         "snapshot": out.name,
         "created_at": utc_now(),
@@ -128,7 +119,7 @@ def write_snapshot(folder: Path, out: Path, compress: bool) -> dict[str, Any]:
         },
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    _fsync_write(out.with_name(out.name + ".manifest.json"), text.encode("utf-8"))
+    atomic_write(out.with_name(out.name + ".manifest.json"), text.encode("utf-8"))
     return manifest
 
 

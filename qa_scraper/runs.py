@@ -120,13 +120,18 @@ def _keep_lines(path: Path, keep: Any) -> tuple[list[dict[str, Any]], int]:
             dropped += 1
     clean = b"".join(line + b"\n" for line in kept_lines)
     if clean != data:
-        temporary = path.with_name(path.name + ".tmp")
-        with temporary.open("wb") as handle:
-            handle.write(clean)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        atomic_write(path, clean)
     return kept, dropped
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` all at once: written beside it, synced, renamed."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
 
 
 def _deliverable_item(record: dict[str, Any]) -> bool:
