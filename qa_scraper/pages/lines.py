@@ -386,6 +386,7 @@ class Line:
 class _LineBuilder:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
+        self._urls: dict[str, str | None] = {}  # href -> absolute URL (pages repeat links)
         self.lines: list[Line] = []
         self._parts: list[str] = []
         self._links: list[Link] = []
@@ -398,7 +399,13 @@ class _LineBuilder:
                 link_parts.append(value)
 
     def start_link(self, href: str | None) -> None:
-        self._open_links.append((absolute(self.base_url, href), []))
+        if href is None:
+            url = None
+        elif href in self._urls:
+            url = self._urls[href]
+        else:
+            url = self._urls[href] = absolute(self.base_url, href)
+        self._open_links.append((url, []))
 
     def end_link(self) -> None:
         url, parts = self._open_links.pop()
@@ -413,6 +420,8 @@ class _LineBuilder:
         self._parts.append(" ")
 
     def newline(self) -> None:
+        if not self._parts:
+            return  # nothing since the last line (then no open link has text either)
         # A block boundary inside a link: the link's text so far belongs to this line.
         for index, (url, parts) in enumerate(self._open_links):
             if parts:
@@ -477,6 +486,8 @@ _NEVER_TAGS = TOGGLE_TAGS | MENU_TAGS | {"dialog"}
 _NEVER_ATTRIBUTES = frozenset(
     {"role", "aria-expanded", "aria-controls", "aria-modal", "aria-label"}
 )
+# Attributes that the checks of the walk's slow path read (besides class and id).
+_SLOW_PATH_ATTRIBUTES = _NEVER_ATTRIBUTES | {"hidden", "aria-hidden"}
 _SPECIAL_TAGS = (
     INVISIBLE_TAGS
     | CHROME_TAGS
@@ -486,6 +497,17 @@ _SPECIAL_TAGS = (
     | PAGE_LEVEL_ONLY_TAGS
     | {"dialog"}
 )
+
+
+def _only_plain_attributes(node: etree._Element, tag: str, keys: list[str]) -> bool:
+    """Attributes that none of :meth:`_Reader._never_read`, :meth:`_Reader.display`,
+    :meth:`_Reader.is_hidden` and :meth:`_Reader._is_chrome` acts on: none of
+    :data:`_SLOW_PATH_ATTRIBUTES`, no link to nowhere, no class or id naming chrome."""
+    if not _SLOW_PATH_ATTRIBUTES.isdisjoint(keys):
+        return False
+    if tag == "a" and _goes_nowhere(node):
+        return False
+    return not _names_look_like_chrome(f"{node.get('class') or ''} {node.get('id') or ''}")
 
 
 class _Reader:
@@ -678,11 +700,12 @@ class _Reader:
             keys = node.keys()
             if (
                 tag not in _SPECIAL_TAGS
-                and not keys
                 and node not in declared_style
                 and (not text or "ookie" not in text)
+                and (not keys or _only_plain_attributes(node, tag, keys))
             ):
-                # Fast path: no attribute, no style, no special tag: layout by tag alone.
+                # Fast path: no attribute that matters, no style, no special tag: layout by
+                # tag alone (what the checks below would conclude, without running them).
                 display = _BLOCK if tag in BLOCK_TAGS else _CELL if tag in CELL_TAGS else _INLINE
                 breaks = parent_breaks
             else:
