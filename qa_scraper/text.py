@@ -18,6 +18,7 @@ _INVISIBLE_OR_CONTROL = re.compile(
 )
 # A line ending with an honorific: the site breaks the line right after it.
 _TRAILING_HONORIFIC = re.compile(r"(?:^|\s)(?:Dr|Mr|Ms|Mrs|Prof)\.$")
+_LONGEST_HONORIFIC = len(" Prof.")
 _TRAILING_ELLIPSIS = "..."
 # Left-over entities (double-encoded on the page) and tag-like text: never in a field.
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
@@ -55,7 +56,9 @@ def join_honorific_lines(lines: Iterable[str]) -> list[str]:
         if not line:
             continue
         line = f"{pending} {line}" if pending else line
-        if _TRAILING_HONORIFIC.search(line):
+        # Only the last few characters can match ("\sProf." is the longest match): search
+        # there, not the whole line. (From a position, "^" matches only at position 0.)
+        if _TRAILING_HONORIFIC.search(line, max(0, len(line) - _LONGEST_HONORIFIC)):
             pending = line
         else:
             joined.append(line)
