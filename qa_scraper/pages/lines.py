@@ -62,6 +62,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import cssselect
 import tinycss2
@@ -383,14 +384,30 @@ class Line:
         return None
 
 
+# Links that urljoin would not change, or only prefix with the page's origin: plain
+# characters, no dot segment, query, fragment, parameters or escapes to resolve.
+_PLAIN_ABSOLUTE_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9_\-/]*")
+_PLAIN_ROOT_PATH = re.compile(r"/(?:[A-Za-z0-9_\-][A-Za-z0-9_\-/]*)?")
+
+
 class _LineBuilder:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self._urls: dict[str, str | None] = {}  # href -> absolute URL (pages repeat links)
         self.lines: list[Line] = []
         self._parts: list[str] = []
         self._links: list[Link] = []
         self._open_links: list[tuple[str | None, list[str]]] = []
+        self._urls: dict[str, str | None] = {}  # href -> absolute URL (pages repeat links)
+        # The fast paths of _absolute() need a base that urljoin can read (else it raises).
+        self._fast_urls = True
+        self._origin = None
+        try:
+            base = urlsplit(base_url)
+        except ValueError:
+            self._fast_urls = False
+        else:
+            if base.scheme in ("http", "https") and base.netloc:
+                self._origin = f"{base.scheme}://{base.netloc}"
 
     def text(self, value: str | None) -> None:
         if value:
@@ -404,8 +421,17 @@ class _LineBuilder:
         elif href in self._urls:
             url = self._urls[href]
         else:
-            url = self._urls[href] = absolute(self.base_url, href)
+            url = self._urls[href] = self._absolute(href)
         self._open_links.append((url, []))
+
+    def _absolute(self, href: str) -> str | None:
+        """:func:`qa_scraper.urls.absolute`, without urljoin for the plain links most are."""
+        if self._fast_urls:
+            if _PLAIN_ABSOLUTE_URL.fullmatch(href):
+                return href
+            if self._origin and _PLAIN_ROOT_PATH.fullmatch(href):
+                return self._origin + href
+        return absolute(self.base_url, href)
 
     def end_link(self) -> None:
         url, parts = self._open_links.pop()
@@ -480,6 +506,8 @@ def _is_section_label(text: str) -> bool:
 
 
 _BLOCK, _CELL, _INLINE, _NONE = "block", "cell", "inline", "none"
+# How the walk closes an element it did not read, and a <br>.
+_SKIPPED, _BR = "skipped", "br"
 # Tags that need no check beyond their attributes and style: neither invisible, chrome,
 # menu, dialog, toggle nor pre-formatted by themselves.
 _NEVER_TAGS = TOGGLE_TAGS | MENU_TAGS | {"dialog"}
@@ -677,23 +705,34 @@ class _Reader:
 
     # -- the walk ----------------------------------------------------------------------
     def read(self) -> list[Line]:
-        """The visible lines in document order (iterative: no recursion limit)."""
+        """The visible lines in document order (lxml's iterwalk: no recursion limit, and the
+        walk itself in C)."""
         out = self.out
         declared_style = self.style.declared
-        # (node, tag, closing, layout of the node, whether the parent keeps line breaks)
-        stack: list[tuple[etree._Element, str | None, bool, str, bool]] = [
-            (self.root, _tag(self.root), False, _INLINE, False)
-        ]
-        while stack:
-            node, tag, closing, layout, parent_breaks = stack.pop()
-            if closing:
-                if tag == "a":
-                    out.end_link()
-                if layout == _BLOCK:
-                    out.newline()
+        if _tag(self.root) is None:  # a comment or processing instruction: only its tail
+            _emit_text(out, self.root.tail, False)
+            out.newline()
+            return out.lines
+        # Per open element: (tag, layout, whether its parent keeps line breaks, whether it
+        # does). Layout _SKIPPED: the element is not read (its subtree is skipped).
+        open_elements: list[tuple[str, str, bool, bool]] = []
+        walker = etree.iterwalk(self.root, events=("start", "end", "comment", "pi"))
+        for event, node in walker:
+            if event == "end":
+                tag, layout, parent_breaks, _ = open_elements.pop()
+                if layout == _SKIPPED:
+                    if tag in BLOCK_TAGS:
+                        out.newline()
+                else:
+                    if tag == "a":
+                        out.end_link()
+                    if layout == _BLOCK:
+                        out.newline()
                 _emit_text(out, node.tail, parent_breaks)
                 continue
-            if tag is None:
+            parent_breaks = open_elements[-1][3] if open_elements else False
+            tag = _tag(node)
+            if tag is None:  # a comment or processing instruction
                 _emit_text(out, node.tail, parent_breaks)
                 continue
             text = node.text
@@ -710,14 +749,16 @@ class _Reader:
                 breaks = parent_breaks
             else:
                 if self._never_read(node, tag, keys):
-                    self._skip(node, tag, parent_breaks)
-                    continue
-                display = self.display(node, tag)
-                if self.is_hidden(node, display) and not self.is_collapsed_content(node, tag):
-                    self._skip(node, tag, parent_breaks)
-                    continue
-                if self._is_chrome(node, tag):
-                    self._skip(node, tag, parent_breaks)
+                    display = _SKIPPED
+                else:
+                    display = self.display(node, tag)
+                    if (
+                        self.is_hidden(node, display) and not self.is_collapsed_content(node, tag)
+                    ) or self._is_chrome(node, tag):
+                        display = _SKIPPED
+                if display == _SKIPPED:
+                    walker.skip_subtree()
+                    open_elements.append((tag, _SKIPPED, parent_breaks, parent_breaks))
                     continue
                 if display == _NONE:  # collapsed content, revealed: its natural layout
                     display = (
@@ -726,7 +767,8 @@ class _Reader:
                 breaks = self.keeps_breaks(node, tag, parent_breaks)
             if tag == "br":
                 out.newline()
-                _emit_text(out, node.tail, parent_breaks)
+                walker.skip_subtree()
+                open_elements.append((tag, _BR, parent_breaks, breaks))
                 continue
             if display == _BLOCK:
                 out.newline()
@@ -735,15 +777,9 @@ class _Reader:
             if tag == "a":
                 out.start_link(node.get("href"))
             _emit_text(out, text, breaks)
-            stack.append((node, tag, True, display, parent_breaks))
-            stack.extend((child, _tag(child), False, _INLINE, breaks) for child in reversed(node))
+            open_elements.append((tag, display, parent_breaks, breaks))
         out.newline()
         return out.lines
-
-    def _skip(self, node: etree._Element, tag: str | None, parent_breaks: bool) -> None:
-        if tag in BLOCK_TAGS:
-            self.out.newline()
-        _emit_text(self.out, node.tail, parent_breaks)
 
 
 def visible_lines(root: etree._Element, base_url: str) -> list[Line]:
