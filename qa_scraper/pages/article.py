@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,6 +44,7 @@ from w3lib.encoding import html_to_unicode
 
 from qa_scraper.items import LANGUAGE, SCHEMA_VERSION, SOURCE, clean_value, content_hash, text_value
 from qa_scraper.pages import labels
+from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.faq import RelatedFaq, split_related_faqs
 from qa_scraper.pages.lines import Line, visible_lines
 from qa_scraper.pages.problems import Problem
@@ -116,10 +116,12 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
     problems: list[Problem] = []
     if isinstance(item, dict):
         for key, value in item.items():
-            problems += mojibake_problems(value, f"{path}/{key}" if path else key)
+            if _may_hold_mojibake(value):
+                problems += mojibake_problems(value, f"{path}/{key}" if path else key)
     elif isinstance(item, list):
         for index, value in enumerate(item):
-            problems += mojibake_problems(value, f"{path}/{index}")
+            if _may_hold_mojibake(value):
+                problems += mojibake_problems(value, f"{path}/{index}")
     elif isinstance(item, str) and not item.isascii() and ftfy.badness.is_bad(item):
         snippet = ftfy.badness.BADNESS_RE.search(item)
         start = max(0, snippet.start() - 20) if snippet else 0
@@ -127,6 +129,12 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
             Problem(path, f"text looks mis-decoded (mojibake): {item[start : start + 50]!r}")
         )
     return problems
+
+
+def _may_hold_mojibake(value: Any) -> bool:
+    """A container, or non-ASCII text (ftfy finds no mojibake in ASCII): most values are
+    neither, and skipping them saves a call and a path string each."""
+    return isinstance(value, (dict, list)) or (isinstance(value, str) and not value.isascii())
 
 
 class ArticlePage:
@@ -256,6 +264,8 @@ class ArticlePage:
         found: list[tuple[int, re.Pattern[str], Line | None]] = []
         for index in range(start, len(self.lines)):
             line = self.lines[index]
+            if not labels.SECTION_START.match(line.text):
+                continue
             for label in (*labels.SECTION_LABELS, labels.END_OF_CONTENT):
                 if label.match(line.text):
                     found.append((index, label, None))

@@ -29,6 +29,14 @@ END_OF_CONTENT = re.compile(
 # Lines that are chrome wherever they appear (ads between sections).
 CHROME_LINE = re.compile(r"^(?:advertisement\b|sponsored\s*:|\[ad\])", re.I)
 SECTION_LABELS = (MORE_INFO, SIMILAR_QA, RELATED_FAQ)
+# Matches where any of the section labels, END_OF_CONTENT or MORE_INFO_INLINE matches: one
+# test that rules out most lines at once.
+SECTION_START = re.compile(
+    "|".join(
+        f"(?:{label.pattern})" for label in (*SECTION_LABELS, END_OF_CONTENT, MORE_INFO_INLINE)
+    ),
+    re.I,
+)
 
 # "<name>, <age> year old <gender>." (name "Anonymous" when not given).
 AGE_RANGE = re.compile(r"(?<!\d)(\d{1,3})\s*[~～〜\-–—]\s*(\d{1,3})(?!\d)")
@@ -78,6 +86,8 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
     is the first word when it ends with "." and otherwise every word before the
     last two (names on this site are a family name and a given name).
     """
+    if "repl" not in line.lower():
+        return None  # the cheap test first: the regex tries every split of the line
     match = REPLY_HEADER.match(line)
     if not match:
         return None
