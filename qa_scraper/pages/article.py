@@ -82,6 +82,11 @@ _SHARE_NAMES = frozenset(
 )
 _HEADLINE_LOOKBACK = 4
 _SITE_NAMES = frozenset({"doctorqna", "doctorqna.com", "doctor qna"})
+_CANONICAL_HREFS = etree.XPath(
+    "//link[contains(concat(' ', normalize-space(translate(@rel,"
+    " 'CANONICAL', 'canonical')), ' '), ' canonical ')]/@href",
+    smart_strings=False,
+)
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, int]:
@@ -164,8 +169,8 @@ class ArticlePage:
 
     @cached_property
     def lines(self) -> list[Line]:
-        body = self.selector.xpath("//body")
-        root = body[0].root if body else self.selector.root
+        # The first <body> in document order, as "//body" finds it (without parsel's cost).
+        root = next(self.selector.root.iter("body"), self.selector.root)
         if not hasattr(root, "tag"):
             return []
         return [
@@ -331,10 +336,7 @@ class ArticlePage:
     # --- fields --------------------------------------------------------------------------
     @cached_property
     def _canonical_url(self) -> str:
-        for href in self.selector.xpath(
-            "//link[contains(concat(' ', normalize-space(translate(@rel,"
-            " 'CANONICAL', 'canonical')), ' '), ' canonical ')]/@href"
-        ).getall():
+        for href in _CANONICAL_HREFS(self.selector.root):
             url = absolute(self.page_url, href)
             if url and same_host(url, self.page_url) and canonical_article_url(url):
                 return canonical_article_url(url)

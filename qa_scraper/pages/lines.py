@@ -237,6 +237,10 @@ _INLINE_DISPLAY = frozenset(
 )
 _HIDDEN_VISIBILITY = frozenset({"hidden", "collapse"})
 _TRANSLATOR = HTMLTranslator()
+# XPath expressions compiled once (element.xpath() compiles its expression on every call).
+_STRING_VALUE = etree.XPath("string()")
+_STYLED = etree.XPath("//*[@style]")
+_ARIA_CONTROLS = etree.XPath("//@aria-controls")
 
 # (important, inline, specificity, source order): the greater wins, as in the CSS cascade.
 _Priority = tuple[bool, bool, tuple[int, int, int], int]
@@ -344,7 +348,7 @@ class PageStyle:
                             self._declare(
                                 element, name, value, (important, False, specificity, order)
                             )
-        for element in document.xpath("//*[@style]"):
+        for element in _STYLED(document):
             style = element.get("style")
             if style:
                 for name, value, important in _inline_declarations(style):
@@ -480,7 +484,7 @@ def _is_word_toggle(element: etree._Element, tag: str | None) -> bool:
     role = (element.get("role") or "").strip().lower()
     if not ((tag == "a" and _goes_nowhere(element)) or tag == "button" or role in TOGGLE_ROLES):
         return False
-    text = clean_line(element.xpath("string()"))
+    text = clean_line(_STRING_VALUE(element))
     return len(text) <= 60 and TOGGLE_WORDS.match(text) is not None
 
 
@@ -492,12 +496,12 @@ def _is_collapsed_toggle(element: etree._Element) -> bool:
         return expanded == "false"
     if _is_word_toggle(element, _tag(element)):
         return True
-    text = clean_line(element.xpath("string()"))
+    text = clean_line(_STRING_VALUE(element))
     if len(text) > 60:
         return False  # a wrapper holding more than a control's label
     for control in element.iterfind(".//*"):
         if control.get("aria-expanded") == "false" or _is_word_toggle(control, _tag(control)):
-            return text == clean_line(control.xpath("string()"))
+            return text == clean_line(_STRING_VALUE(control))
     return False
 
 
@@ -547,7 +551,7 @@ class _Reader:
             document = root
         self.style = PageStyle(document)
         self.controlled_ids = frozenset(
-            name for value in document.xpath("//@aria-controls") for name in str(value).split()
+            name for value in _ARIA_CONTROLS(document) for name in str(value).split()
         )
         self.root = root
         self.out = _LineBuilder(base_url)
@@ -624,7 +628,7 @@ class _Reader:
                 tag is not None
                 and not self._never_read(sibling, tag)
                 and not self.is_hidden(sibling, self.display(sibling, tag))
-                and clean_line(sibling.xpath("string()"))
+                and clean_line(_STRING_VALUE(sibling))
             ):
                 return True
             if (sibling.tail or "").strip():
@@ -663,7 +667,7 @@ class _Reader:
         )
         if not never:
             return False
-        text = clean_line(node.xpath("string()"))
+        text = clean_line(_STRING_VALUE(node))
         if is_toggle and _is_section_label(text):
             return False  # an expander labelled "More Info" is the section's label
         return node.find(".//h1") is None and not QUESTION_LANDMARK.search(text)
@@ -699,7 +703,7 @@ class _Reader:
         # putting the article inside chrome: keep it then.
         holds_article = (
             node.find(".//h1") is not None
-            or ARTICLE_LANDMARK.search(node.xpath("string()")) is not None
+            or ARTICLE_LANDMARK.search(_STRING_VALUE(node)) is not None
         )
         return not holds_article
 
@@ -728,7 +732,8 @@ class _Reader:
                         out.end_link()
                     if layout == _BLOCK:
                         out.newline()
-                _emit_text(out, node.tail, parent_breaks)
+                if node.tail:  # (most tails are empty: no call for them)
+                    _emit_text(out, node.tail, parent_breaks)
                 continue
             parent_breaks = open_elements[-1][3] if open_elements else False
             tag = _tag(node)
@@ -776,7 +781,8 @@ class _Reader:
                 out.space()
             if tag == "a":
                 out.start_link(node.get("href"))
-            _emit_text(out, text, breaks)
+            if text:
+                _emit_text(out, text, breaks)
             open_elements.append((tag, display, parent_breaks, breaks))
         out.newline()
         return out.lines
