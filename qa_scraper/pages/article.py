@@ -82,6 +82,7 @@ _SHARE_NAMES = frozenset(
 )
 _HEADLINE_LOOKBACK = 4
 _SITE_NAMES = frozenset({"doctorqna", "doctorqna.com", "doctor qna"})
+_TAG_OPENING = re.compile(r"<[a-z/!]")
 _CANONICAL_HREFS = etree.XPath(
     "//link[contains(concat(' ', normalize-space(translate(@rel,"
     " 'CANONICAL', 'canonical')), ' '), ' canonical ')]/@href",
@@ -192,7 +193,9 @@ class ArticlePage:
         a tag left open at the very end is a cut in any case.
         """
         tail = self.html[-4096:].rstrip().lower()
-        if re.search(r"<[a-z/!][^>]*$", tail):
+        # A tag opened after the tail's last ">" ("<[a-z/!][^>]*$", without the regex
+        # trying every "<" of the tail).
+        if _TAG_OPENING.search(tail, tail.rfind(">") + 1):
             return "the document ends inside a tag"
         head = self.html[:65536].lower()
         opened = "<body" in head or "<html" in head
@@ -338,8 +341,8 @@ class ArticlePage:
     def _canonical_url(self) -> str:
         for href in _CANONICAL_HREFS(self.selector.root):
             url = absolute(self.page_url, href)
-            if url and same_host(url, self.page_url) and canonical_article_url(url):
-                return canonical_article_url(url)
+            if url and same_host(url, self.page_url) and (canonical := canonical_article_url(url)):
+                return canonical
         return canonical_article_url(self.page_url) or canonical_page_url(self.page_url)
 
     @cached_property

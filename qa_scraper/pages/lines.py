@@ -175,6 +175,11 @@ ARTICLE_LANDMARK = re.compile(
     r"(?:ask|reply)\s*date\s*:|share\s*to\s*:|more\s*info|similar\s*q\s*&\s*a|related\s*faq",
     re.IGNORECASE,
 )
+# A word every ARTICLE_LANDMARK match contains: a quick test that rules out most text.
+_LANDMARK_WORDS = ("date", "share", "more", "similar", "related")
+# The non-ASCII letters that re.IGNORECASE matches to an ASCII letter and lower() does not
+# lower to it (İ, ı, ſ; the Kelvin sign lowers to "k" anyway).
+_IGNORECASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 # The question itself: only broken nesting puts it inside a dialog, menu or button.
 QUESTION_LANDMARK = re.compile(r"ask\s*date\s*:|share\s*to\s*:", re.IGNORECASE)
 # The words of an expander: a link to nowhere or a button saying these is a toggle control.
@@ -389,8 +394,11 @@ class Line:
 
 
 # Links that urljoin would not change, or only prefix with the page's origin: plain
-# characters, no dot segment, query, fragment, parameters or escapes to resolve.
-_PLAIN_ABSOLUTE_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9_\-/]*")
+# characters; in a relative link no dot segment, query, fragment or parameters to resolve
+# (an absolute one keeps its dots, and a non-empty query is put back as it was).
+_PLAIN_ABSOLUTE_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9_\-/.]*(?:\?[A-Za-z0-9_\-.%=&+]+)?"
+)
 _PLAIN_ROOT_PATH = re.compile(r"/(?:[A-Za-z0-9_\-][A-Za-z0-9_\-/]*)?")
 
 
@@ -701,10 +709,7 @@ class _Reader:
             return False
         # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
         # putting the article inside chrome: keep it then.
-        holds_article = (
-            node.find(".//h1") is not None
-            or ARTICLE_LANDMARK.search(_STRING_VALUE(node)) is not None
-        )
+        holds_article = node.find(".//h1") is not None or _has_article_landmark(_STRING_VALUE(node))
         return not holds_article
 
     # -- the walk ----------------------------------------------------------------------
@@ -806,6 +811,15 @@ def _emit_text(out: _LineBuilder, value: str | None, keeps_breaks: bool) -> None
     for piece in rest:
         out.newline()
         out.text(piece)
+
+
+def _has_article_landmark(text: str) -> bool:
+    """``ARTICLE_LANDMARK.search(text)``, its regex (slow over long chrome text) run only when
+    the text holds one of its words."""
+    folded = (text if text.isascii() else text.translate(_IGNORECASE_FOLDS)).lower()
+    if not any(word in folded for word in _LANDMARK_WORDS):
+        return False
+    return ARTICLE_LANDMARK.search(text) is not None
 
 
 @lru_cache(maxsize=8192)
