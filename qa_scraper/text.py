@@ -34,7 +34,9 @@ def clean_line(value: str | None) -> str:
     """
     if not value:
         return ""
-    value = _INVISIBLE_OR_CONTROL.sub("", value)
+    if not (value.isascii() and value.isprintable()):
+        # (Printable ASCII has neither; most text is, and these two tests are quicker.)
+        value = _INVISIBLE_OR_CONTROL.sub("", value)
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
     if "<" in value:

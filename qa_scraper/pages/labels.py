@@ -65,7 +65,8 @@ KNOWN_TITLES = sorted(
     key=len,
     reverse=True,
 )
-_KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower()) for title in KNOWN_TITLES]
+# (title, its lower case followed by a space: how a header line starting with it reads)
+_KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower() + " ") for title in KNOWN_TITLES]
 _NAME_TOKEN = re.compile(r"^[A-Z][\w.'’-]*$")
 _DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.,()+-]+$")
 _MAX_WHO_TOKENS = 7
@@ -113,8 +114,8 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
 def _split_title(who: list[str]) -> tuple[str, str]:
     joined = " ".join(who)
     lowered = joined.lower()
-    for title, title_lower in _KNOWN_TITLES_LOWER:
-        if lowered.startswith(title_lower + " "):
+    for title, title_and_space in _KNOWN_TITLES_LOWER:
+        if lowered.startswith(title_and_space):
             return joined[: len(title)], joined[len(title) + 1 :].strip()
     if who[0].endswith(".") or len(who) == 2:
         return who[0], " ".join(who[1:])
