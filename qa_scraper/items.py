@@ -2,17 +2,21 @@
 
 The page objects (:mod:`qa_scraper.pages`) find where a field is on the page, one
 method per field; that method passes what it found through one of these
-itemloaders processors, which apply the contract's rules (text rules, dates,
-``None`` for nothing). The content hash is computed here too.
+processors, which apply the contract's rules (text rules, dates, ``None`` for
+nothing). The content hash is computed here too.
+
+The processors are plain functions (any callable is an itemloaders processor).
+They were ``Compose(MapCompose(...), TakeFirst())`` chains, which give the same
+values for the single values and line lists the page objects pass, but cost
+several Python calls per field on every page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
-
-from itemloaders.processors import Compose, MapCompose, TakeFirst
 
 from qa_scraper.dates import parse_date
 from qa_scraper.text import clean_line, excerpt, text_block
@@ -22,18 +26,24 @@ SOURCE = "doctorqna"
 LANGUAGE = "en"
 
 
-def _none_if_empty(value: Any) -> Any:
-    return None if value in ("", [], None) else value
+def clean_value(value: str | None) -> str | None:
+    """One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left."""
+    return clean_line(value) or None
 
 
-# One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left.
-clean_value = Compose(MapCompose(clean_line, _none_if_empty), TakeFirst())
-# Free text read as lines (question, reply, More Info): every text rule; None when empty.
-text_value = Compose(text_block)
-# A Similar Q&A teaser, read as lines: the text rules, without its trailing "...".
-excerpt_value = Compose(excerpt)
-# A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable.
-date_value = Compose(MapCompose(parse_date), TakeFirst())
+def text_value(lines: Iterable[str] | None) -> str | None:
+    """Free text read as lines (question, reply, More Info): every text rule; None when empty."""
+    return None if lines is None else text_block(lines)
+
+
+def excerpt_value(lines: Iterable[str] | None) -> str | None:
+    """A Similar Q&A teaser, read as lines: the text rules, without its trailing "..."."""
+    return None if lines is None else excerpt(lines)
+
+
+def date_value(text: str | None) -> str | None:
+    """A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable."""
+    return parse_date(text)
 
 
 def content_hash(item: dict[str, Any]) -> str:

@@ -10,13 +10,15 @@ import html
 import re
 from collections.abc import Iterable
 
-_WHITESPACE = re.compile(r"\s+")
-# Zero-width and other invisible format characters that only break matching.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-# Control characters other than tab/newline (they may come from broken encodings).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Removed from every line: zero-width and other invisible format characters that only
+# break matching, and control characters other than tab/newline (they may come from
+# broken encodings). One pattern, so one pass over the text.
+_INVISIBLE_OR_CONTROL = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
 # A line ending with an honorific: the site breaks the line right after it.
 _TRAILING_HONORIFIC = re.compile(r"(?:^|\s)(?:Dr|Mr|Ms|Mrs|Prof)\.$")
+_LONGEST_HONORIFIC = len(" Prof.")
 _TRAILING_ELLIPSIS = "..."
 # Left-over entities (double-encoded on the page) and tag-like text: never in a field.
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
@@ -32,12 +34,16 @@ def clean_line(value: str | None) -> str:
     """
     if not value:
         return ""
-    value = _CONTROL.sub("", _INVISIBLE.sub("", value))
+    if not (value.isascii() and value.isprintable()):
+        # (Printable ASCII has neither; most text is, and these two tests are quicker.)
+        value = _INVISIBLE_OR_CONTROL.sub("", value)
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
     if "<" in value:
         value = _TAG_LIKE.sub(" ", value)
-    return _WHITESPACE.sub(" ", value).strip()
+    # str.split() splits on exactly the characters regex \s matches (str.isspace()):
+    # the same as collapsing runs of \s to one space and stripping, only faster.
+    return " ".join(value.split())
 
 
 def join_honorific_lines(lines: Iterable[str]) -> list[str]:
@@ -52,7 +58,9 @@ def join_honorific_lines(lines: Iterable[str]) -> list[str]:
         if not line:
             continue
         line = f"{pending} {line}" if pending else line
-        if _TRAILING_HONORIFIC.search(line):
+        # Only the last few characters can match ("\sProf." is the longest match): search
+        # there, not the whole line. (From a position, "^" matches only at position 0.)
+        if _TRAILING_HONORIFIC.search(line, max(0, len(line) - _LONGEST_HONORIFIC)):
             pending = line
         else:
             joined.append(line)

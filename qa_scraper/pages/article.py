@@ -33,16 +33,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 import ftfy.badness
+from lxml import etree
 from parsel import Selector
+from parsel.selector import create_root_node
 from w3lib.encoding import html_to_unicode
 
 from qa_scraper.items import LANGUAGE, SCHEMA_VERSION, SOURCE, clean_value, content_hash, text_value
 from qa_scraper.pages import labels
+from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.faq import RelatedFaq, split_related_faqs
 from qa_scraper.pages.lines import Line, visible_lines
 from qa_scraper.pages.problems import Problem
@@ -80,6 +82,12 @@ _SHARE_NAMES = frozenset(
 )
 _HEADLINE_LOOKBACK = 4
 _SITE_NAMES = frozenset({"doctorqna", "doctorqna.com", "doctor qna"})
+_TAG_OPENING = re.compile(r"<[a-z/!]")
+_CANONICAL_HREFS = etree.XPath(
+    "//link[contains(concat(' ', normalize-space(translate(@rel,"
+    " 'CANONICAL', 'canonical')), ' '), ' canonical ')]/@href",
+    smart_strings=False,
+)
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, int]:
@@ -114,10 +122,12 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
     problems: list[Problem] = []
     if isinstance(item, dict):
         for key, value in item.items():
-            problems += mojibake_problems(value, f"{path}/{key}" if path else key)
+            if _may_hold_mojibake(value):
+                problems += mojibake_problems(value, f"{path}/{key}" if path else key)
     elif isinstance(item, list):
         for index, value in enumerate(item):
-            problems += mojibake_problems(value, f"{path}/{index}")
+            if _may_hold_mojibake(value):
+                problems += mojibake_problems(value, f"{path}/{index}")
     elif isinstance(item, str) and not item.isascii() and ftfy.badness.is_bad(item):
         snippet = ftfy.badness.BADNESS_RE.search(item)
         start = max(0, snippet.start() - 20) if snippet else 0
@@ -125,6 +135,12 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
             Problem(path, f"text looks mis-decoded (mojibake): {item[start : start + 50]!r}")
         )
     return problems
+
+
+def _may_hold_mojibake(value: Any) -> bool:
+    """A container, or non-ASCII text (ftfy finds no mojibake in ASCII): most values are
+    neither, and skipping them saves a call and a path string each."""
+    return isinstance(value, (dict, list)) or (isinstance(value, str) and not value.isascii())
 
 
 class ArticlePage:
@@ -147,12 +163,15 @@ class ArticlePage:
     @cached_property
     def selector(self) -> Selector:
         # NUL characters make lxml stop reading; they are never visible text.
-        return Selector(text=self.html.replace("\x00", "") or "<html></html>", type="html")
+        text = self.html.replace("\x00", "") or "<html></html>"
+        # Parsed as parsel parses it, but into plain lxml elements: lxml.html's element
+        # classes cost a Python call for every element the reader walks over.
+        return Selector(root=create_root_node(text, etree.HTMLParser), type="html")
 
     @cached_property
     def lines(self) -> list[Line]:
-        body = self.selector.xpath("//body")
-        root = body[0].root if body else self.selector.root
+        # The first <body> in document order, as "//body" finds it (without parsel's cost).
+        root = next(self.selector.root.iter("body"), self.selector.root)
         if not hasattr(root, "tag"):
             return []
         return [
@@ -174,7 +193,9 @@ class ArticlePage:
         a tag left open at the very end is a cut in any case.
         """
         tail = self.html[-4096:].rstrip().lower()
-        if re.search(r"<[a-z/!][^>]*$", tail):
+        # A tag opened after the tail's last ">" ("<[a-z/!][^>]*$", without the regex
+        # trying every "<" of the tail).
+        if _TAG_OPENING.search(tail, tail.rfind(">") + 1):
             return "the document ends inside a tag"
         head = self.html[:65536].lower()
         opened = "<body" in head or "<html" in head
@@ -251,6 +272,8 @@ class ArticlePage:
         found: list[tuple[int, re.Pattern[str], Line | None]] = []
         for index in range(start, len(self.lines)):
             line = self.lines[index]
+            if not labels.SECTION_START.match(line.text):
+                continue
             for label in (*labels.SECTION_LABELS, labels.END_OF_CONTENT):
                 if label.match(line.text):
                     found.append((index, label, None))
@@ -316,13 +339,10 @@ class ArticlePage:
     # --- fields --------------------------------------------------------------------------
     @cached_property
     def _canonical_url(self) -> str:
-        for href in self.selector.xpath(
-            "//link[contains(concat(' ', normalize-space(translate(@rel,"
-            " 'CANONICAL', 'canonical')), ' '), ' canonical ')]/@href"
-        ).getall():
+        for href in _CANONICAL_HREFS(self.selector.root):
             url = absolute(self.page_url, href)
-            if url and same_host(url, self.page_url) and canonical_article_url(url):
-                return canonical_article_url(url)
+            if url and same_host(url, self.page_url) and (canonical := canonical_article_url(url)):
+                return canonical
         return canonical_article_url(self.page_url) or canonical_page_url(self.page_url)
 
     @cached_property

@@ -9,11 +9,11 @@ one property of :class:`RelatedFaq`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from qa_scraper.items import clean_value
 from qa_scraper.pages import labels
+from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.lines import Line
 from qa_scraper.pages.problems import Problem
 from qa_scraper.urls import PageKind, canonical_page_url, page_kind

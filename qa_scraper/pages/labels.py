@@ -29,6 +29,14 @@ END_OF_CONTENT = re.compile(
 # Lines that are chrome wherever they appear (ads between sections).
 CHROME_LINE = re.compile(r"^(?:advertisement\b|sponsored\s*:|\[ad\])", re.I)
 SECTION_LABELS = (MORE_INFO, SIMILAR_QA, RELATED_FAQ)
+# Matches where any of the section labels, END_OF_CONTENT or MORE_INFO_INLINE matches: one
+# test that rules out most lines at once.
+SECTION_START = re.compile(
+    "|".join(
+        f"(?:{label.pattern})" for label in (*SECTION_LABELS, END_OF_CONTENT, MORE_INFO_INLINE)
+    ),
+    re.I,
+)
 
 # "<name>, <age> year old <gender>." (name "Anonymous" when not given).
 AGE_RANGE = re.compile(r"(?<!\d)(\d{1,3})\s*[~～〜\-–—]\s*(\d{1,3})(?!\d)")
@@ -57,7 +65,8 @@ KNOWN_TITLES = sorted(
     key=len,
     reverse=True,
 )
-_KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower()) for title in KNOWN_TITLES]
+# (title, its lower case followed by a space: how a header line starting with it reads)
+_KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower() + " ") for title in KNOWN_TITLES]
 _NAME_TOKEN = re.compile(r"^[A-Z][\w.'’-]*$")
 _DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.,()+-]+$")
 _MAX_WHO_TOKENS = 7
@@ -78,6 +87,8 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
     is the first word when it ends with "." and otherwise every word before the
     last two (names on this site are a family name and a given name).
     """
+    if "repl" not in line.lower():
+        return None  # the cheap test first: the regex tries every split of the line
     match = REPLY_HEADER.match(line)
     if not match:
         return None
@@ -103,8 +114,8 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
 def _split_title(who: list[str]) -> tuple[str, str]:
     joined = " ".join(who)
     lowered = joined.lower()
-    for title, title_lower in _KNOWN_TITLES_LOWER:
-        if lowered.startswith(title_lower + " "):
+    for title, title_and_space in _KNOWN_TITLES_LOWER:
+        if lowered.startswith(title_and_space):
             return joined[: len(title)], joined[len(title) + 1 :].strip()
     if who[0].endswith(".") or len(who) == 2:
         return who[0], " ".join(who[1:])

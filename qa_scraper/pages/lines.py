@@ -62,6 +62,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import cssselect
 import tinycss2
@@ -174,6 +175,11 @@ ARTICLE_LANDMARK = re.compile(
     r"(?:ask|reply)\s*date\s*:|share\s*to\s*:|more\s*info|similar\s*q\s*&\s*a|related\s*faq",
     re.IGNORECASE,
 )
+# A word every ARTICLE_LANDMARK match contains: a quick test that rules out most text.
+_LANDMARK_WORDS = ("date", "share", "more", "similar", "related")
+# The non-ASCII letters that re.IGNORECASE matches to an ASCII letter and lower() does not
+# lower to it (İ, ı, ſ; the Kelvin sign lowers to "k" anyway).
+_IGNORECASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 # The question itself: only broken nesting puts it inside a dialog, menu or button.
 QUESTION_LANDMARK = re.compile(r"ask\s*date\s*:|share\s*to\s*:", re.IGNORECASE)
 # The words of an expander: a link to nowhere or a button saying these is a toggle control.
@@ -236,6 +242,10 @@ _INLINE_DISPLAY = frozenset(
 )
 _HIDDEN_VISIBILITY = frozenset({"hidden", "collapse"})
 _TRANSLATOR = HTMLTranslator()
+# XPath expressions compiled once (element.xpath() compiles its expression on every call).
+_STRING_VALUE = etree.XPath("string()")
+_STYLED = etree.XPath("//*[@style]")
+_ARIA_CONTROLS = etree.XPath("//@aria-controls")
 
 # (important, inline, specificity, source order): the greater wins, as in the CSS cascade.
 _Priority = tuple[bool, bool, tuple[int, int, int], int]
@@ -343,7 +353,7 @@ class PageStyle:
                             self._declare(
                                 element, name, value, (important, False, specificity, order)
                             )
-        for element in document.xpath("//*[@style]"):
+        for element in _STYLED(document):
             style = element.get("style")
             if style:
                 for name, value, important in _inline_declarations(style):
@@ -383,6 +393,15 @@ class Line:
         return None
 
 
+# Links that urljoin would not change, or only prefix with the page's origin: plain
+# characters; in a relative link no dot segment, query, fragment or parameters to resolve
+# (an absolute one keeps its dots, and a non-empty query is put back as it was).
+_PLAIN_ABSOLUTE_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9_\-/.]*(?:\?[A-Za-z0-9_\-.%=&+]+)?"
+)
+_PLAIN_ROOT_PATH = re.compile(r"/(?:[A-Za-z0-9_\-][A-Za-z0-9_\-/]*)?")
+
+
 class _LineBuilder:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -390,6 +409,17 @@ class _LineBuilder:
         self._parts: list[str] = []
         self._links: list[Link] = []
         self._open_links: list[tuple[str | None, list[str]]] = []
+        self._urls: dict[str, str | None] = {}  # href -> absolute URL (pages repeat links)
+        # The fast paths of _absolute() need a base that urljoin can read (else it raises).
+        self._fast_urls = True
+        self._origin = None
+        try:
+            base = urlsplit(base_url)
+        except ValueError:
+            self._fast_urls = False
+        else:
+            if base.scheme in ("http", "https") and base.netloc:
+                self._origin = f"{base.scheme}://{base.netloc}"
 
     def text(self, value: str | None) -> None:
         if value:
@@ -398,7 +428,22 @@ class _LineBuilder:
                 link_parts.append(value)
 
     def start_link(self, href: str | None) -> None:
-        self._open_links.append((absolute(self.base_url, href), []))
+        if href is None:
+            url = None
+        elif href in self._urls:
+            url = self._urls[href]
+        else:
+            url = self._urls[href] = self._absolute(href)
+        self._open_links.append((url, []))
+
+    def _absolute(self, href: str) -> str | None:
+        """:func:`qa_scraper.urls.absolute`, without urljoin for the plain links most are."""
+        if self._fast_urls:
+            if _PLAIN_ABSOLUTE_URL.fullmatch(href):
+                return href
+            if self._origin and _PLAIN_ROOT_PATH.fullmatch(href):
+                return self._origin + href
+        return absolute(self.base_url, href)
 
     def end_link(self) -> None:
         url, parts = self._open_links.pop()
@@ -413,6 +458,8 @@ class _LineBuilder:
         self._parts.append(" ")
 
     def newline(self) -> None:
+        if not self._parts:
+            return  # nothing since the last line (then no open link has text either)
         # A block boundary inside a link: the link's text so far belongs to this line.
         for index, (url, parts) in enumerate(self._open_links):
             if parts:
@@ -445,7 +492,7 @@ def _is_word_toggle(element: etree._Element, tag: str | None) -> bool:
     role = (element.get("role") or "").strip().lower()
     if not ((tag == "a" and _goes_nowhere(element)) or tag == "button" or role in TOGGLE_ROLES):
         return False
-    text = clean_line(element.xpath("string()"))
+    text = clean_line(_STRING_VALUE(element))
     return len(text) <= 60 and TOGGLE_WORDS.match(text) is not None
 
 
@@ -457,12 +504,12 @@ def _is_collapsed_toggle(element: etree._Element) -> bool:
         return expanded == "false"
     if _is_word_toggle(element, _tag(element)):
         return True
-    text = clean_line(element.xpath("string()"))
+    text = clean_line(_STRING_VALUE(element))
     if len(text) > 60:
         return False  # a wrapper holding more than a control's label
     for control in element.iterfind(".//*"):
         if control.get("aria-expanded") == "false" or _is_word_toggle(control, _tag(control)):
-            return text == clean_line(control.xpath("string()"))
+            return text == clean_line(_STRING_VALUE(control))
     return False
 
 
@@ -471,12 +518,16 @@ def _is_section_label(text: str) -> bool:
 
 
 _BLOCK, _CELL, _INLINE, _NONE = "block", "cell", "inline", "none"
+# How the walk closes an element it did not read, and a <br>.
+_SKIPPED, _BR = "skipped", "br"
 # Tags that need no check beyond their attributes and style: neither invisible, chrome,
 # menu, dialog, toggle nor pre-formatted by themselves.
 _NEVER_TAGS = TOGGLE_TAGS | MENU_TAGS | {"dialog"}
 _NEVER_ATTRIBUTES = frozenset(
     {"role", "aria-expanded", "aria-controls", "aria-modal", "aria-label"}
 )
+# Attributes that the checks of the walk's slow path read (besides class and id).
+_SLOW_PATH_ATTRIBUTES = _NEVER_ATTRIBUTES | {"hidden", "aria-hidden"}
 _SPECIAL_TAGS = (
     INVISIBLE_TAGS
     | CHROME_TAGS
@@ -488,6 +539,17 @@ _SPECIAL_TAGS = (
 )
 
 
+def _only_plain_attributes(node: etree._Element, tag: str, keys: list[str]) -> bool:
+    """Attributes that none of :meth:`_Reader._never_read`, :meth:`_Reader.display`,
+    :meth:`_Reader.is_hidden` and :meth:`_Reader._is_chrome` acts on: none of
+    :data:`_SLOW_PATH_ATTRIBUTES`, no link to nowhere, no class or id naming chrome."""
+    if not _SLOW_PATH_ATTRIBUTES.isdisjoint(keys):
+        return False
+    if tag == "a" and _goes_nowhere(node):
+        return False
+    return not _names_look_like_chrome(f"{node.get('class') or ''} {node.get('id') or ''}")
+
+
 class _Reader:
     """One page's reading: its style, the ids toggles control, the walk."""
 
@@ -497,7 +559,7 @@ class _Reader:
             document = root
         self.style = PageStyle(document)
         self.controlled_ids = frozenset(
-            name for value in document.xpath("//@aria-controls") for name in str(value).split()
+            name for value in _ARIA_CONTROLS(document) for name in str(value).split()
         )
         self.root = root
         self.out = _LineBuilder(base_url)
@@ -574,7 +636,7 @@ class _Reader:
                 tag is not None
                 and not self._never_read(sibling, tag)
                 and not self.is_hidden(sibling, self.display(sibling, tag))
-                and clean_line(sibling.xpath("string()"))
+                and clean_line(_STRING_VALUE(sibling))
             ):
                 return True
             if (sibling.tail or "").strip():
@@ -613,7 +675,7 @@ class _Reader:
         )
         if not never:
             return False
-        text = clean_line(node.xpath("string()"))
+        text = clean_line(_STRING_VALUE(node))
         if is_toggle and _is_section_label(text):
             return False  # an expander labelled "More Info" is the section's label
         return node.find(".//h1") is None and not QUESTION_LANDMARK.search(text)
@@ -647,54 +709,66 @@ class _Reader:
             return False
         # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
         # putting the article inside chrome: keep it then.
-        holds_article = (
-            node.find(".//h1") is not None
-            or ARTICLE_LANDMARK.search(node.xpath("string()")) is not None
-        )
+        holds_article = node.find(".//h1") is not None or _has_article_landmark(_STRING_VALUE(node))
         return not holds_article
 
     # -- the walk ----------------------------------------------------------------------
     def read(self) -> list[Line]:
-        """The visible lines in document order (iterative: no recursion limit)."""
+        """The visible lines in document order (lxml's iterwalk: no recursion limit, and the
+        walk itself in C)."""
         out = self.out
         declared_style = self.style.declared
-        # (node, tag, closing, layout of the node, whether the parent keeps line breaks)
-        stack: list[tuple[etree._Element, str | None, bool, str, bool]] = [
-            (self.root, _tag(self.root), False, _INLINE, False)
-        ]
-        while stack:
-            node, tag, closing, layout, parent_breaks = stack.pop()
-            if closing:
-                if tag == "a":
-                    out.end_link()
-                if layout == _BLOCK:
-                    out.newline()
-                _emit_text(out, node.tail, parent_breaks)
+        if _tag(self.root) is None:  # a comment or processing instruction: only its tail
+            _emit_text(out, self.root.tail, False)
+            out.newline()
+            return out.lines
+        # Per open element: (tag, layout, whether its parent keeps line breaks, whether it
+        # does). Layout _SKIPPED: the element is not read (its subtree is skipped).
+        open_elements: list[tuple[str, str, bool, bool]] = []
+        walker = etree.iterwalk(self.root, events=("start", "end", "comment", "pi"))
+        for event, node in walker:
+            if event == "end":
+                tag, layout, parent_breaks, _ = open_elements.pop()
+                if layout == _SKIPPED:
+                    if tag in BLOCK_TAGS:
+                        out.newline()
+                else:
+                    if tag == "a":
+                        out.end_link()
+                    if layout == _BLOCK:
+                        out.newline()
+                if node.tail:  # (most tails are empty: no call for them)
+                    _emit_text(out, node.tail, parent_breaks)
                 continue
-            if tag is None:
+            parent_breaks = open_elements[-1][3] if open_elements else False
+            tag = _tag(node)
+            if tag is None:  # a comment or processing instruction
                 _emit_text(out, node.tail, parent_breaks)
                 continue
             text = node.text
             keys = node.keys()
             if (
                 tag not in _SPECIAL_TAGS
-                and not keys
                 and node not in declared_style
                 and (not text or "ookie" not in text)
+                and (not keys or _only_plain_attributes(node, tag, keys))
             ):
-                # Fast path: no attribute, no style, no special tag: layout by tag alone.
+                # Fast path: no attribute that matters, no style, no special tag: layout by
+                # tag alone (what the checks below would conclude, without running them).
                 display = _BLOCK if tag in BLOCK_TAGS else _CELL if tag in CELL_TAGS else _INLINE
                 breaks = parent_breaks
             else:
                 if self._never_read(node, tag, keys):
-                    self._skip(node, tag, parent_breaks)
-                    continue
-                display = self.display(node, tag)
-                if self.is_hidden(node, display) and not self.is_collapsed_content(node, tag):
-                    self._skip(node, tag, parent_breaks)
-                    continue
-                if self._is_chrome(node, tag):
-                    self._skip(node, tag, parent_breaks)
+                    display = _SKIPPED
+                else:
+                    display = self.display(node, tag)
+                    if (
+                        self.is_hidden(node, display) and not self.is_collapsed_content(node, tag)
+                    ) or self._is_chrome(node, tag):
+                        display = _SKIPPED
+                if display == _SKIPPED:
+                    walker.skip_subtree()
+                    open_elements.append((tag, _SKIPPED, parent_breaks, parent_breaks))
                     continue
                 if display == _NONE:  # collapsed content, revealed: its natural layout
                     display = (
@@ -703,7 +777,8 @@ class _Reader:
                 breaks = self.keeps_breaks(node, tag, parent_breaks)
             if tag == "br":
                 out.newline()
-                _emit_text(out, node.tail, parent_breaks)
+                walker.skip_subtree()
+                open_elements.append((tag, _BR, parent_breaks, breaks))
                 continue
             if display == _BLOCK:
                 out.newline()
@@ -711,16 +786,11 @@ class _Reader:
                 out.space()
             if tag == "a":
                 out.start_link(node.get("href"))
-            _emit_text(out, text, breaks)
-            stack.append((node, tag, True, display, parent_breaks))
-            stack.extend((child, _tag(child), False, _INLINE, breaks) for child in reversed(node))
+            if text:
+                _emit_text(out, text, breaks)
+            open_elements.append((tag, display, parent_breaks, breaks))
         out.newline()
         return out.lines
-
-    def _skip(self, node: etree._Element, tag: str | None, parent_breaks: bool) -> None:
-        if tag in BLOCK_TAGS:
-            self.out.newline()
-        _emit_text(self.out, node.tail, parent_breaks)
 
 
 def visible_lines(root: etree._Element, base_url: str) -> list[Line]:
@@ -741,6 +811,15 @@ def _emit_text(out: _LineBuilder, value: str | None, keeps_breaks: bool) -> None
     for piece in rest:
         out.newline()
         out.text(piece)
+
+
+def _has_article_landmark(text: str) -> bool:
+    """``ARTICLE_LANDMARK.search(text)``, its regex (slow over long chrome text) run only when
+    the text holds one of its words."""
+    folded = (text if text.isascii() else text.translate(_IGNORECASE_FOLDS)).lower()
+    if not any(word in folded for word in _LANDMARK_WORDS):
+        return False
+    return ARTICLE_LANDMARK.search(text) is not None
 
 
 @lru_cache(maxsize=8192)

@@ -7,11 +7,11 @@ text); each contract field is one property of :class:`Question` or :class:`Asker
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from qa_scraper.items import clean_value, date_value, text_value
 from qa_scraper.pages import labels
+from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
 
 

@@ -10,11 +10,11 @@ field of an entry is one property of :class:`SimilarQuestion`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from qa_scraper.items import clean_value, excerpt_value
 from qa_scraper.pages import labels
+from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.lines import Line
 from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.reply import header_at
