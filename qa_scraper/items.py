@@ -5,10 +5,9 @@ method per field; that method passes what it found through one of these
 processors, which apply the contract's rules (text rules, dates, ``None`` for
 nothing). The content hash is computed here too.
 
-The processors are plain functions (any callable is an itemloaders processor).
-They were ``Compose(MapCompose(...), TakeFirst())`` chains, which give the same
-values for the single values and line lists the page objects pass, but cost
-several Python calls per field on every page.
+Single values go through itemloaders chains (``MapCompose`` + ``TakeFirst``: a
+value, cleaned, ``None`` when nothing is left); line lists through plain functions
+(any callable is an itemloaders processor), which spares a chain on the hot path.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from itemloaders.processors import Compose, MapCompose, TakeFirst
+
 from qa_scraper.dates import parse_date
 from qa_scraper.text import clean_line, excerpt, text_block
 
@@ -26,9 +27,14 @@ SOURCE = "doctorqna"
 LANGUAGE = "en"
 
 
-def clean_value(value: str | None) -> str | None:
-    """One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left."""
-    return clean_line(value) or None
+def _none_if_empty(value: Any) -> Any:
+    return None if value in ("", [], None) else value
+
+
+# One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left.
+clean_value = Compose(MapCompose(clean_line, _none_if_empty), TakeFirst())
+# A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable.
+date_value = Compose(MapCompose(parse_date), TakeFirst())
 
 
 def text_value(lines: Iterable[str] | None) -> str | None:
@@ -39,11 +45,6 @@ def text_value(lines: Iterable[str] | None) -> str | None:
 def excerpt_value(lines: Iterable[str] | None) -> str | None:
     """A Similar Q&A teaser, read as lines: the text rules, without its trailing "..."."""
     return None if lines is None else excerpt(lines)
-
-
-def date_value(text: str | None) -> str | None:
-    """A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable."""
-    return parse_date(text)
 
 
 def content_hash(item: dict[str, Any]) -> str:
