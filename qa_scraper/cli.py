@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from qa_scraper.items import SCHEMA_VERSION
+from qa_scraper.items import SCHEMA_VERSION, content_hash
 from qa_scraper.runs import atomic_write
 from qa_scraper.state import utc_now
+from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import item_errors
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ def validate_file(path: Path, out: IO[str]) -> bool:
         raw_lines.pop()
     problems: list[str] = []
     valid = 0
+    first_line: dict[str, int] = {}  # article id -> the line that holds it
     for number, raw in enumerate(raw_lines, start=1):
         reasons = []
         if torn and number == len(raw_lines):
@@ -55,6 +57,7 @@ def validate_file(path: Path, out: IO[str]) -> bool:
             reasons.append(f"not JSON: {error}")
         else:
             reasons += [f"{e['path'] or '(item)'}: {e['message']}" for e in item_errors(record)]
+            reasons += _consistency(record, number, first_line)
         if reasons:
             problems += [f"  line {number}: {reason}" for reason in reasons]
         else:
@@ -64,6 +67,27 @@ def validate_file(path: Path, out: IO[str]) -> bool:
     for line in problems:
         out.write(line + "\n")
     return invalid == 0
+
+
+def _consistency(record: Any, number: int, first_line: dict[str, int]) -> list[str]:
+    """What the schema cannot see: the hash of the content, the id of the URL, one line an
+    article."""
+    if not isinstance(record, dict):
+        return []
+    reasons = []
+    if isinstance(record.get("content_hash"), str) and record["content_hash"] != content_hash(
+        record
+    ):
+        reasons.append("content_hash: does not match the item's content (edited after the crawl?)")
+    article_id = record.get("article_id")
+    if isinstance(article_id, str) and isinstance(record.get("url"), str):
+        if article_id_from_url(record["url"]) != article_id:
+            reasons.append(f"article_id: {article_id!r} is not the id in its url")
+        if article_id in first_line:
+            reasons.append(f"article_id: {article_id} already on line {first_line[article_id]}")
+        else:
+            first_line[article_id] = number
+    return reasons
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -78,9 +102,20 @@ def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
     runs: list[str] = []
     gone = 0
     for path in sorted(folder.glob("*.manifest.json")):  # run ids sort in time order
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path}: unreadable run manifest ({error})") from None
+        if not isinstance(manifest, dict) or "run_id" not in manifest or "files" not in manifest:
+            continue  # not a run's manifest (a snapshot's, say)
         items = folder / manifest["files"]["items"]["name"]
-        data = items.read_bytes()
+        try:
+            data = items.read_bytes()
+        except OSError as error:
+            raise ValueError(
+                f"{items}: the items of run {manifest['run_id']} are missing ({error.strerror});"
+                " a snapshot needs every delivered run since the first"
+            ) from None
         if hashlib.sha256(data).hexdigest() != manifest["files"]["items"]["sha256"]:
             raise ValueError(f"{items}: sha256 differs from its manifest {path.name}")
         for raw in data.splitlines():
@@ -127,7 +162,11 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     folder = Path(args.output_dir) / args.spider
     default = "snapshot.jsonl.gz" if args.gzip else "snapshot.jsonl"
     out = Path(args.out) if args.out else Path(args.output_dir) / default
-    manifest = write_snapshot(folder, out, args.gzip)
+    try:
+        manifest = write_snapshot(folder, out, args.gzip)
+    except ValueError as error:
+        print(f"snapshot: {error}", file=sys.stderr)
+        return 1
     print(
         f"{out}: {manifest['counts']['articles']} articles from {len(manifest['runs'])} runs"
         f" ({manifest['counts']['gone_removed']} gone removed); manifest"
@@ -142,7 +181,11 @@ def cmd_fixture(args: argparse.Namespace) -> int:
 
     pages = Path(args.pages)
     if args.action == "save":
-        folder = save_fixture(args.source, pages, args.name)
+        try:
+            folder = save_fixture(args.source, pages, args.name, overwrite=args.force)
+        except (ValueError, OSError) as error:  # urllib's HTTPError and URLError included
+            print(f"fixture save: {error}", file=sys.stderr)
+            return 1
         print(f"Saved {folder}: review expected.json before committing it")
         return 0
     folders = sorted(folder for folder in pages.iterdir() if (folder / "meta.json").exists())
@@ -162,7 +205,11 @@ def cmd_fixture(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from qa_scraper.report import write_report
 
-    print(write_report(Path(args.manifest)))
+    try:
+        print(write_report(Path(args.manifest)))
+    except (OSError, ValueError, KeyError, TypeError) as error:  # JSONDecodeError is a ValueError
+        print(f"report: {args.manifest}: not a readable run manifest ({error!r})", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -201,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     save = fixture_actions.add_parser("save", help="save a page (URL or file) for review")
     save.add_argument("source", metavar="URL|FILE")
     save.add_argument("--name", help="folder name (default article-<id>)")
+    save.add_argument("--force", action="store_true", help="replace an existing fixture")
     check = fixture_actions.add_parser("check", help="re-check every saved page")
     for sub in (save, check):
         sub.add_argument("--pages", default=str(PROJECT / "tests" / "fixtures" / "pages"))

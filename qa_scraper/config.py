@@ -177,6 +177,11 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
     if role == "coordinator":
         settings.set("SCHEDULER", "qa_scraper.distributed.RunScheduler", priority=ROLE_PRIORITY)
     elif role == "worker":
+        if settings.getdict("FEEDS"):
+            raise ArgumentError(
+                "a worker writes no feed (-o/-O): its items go to the coordinator",
+                "Give -o/-O to the coordinator",
+            )
         settings.set("SCHEDULER", "qa_scraper.distributed.WorkerScheduler", priority=ROLE_PRIORITY)
         # The coordinator owns the run: no files, state or feed in a worker.
         settings.set("QA_OUTPUT_DIR", "", priority=ROLE_PRIORITY)

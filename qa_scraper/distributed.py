@@ -56,6 +56,8 @@ ROLES = ("coordinator", "worker")
 LEASE_MS = 5_000
 HEARTBEAT_MS = 5_000
 TICK_SECONDS = 0.2
+# A worker's own verdicts, not counts of the run's work.
+NOT_MERGED = ("qa/exit_code", "qa/usable_responses", "qa/monitors", "qa/coverage")
 # Reserve the next request slot of the shared schedule; returns the wait in microseconds.
 _RESERVE_SLOT = """
 local now = tonumber(ARGV[1])
@@ -92,6 +94,7 @@ class RunKeys:
         self.workers = f"{base}:workers"  # hash worker id -> JSON stats snapshot
         self.done = f"{base}:done"  # set once the run is over: workers stop
         self.rate = f"{base}:rate"  # the next free request slot (microseconds)
+        self.base_url = f"{base}:base_url"  # the site this run crawls: workers must match
 
     @staticmethod
     def current(spider_name: str) -> str:
@@ -141,6 +144,7 @@ class DistributedRun:
         self._reserve = server.register_script(_RESERVE_SLOT)
         self._loop: task.LoopingCall | None = None
         self._reseeds = 0
+        self._refused = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DistributedRun:
@@ -162,8 +166,10 @@ class DistributedRun:
         holder = self.server.get(key)
         if not self.server.set(key, f"pending {self.worker}", nx=True, px=LEASE_MS):
             raise RunLockedError(
-                f"another doctorqna coordinator holds the Redis lease {key} ({holder!r})",
-                "Wait for its run to finish, or start this process as -a role=worker",
+                f"another doctorqna coordinator holds the Redis lease {key} ({holder!r});"
+                f" a coordinator killed less than {LEASE_MS // 1000} s ago still holds it",
+                "Wait for its run to finish (or a few seconds after a crash), or start this"
+                " process as -a role=worker",
             )
 
     def _renew_lease(self) -> None:
@@ -179,6 +185,7 @@ class DistributedRun:
     def spider_opened(self, spider: Any) -> None:
         if self.role == "coordinator":
             self.keys = RunKeys(self.spider_name, self._run_id)
+            self.server.set(self.keys.base_url, self.crawler.spider.base_url)
             self._renew_lease()
             self.crawler.stats.set_value("qa/distributed/role", "coordinator")
         else:
@@ -198,9 +205,10 @@ class DistributedRun:
             self.server.delete(RunKeys.current(self.spider_name))
         else:
             self.server.delete(RunKeys.heartbeat(self.spider_name, self.worker))
-            # A worker has no run of its own: it did its part if the run it served is over.
-            code = ExitCode.OK if reason == "finished" else ExitCode.INTERRUPTED
-            self.crawler.stats.set_value("qa/exit_code", int(code))
+            if not self._refused:
+                # A worker has no run of its own: it did its part if the run it served is over.
+                code = ExitCode.OK if reason == "finished" else ExitCode.INTERRUPTED
+                self.crawler.stats.set_value("qa/exit_code", int(code))
 
     def _tick(self) -> None:
         try:
@@ -331,7 +339,9 @@ class DistributedRun:
         assert keys is not None
         for snapshot in self.server.hvals(keys.workers):
             for name, value in json.loads(snapshot).items():
-                if name.startswith(("qa/", "retry/", "downloader/", "offsite/", "robotstxt/")):
+                if name.startswith(
+                    ("qa/", "retry/", "downloader/", "offsite/", "robotstxt/", "log_count/")
+                ) and not name.startswith(NOT_MERGED):
                     stats.inc_value(name, value)
 
     # --- worker ---------------------------------------------------------------------------
@@ -345,7 +355,13 @@ class DistributedRun:
             if current and not current.startswith(b"pending"):
                 run_id = current.decode()
                 if self.keys is None or f":{run_id}:" not in self.keys.queue:
-                    self.keys = RunKeys(name, run_id)
+                    keys = RunKeys(name, run_id)
+                    site = (self.server.get(keys.base_url) or b"").decode()
+                    mine = self.crawler.spider.base_url
+                    if site and site != mine:
+                        self._refuse_run(run_id, site, mine)
+                        return
+                    self.keys = keys
                     logger.info("Joined run %s", run_id)
         self.server.set(RunKeys.heartbeat(name, self.worker), "1", px=HEARTBEAT_MS)
         if self.keys is not None:
@@ -355,6 +371,19 @@ class DistributedRun:
                 json.dumps(_numeric_stats(self.crawler.stats.get_stats())),
             )
         _wake(self.crawler.engine)
+
+    def _refuse_run(self, run_id: str, site: str, mine: str) -> None:
+        """A worker never serves a run of another site: it stops with exit code 2."""
+        logger.error(
+            "Not joining run %s: it crawls %s, this worker was started for %s. Start workers"
+            " with the coordinator's -a base_url.",
+            run_id,
+            site,
+            mine,
+        )
+        self.crawler.stats.set_value("qa/exit_code", int(ExitCode.USAGE))
+        self._refused = True
+        self.crawler.engine.close_spider(self.crawler.spider, "base_url_mismatch")
 
     def send(self, message: dict[str, Any]) -> None:
         """A message for the coordinator (an item, a reject, a call on the run)."""
@@ -522,7 +551,7 @@ class SharedRateMiddleware:
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         distributed = self.crawler.get_extension(DistributedRun)
-        if distributed is not None and distributed.role == "worker":
+        if distributed is not None:
             await distributed.wait_for_slot()
 
 

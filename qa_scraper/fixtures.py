@@ -119,7 +119,7 @@ _CANONICAL = re.compile(r'<link[^>]+rel="canonical"[^>]+href="([^"]+)"', re.I)
 def fetch(source: str) -> tuple[str, str, str]:
     """(url, html, content type) of a URL, or of a saved file (URL from its canonical link)."""
     if re.match(r"^https?://", source):
-        with urllib.request.urlopen(source, timeout=30) as response:
+        with urllib.request.urlopen(source, timeout=30) as response:  # HTTPError if not 200
             content_type = response.headers.get("Content-Type", "text/html; charset=utf-8")
             html, _ = decode_body(response.read(), content_type)
             return response.geturl(), html, content_type
@@ -131,13 +131,22 @@ def fetch(source: str) -> tuple[str, str, str]:
     return match.group(1), html, content_type
 
 
-def save_fixture(source: str, pages: Path, name: str | None = None) -> Path:
+def save_fixture(
+    source: str, pages: Path, name: str | None = None, overwrite: bool = False
+) -> Path:
     """Save a page as ``pages/<name>/`` (default ``article-<id>``); return the folder."""
     url, html, content_type = fetch(source)
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}"
     item = expected_item(url, html, base)
-    folder = pages / (name or f"article-{item['article_id']}")
+    if not item.get("article_id"):
+        raise ValueError(f"{source}: not an article page (no article id in {url})")
+    name = name or f"article-{item['article_id']}"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ValueError(f"--name {name!r}: use letters, digits, '.', '_' and '-' only")
+    folder = pages / name
+    if folder.exists() and not overwrite:
+        raise ValueError(f"{folder} exists: review it, or pass --force to replace it")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "page.html").write_text(html.replace(base + "/", PLACEHOLDER + "/"), "utf-8")
     (folder / "expected.json").write_text(dump_json(item), "utf-8")

@@ -25,8 +25,9 @@ RETRY_AFTER_MAX = 60.0  # longest Retry-After we wait for, in seconds
 DOWNLOADER_MIDDLEWARES = {
     # First of all (before robots.txt is fetched for a new host): nothing leaves the base host.
     "qa_scraper.middlewares.SameHostGuardMiddleware": 50,
-    # Distributed crawls only: one politeness budget shared by all workers (Redis).
-    "qa_scraper.distributed.SharedRateMiddleware": 60,
+    # Distributed crawls only: one politeness budget shared by all processes (Redis); last
+    # before the download, so robots.txt waits and cache hits take no slot.
+    "qa_scraper.distributed.SharedRateMiddleware": 950,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
     # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.

@@ -247,3 +247,23 @@ def test_a_second_coordinator_refuses(tmp_path: Path, redis_url: str) -> None:
     assert not (tmp_path / "two" / "doctorqna").exists() or not list(
         (tmp_path / "two" / "doctorqna").glob("*.jsonl*")
     )
+
+
+def test_a_worker_for_another_site_does_not_join(tmp_path: Path, redis_url: str) -> None:
+    output = tmp_path / "output"
+    with DevServer(SITE) as server, DevServer(SITE) as other:
+        stranger = start("worker", other.base_url, redis_url, tmp_path / "stranger.log")
+        worker = start("worker", server.base_url, redis_url, tmp_path / "w.log")
+        coordinator = start(
+            "coordinator",
+            server.base_url,
+            redis_url,
+            tmp_path / "c.log",
+            "-s",
+            f"QA_OUTPUT_DIR={output}",
+        )
+        codes = wait_all([coordinator, worker, stranger])
+        assert other.site.requests == []  # never fetched anything for this run
+    assert codes == [0, 0, ExitCode.USAGE]
+    assert "Not joining run" in (tmp_path / "stranger.log").read_text()
+    assert sorted(delivered(output)) == sorted(LIVE)

@@ -18,8 +18,11 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def _item(article_id: str = "174501") -> dict:
+    from qa_scraper.items import content_hash
+
     [item] = [item for item in load_expected() if item["article_id"] == article_id]
-    return {**item, "scraped_at": "2026-11-25T09:30:00Z", "content_hash": "0" * 64}
+    item = {**item, "scraped_at": "2026-11-25T09:30:00Z"}
+    return {**item, "content_hash": content_hash(item)}
 
 
 def _line(item: dict) -> str:
@@ -28,19 +31,30 @@ def _line(item: dict) -> str:
 
 def test_validate_reports_invalid_and_torn_lines(tmp_path: Path, capsys) -> None:
     good = tmp_path / "good.jsonl.gz"
-    good.write_bytes(gzip.compress((_line(_item()) * 2).encode()))
+    good.write_bytes(gzip.compress((_line(_item()) + _line(_item("174506"))).encode()))
     assert main(["validate", str(good)]) == 0
     assert capsys.readouterr().out == f"{good}: 2 lines, 2 valid, 0 invalid\n"
 
     bad = tmp_path / "bad.jsonl"
     broken = {**_item(), "article_id": 7}
-    bad.write_text(_line(_item()) + "{not json\n" + _line(broken) + _line(_item()).rstrip("\n"))
+    edited = {**_item("174507"), "title": "Edited by hand"}
+    bad.write_text(
+        _line(_item())
+        + "{not json\n"
+        + _line(broken)
+        + _line(edited)
+        + _line(_item("174506"))
+        + _line(_item())
+        + _line(_item("174512")).rstrip("\n")
+    )
     assert main(["validate", str(bad)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{bad}: 4 lines, 1 valid, 3 invalid"
+    assert out[0] == f"{bad}: 7 lines, 2 valid, 5 invalid"
     assert out[1].startswith("  line 2: not JSON: ")
     assert out[2].startswith("  line 3: article_id: 7 is not of type 'string'")
-    assert out[3] == "  line 4: torn line: no newline at the end of the file"
+    assert "line 4: content_hash: does not match" in out[-3]
+    assert out[-2] == "  line 6: article_id: 174501 already on line 1"
+    assert out[-1] == "  line 7: torn line: no newline at the end of the file"
 
 
 def _run(folder: Path, run_id: str, items: list[dict], gone: list[str] = ()) -> None:
@@ -125,3 +139,49 @@ def test_module_and_console_entry_points() -> None:
         assert command in result.stdout
     script = Path(sys.executable).with_name("qa-scraper")
     assert script.exists()
+
+
+def test_tools_refuse_bad_input_with_one_line(tmp_path: Path) -> None:
+    """Hostile-test findings: no traceback for a bad manifest, a missing run file, a fixture
+    name that escapes its folder, or a non-article page."""
+    import subprocess
+    import sys
+
+    def tool(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "qa_scraper", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
+
+    bad = tmp_path / "bad.manifest.json"
+    bad.write_text("{not json")
+    result = tool("report", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    folder = tmp_path / "output" / "doctorqna"
+    folder.mkdir(parents=True)
+    (folder / "20260101T000000000Z.manifest.json").write_text(
+        json.dumps(
+            {
+                "run_id": "20260101T000000000Z",
+                "files": {"items": {"name": "gone.jsonl", "sha256": "0"}},
+            }
+        )
+    )
+    result = tool("snapshot", "--output-dir", str(tmp_path / "output"))
+    assert result.returncode == 1 and "are missing" in result.stderr
+    assert "Traceback" not in result.stderr
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="http://x.test/en/latest"></head>'
+        "<body>Latest</body></html>"
+    )
+    result = tool("fixture", "save", str(page), "--pages", str(tmp_path / "pages"))
+    assert result.returncode == 1 and "not an article page" in result.stderr
+    result = tool(
+        "fixture", "save", str(page), "--pages", str(tmp_path / "pages"), "--name", "../escape"
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "escape").exists()
