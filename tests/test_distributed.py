@@ -33,8 +33,8 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 def redis_port() -> Iterator[int]:
     if not Path(REDIS_SERVER).exists():
         if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: .ci/run installs it (Debian package)")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+            pytest.fail("redis-server is missing: scripts/system-deps.sh installs it (Debian)")
+        pytest.skip("redis-server is not installed (scripts/system-deps.sh installs it as root)")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -52,7 +53,9 @@ def _manifest(run_id: str, written: int, rejects: int, clinic: float) -> dict:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path]:
     if CHROMIUM is None:
-        pytest.skip("chromium is not installed (.ci/run installs it)")
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: scripts/system-deps.sh installs it (Debian package)")
+        pytest.skip("chromium is not installed (scripts/system-deps.sh installs it as root)")
     folder = tmp_path_factory.mktemp("report") / "doctorqna"
     folder.mkdir()
     for run_id, (written, rejects, clinic) in zip(
