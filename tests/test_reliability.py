@@ -200,7 +200,8 @@ def test_a_site_that_is_down_is_a_failure_not_an_empty_delivery(
     assert list(folder.glob("*.jsonl*")) == [] and list(folder.glob("*.manifest*")) == []
 
 
-def test_ctrl_c_is_an_interruption_with_its_own_exit_status(tmp_path: Path) -> None:
+@pytest.mark.parametrize("presses", [1, 2], ids=["graceful", "forced"])
+def test_ctrl_c_is_an_interruption_with_its_own_exit_status(tmp_path: Path, presses: int) -> None:
     """Defect 7: a stopped run exits 6 and stays resumable."""
     output = tmp_path / "output"
     with DevServer(SITE) as server:
@@ -208,7 +209,9 @@ def test_ctrl_c_is_an_interruption_with_its_own_exit_status(tmp_path: Path) -> N
         process = start_crawl(command, tmp_path / "stopped.log")
         try:
             _wait_for_lines(process, output / "doctorqna", 3)
-            process.send_signal(signal.SIGINT)
+            for _ in range(presses):  # a second Ctrl-C forces an unclean shutdown
+                process.send_signal(signal.SIGINT)
+                time.sleep(0.05)
             code = process.wait(timeout=60)
         finally:
             if process.poll() is None:
