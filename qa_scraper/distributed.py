@@ -56,6 +56,7 @@ ROLES = ("coordinator", "worker")
 LEASE_MS = 5_000
 HEARTBEAT_MS = 5_000
 TICK_SECONDS = 0.2
+REDIS_LOST_SECONDS = 10
 # A worker's own verdicts, not counts of the run's work.
 NOT_MERGED = ("qa/exit_code", "qa/usable_responses", "qa/monitors", "qa/coverage")
 # Reserve the next request slot of the shared schedule; returns the wait in microseconds.
@@ -145,6 +146,7 @@ class DistributedRun:
         self._loop: task.LoopingCall | None = None
         self._reseeds = 0
         self._refused = False
+        self._redis_failures = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DistributedRun:
@@ -197,6 +199,12 @@ class DistributedRun:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        try:
+            self._close(reason)
+        except redis.RedisError as error:
+            logger.error("Redis error while closing: %s", error)
+
+    def _close(self, reason: str) -> None:
         if self.role == "coordinator":
             self._drain_results()
             if reason == "finished" and self.keys is not None:
@@ -216,8 +224,15 @@ class DistributedRun:
                 self._coordinator_tick()
             else:
                 self._worker_tick()
+            self._redis_failures = 0
         except redis.RedisError as error:
+            self._redis_failures += 1
             logger.error("Redis error: %s", error)
+            if self._redis_failures * TICK_SECONDS >= REDIS_LOST_SECONDS:
+                # Stopped, not finished: a coordinator's run stays resumable (exit code 6).
+                logger.error("Redis unreachable for %d s: stopping", REDIS_LOST_SECONDS)
+                self._loop.stop()
+                self.crawler.engine.close_spider(self.crawler.spider, "redis_lost")
 
     # --- coordinator -------------------------------------------------------------------------
     def _coordinator_tick(self) -> None:

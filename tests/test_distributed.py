@@ -267,3 +267,37 @@ def test_a_worker_for_another_site_does_not_join(tmp_path: Path, redis_url: str)
     assert codes == [0, 0, ExitCode.USAGE]
     assert "Not joining run" in (tmp_path / "stranger.log").read_text()
     assert sorted(delivered(output)) == sorted(LIVE)
+
+
+def test_a_worker_stops_when_redis_is_gone(tmp_path: Path) -> None:
+    """Redis lost for good: a worker stops by itself (exit 6), it does not wait forever."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    own = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        worker = start(
+            "worker", "http://127.0.0.1:9/", f"redis://127.0.0.1:{port}/0", tmp_path / "w.log"
+        )
+        time.sleep(3)  # started, waiting for a run
+        own.kill()
+        code = wait_all([worker], timeout=60)[0]
+    finally:
+        if own.poll() is None:
+            own.kill()
+    assert code == ExitCode.INTERRUPTED
+    assert "Redis unreachable" in (tmp_path / "w.log").read_text()
