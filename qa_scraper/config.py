@@ -7,12 +7,14 @@ what is wrong and what to give instead. Defaults live in :mod:`qa_scraper.settin
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
-from qa_scraper.errors import ArgumentError
+from qa_scraper.errors import ArgumentError, SetupError
 
 MODES = ("incremental", "full")
 # Spider arguments: name -> what it means (for the refusal of an unknown one).
@@ -128,6 +130,8 @@ def check_settings(settings: BaseSettings) -> None:
             " the items would be marked delivered and written nowhere",
             "Set QA_OUTPUT_DIR, or add -o/-O, or leave QA_STATE_PATH empty too",
         )
+    if settings.get("JOBDIR"):
+        _check_jobdir(Path(settings.get("JOBDIR")))
     for name, (kind, minimum) in NUMERIC_SETTINGS.items():
         raw = settings.get(name)
         if raw is None or raw == "":
@@ -145,6 +149,20 @@ def check_settings(settings: BaseSettings) -> None:
             raise ArgumentError(
                 f"-s {name}={raw!r} is below {minimum:g}", f"Give a value >= {minimum:g}"
             )
+
+
+def _check_jobdir(jobdir: Path) -> None:
+    """Scrapy's JOBDIR must be a folder this process can write (it is created if missing)."""
+    try:
+        jobdir.mkdir(parents=True, exist_ok=True)
+        probe = jobdir / f".write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise SetupError(
+            f"JOBDIR {jobdir}: not a writable folder ({error.strerror})",
+            "Set -s JOBDIR to a folder this user can write",
+        ) from None
 
 
 def resolve_mode(mode: str | None, settings: BaseSettings, logger: Any) -> str:

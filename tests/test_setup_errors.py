@@ -137,6 +137,15 @@ def test_a_state_path_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> N
     assert sorted(path.name for path in tmp_path.iterdir()) == ["state.fifo"]
 
 
+def test_a_jobdir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    jobdir = tmp_path / "job"
+    jobdir.write_text("a file")
+    result = crawl(tmp_path, "-a", f"base_url={BASE}", "-s", f"JOBDIR={jobdir}")
+    assert result.returncode == ExitCode.SETUP
+    assert "JOBDIR" in refusal(result)
+    assert files_under(tmp_path / "output") == []
+
+
 def test_the_run_lock_refusal_is_one_line_with_its_own_status(tmp_path: Path) -> None:
     lock = RunLock(tmp_path / "output" / "doctorqna" / "state.sqlite3")
     lock.acquire()
