@@ -68,6 +68,9 @@ def check_spider_arguments(kwargs: dict[str, Any]) -> None:
         )
 
 
+SITE_ROOT_HINT = "Give the site root, e.g. -a base_url=https://www.doctorqna.com/"
+
+
 def check_base_url(base_url: str) -> str:
     """The site root of ``base_url`` (scheme://host[:port]/), or a refusal."""
     try:
@@ -76,7 +79,7 @@ def check_base_url(base_url: str) -> str:
     except ValueError as error:
         raise ArgumentError(
             f"-a base_url={base_url!r} is not a valid URL ({error})",
-            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
+            SITE_ROOT_HINT,
         ) from None
     if parts.username is not None or parts.password is not None:
         raise ArgumentError(
@@ -86,30 +89,32 @@ def check_base_url(base_url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ArgumentError(
             f"-a base_url={base_url!r} is not an http(s) URL with a host",
-            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
+            SITE_ROOT_HINT,
         )
     try:  # an internationalised host name: its ASCII (punycode) form, as requests carry it
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError as error:
         raise ArgumentError(
             f"-a base_url={base_url!r} has an invalid host name ({error})",
-            "Give the site root, e.g. -a base_url=https://www.doctorqna.com/",
+            SITE_ROOT_HINT,
         ) from None
     host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}/"
 
 
-def check_discovery(discovery: str) -> None:
-    if discovery not in DISCOVERY_MODES:
+def _check_choice(argument: str, value: str | None, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
         raise ArgumentError(
-            f"-a discovery={discovery!r} is not a discovery mode",
-            f"Use one of: {', '.join(DISCOVERY_MODES)}",
+            f"-a {argument}={value!r} is not a {argument}", f"Use one of: {', '.join(choices)}"
         )
 
 
+def check_discovery(discovery: str) -> None:
+    _check_choice("discovery", discovery, DISCOVERY_MODES)
+
+
 def check_mode(mode: str | None) -> None:
-    if mode is not None and mode not in MODES:
-        raise ArgumentError(f"-a mode={mode!r} is not a mode", f"Use one of: {', '.join(MODES)}")
+    _check_choice("mode", mode, MODES)
 
 
 def check_settings(settings: BaseSettings) -> None:
@@ -131,7 +136,7 @@ def check_settings(settings: BaseSettings) -> None:
             "Set QA_OUTPUT_DIR, or add -o/-O, or leave QA_STATE_PATH empty too",
         )
     if settings.get("JOBDIR"):
-        _check_jobdir(Path(settings.get("JOBDIR")))
+        check_writable_folder(Path(settings.get("JOBDIR")), "JOBDIR")
     for name, (kind, minimum) in NUMERIC_SETTINGS.items():
         raw = settings.get(name)
         if raw is None or raw == "":
@@ -151,17 +156,17 @@ def check_settings(settings: BaseSettings) -> None:
             )
 
 
-def _check_jobdir(jobdir: Path) -> None:
-    """Scrapy's JOBDIR must be a folder this process can write (it is created if missing)."""
+def check_writable_folder(folder: Path, setting: str) -> None:
+    """``folder`` (created if missing) can be written by this process, proved by writing."""
     try:
-        jobdir.mkdir(parents=True, exist_ok=True)
-        probe = jobdir / f".write-test-{os.getpid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
         probe.touch()
         probe.unlink()
     except OSError as error:
         raise SetupError(
-            f"JOBDIR {jobdir}: not a writable folder ({error.strerror})",
-            "Set -s JOBDIR to a folder this user can write",
+            f"{setting} {folder}: not a writable folder ({error.strerror})",
+            f"Set -s {setting} to a folder this user can write",
         ) from None
 
 
@@ -179,8 +184,7 @@ def resolve_mode(mode: str | None, settings: BaseSettings, logger: Any) -> str:
 
 
 def check_role(role: str | None) -> None:
-    if role is not None and role not in ROLES:
-        raise ArgumentError(f"-a role={role!r} is not a role", f"Use one of: {', '.join(ROLES)}")
+    _check_choice("role", role, ROLES)
 
 
 def apply_role(settings: BaseSettings, role: str | None) -> None:

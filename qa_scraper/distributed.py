@@ -35,7 +35,6 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 import redis
@@ -52,7 +51,6 @@ from qa_scraper.rejects import Rejected
 from qa_scraper.urls import PageKind, article_id_from_url
 
 logger = logging.getLogger(__name__)
-ROLES = ("coordinator", "worker")
 LEASE_MS = 5_000
 HEARTBEAT_MS = 5_000
 TICK_SECONDS = 0.2
@@ -269,8 +267,6 @@ class DistributedRun:
                 self._process(
                     Rejected(record["url"], record["stage"], record["errors"], record["item"])
                 )
-            elif kind == "stat":
-                self.crawler.stats.inc_value(message["name"], message.get("count", 1))
             if message.get("final") and article_id:
                 self.server.sadd(keys.completed, article_id)
 
@@ -286,21 +282,29 @@ class DistributedRun:
             signal=signals.item_scraped, item=item, response=None, spider=self.crawler.spider
         )
 
+    def _alive(self, worker: bytes) -> bool:
+        return bool(self.server.exists(RunKeys.heartbeat(self.spider_name, worker.decode())))
+
+    def _hand_out_again(self, article_id: bytes) -> None:
+        """Queue a seeded article once more (plainly): its outcome never came back."""
+        assert self.keys is not None
+        url = self.server.hget(self.keys.seeded, article_id)
+        if url is not None:
+            self.crawler.stats.inc_value("qa/distributed/requeued")
+            self.seed(self.crawler.spider.plain_article_request(url.decode()), again=True)
+
     def _requeue_from_dead_workers(self) -> None:
         keys = self.keys
         assert keys is not None
         for article_id, worker in self.server.hgetall(keys.inflight).items():
-            if not self.server.exists(RunKeys.heartbeat(self.spider_name, worker.decode())):
-                url = self.server.hget(keys.seeded, article_id)
+            if not self._alive(worker):
                 self.server.hdel(keys.inflight, article_id)
-                if url is not None:
-                    logger.warning(
-                        "Worker %s is gone: article %s handed out again",
-                        worker.decode(),
-                        article_id.decode(),
-                    )
-                    self.crawler.stats.inc_value("qa/distributed/requeued")
-                    self.seed(self.crawler.spider.plain_article_request(url.decode()), again=True)
+                logger.warning(
+                    "Worker %s is gone: article %s handed out again",
+                    worker.decode(),
+                    article_id.decode(),
+                )
+                self._hand_out_again(article_id)
 
     def seed(self, request: Request, again: bool = False) -> None:
         """Put an article request in the shared queue (and remember it was handed out).
@@ -328,11 +332,7 @@ class DistributedRun:
         self._drain_results()
         keys = self.keys
         assert keys is not None
-        live_inflight = [
-            article_id
-            for article_id, worker in self.server.hgetall(keys.inflight).items()
-            if self.server.exists(RunKeys.heartbeat(self.spider_name, worker.decode()))
-        ]
+        live_inflight = any(map(self._alive, self.server.hvals(keys.inflight)))
         if self.queued() or live_inflight or self.server.llen(keys.results):
             raise DontCloseSpider
         missing = set(self.server.hkeys(keys.seeded)) - set(self.server.smembers(keys.completed))
@@ -341,10 +341,7 @@ class DistributedRun:
             self._reseeds += 1
             logger.warning("Handing out %d article(s) again that got no outcome", len(missing))
             for article_id in missing:
-                url = self.server.hget(keys.seeded, article_id)
-                if url is not None:
-                    self.crawler.stats.inc_value("qa/distributed/requeued")
-                    self.seed(spider.plain_article_request(url.decode()), again=True)
+                self._hand_out_again(article_id)
             raise DontCloseSpider
 
     def _merge_worker_stats(self) -> None:
@@ -380,11 +377,7 @@ class DistributedRun:
                     logger.info("Joined run %s", run_id)
         self.server.set(RunKeys.heartbeat(name, self.worker), "1", px=HEARTBEAT_MS)
         if self.keys is not None:
-            self.server.hset(
-                self.keys.workers,
-                self.worker,
-                json.dumps(_numeric_stats(self.crawler.stats.get_stats())),
-            )
+            self.server.hset(self.keys.workers, self.worker, self._stats_snapshot())
         _wake(self.crawler.engine)
 
     def _refuse_run(self, run_id: str, site: str, mine: str) -> None:
@@ -400,15 +393,15 @@ class DistributedRun:
         self._refused = True
         self.crawler.engine.close_spider(self.crawler.spider, "base_url_mismatch")
 
+    def _stats_snapshot(self) -> str:
+        """This worker's counters, which the coordinator adds to the run's stats at the end."""
+        return json.dumps(_numeric_stats(self.crawler.stats.get_stats()))
+
     def send(self, message: dict[str, Any]) -> None:
         """A message for the coordinator (an item, a reject, a call on the run)."""
         assert self.keys is not None
         with self.server.pipeline() as batch:  # the stats first: counted once the outcome is
-            batch.hset(
-                self.keys.workers,
-                self.worker,
-                json.dumps(_numeric_stats(self.crawler.stats.get_stats())),
-            )
+            batch.hset(self.keys.workers, self.worker, self._stats_snapshot())
             batch.rpush(self.keys.results, json.dumps(message, ensure_ascii=False))
             if message.get("final") and message.get("article_id"):
                 # Answered: no longer held by this worker (whoever reads the answer).
@@ -479,20 +472,20 @@ class WorkerResultPipeline:
 class RunScheduler(MemoryScheduler):
     """The coordinator's scheduler: navigation stays in memory, articles go to Redis."""
 
+    distributed: DistributedRun | None = None
+
+    def open(self, spider: Any) -> Any:
+        self.distributed = self.crawler.get_extension(DistributedRun) if self.crawler else None
+        return super().open(spider)
+
     def enqueue_request(self, request: Request) -> bool:
-        distributed = self.crawler.get_extension(DistributedRun) if self.crawler else None
-        if (
-            distributed is not None
-            and distributed.role == "coordinator"
-            and request.meta.get("qa_kind") == PageKind.ARTICLE.value
-        ):
-            distributed.seed(request)
+        if self.distributed is not None and request.meta.get("qa_kind") == PageKind.ARTICLE.value:
+            self.distributed.seed(request)
             return True
         return super().enqueue_request(request)
 
     def __len__(self) -> int:
-        distributed = self.crawler.get_extension(DistributedRun) if self.crawler else None
-        shared = distributed.queued() if distributed is not None else 0
+        shared = self.distributed.queued() if self.distributed is not None else 0
         return super().__len__() + shared
 
 
@@ -504,6 +497,7 @@ class WorkerScheduler:
         self.crawler = crawler
         self.distributed: DistributedRun | None = None
         self.spider: Any = None
+        self._shared: FifoQueue | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WorkerScheduler:
@@ -517,10 +511,13 @@ class WorkerScheduler:
         return None
 
     def _queue(self) -> FifoQueue | None:
+        """The queue of the run this worker serves (none until it has joined one)."""
         keys = self.distributed.keys if self.distributed is not None else None
         if keys is None:
             return None
-        return FifoQueue(self.distributed.server, self.spider, keys.queue)
+        if self._shared is None or self._shared.key != keys.queue:
+            self._shared = FifoQueue(self.distributed.server, self.spider, keys.queue)
+        return self._shared
 
     def has_pending_requests(self) -> bool:
         queue = self._queue()
@@ -568,7 +565,3 @@ class SharedRateMiddleware:
         distributed = self.crawler.get_extension(DistributedRun)
         if distributed is not None:
             await distributed.wait_for_slot()
-
-
-def article_requests_only(requests: Iterable[Request]) -> list[Request]:
-    return [r for r in requests if r.meta.get("qa_kind") == PageKind.ARTICLE.value]

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from qa_scraper.config import check_mode
+from qa_scraper.config import check_mode, check_writable_folder
 from qa_scraper.errors import ExitCode, SetupError
 from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.state import CrawlState, RunLock, check_state_path, utc_now
@@ -70,12 +70,14 @@ def _part(path: Path) -> Path:
     return path.with_name(path.name + ".part")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _sha256_and_lines(path: Path) -> tuple[str, int]:
+    """One read of the file: its sha256 and its number of lines."""
+    digest, lines = hashlib.sha256(), 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            lines += block.count(b"\n")
+    return digest.hexdigest(), lines
 
 
 def _crash_point(step: str) -> None:
@@ -150,16 +152,10 @@ def _reject_record(record: dict[str, Any]) -> bool:
 def check_output_dir(output_dir: str, spider_name: str) -> Path:
     """The run folder ``<output_dir>/<spider>``, refused before anything is created."""
     folder = Path(output_dir) / spider_name
-    for path in (Path(output_dir), folder):
-        if path.exists() and not path.is_dir():
-            raise SetupError(
-                f"QA_OUTPUT_DIR: {path} exists and is not a folder",
-                "Set QA_OUTPUT_DIR to a folder (it is created if missing)",
-            )
     existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
         raise SetupError(
-            f"QA_OUTPUT_DIR: {existing} is a file, not a folder",
+            f"QA_OUTPUT_DIR: {existing} exists and is not a folder",
             "Set QA_OUTPUT_DIR to a folder (it is created if missing)",
         )
     if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
@@ -233,16 +229,10 @@ class CrawlRun:
             self._recover_unfinished_runs()
         if self.folder is not None:
             try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                probe = self.folder / f".write-test-{os.getpid()}"
-                probe.touch()
-                probe.unlink()
-            except OSError as error:
+                check_writable_folder(self.folder, "QA_OUTPUT_DIR")
+            except SetupError:
                 self._release()
-                raise SetupError(
-                    f"QA_OUTPUT_DIR: cannot write in {self.folder} ({error.strerror})",
-                    "Set QA_OUTPUT_DIR to a writable folder",
-                ) from None
+                raise
             while not self.resumed and (
                 self.items_path.exists() or _part(self.items_path).exists()
             ):
@@ -485,9 +475,8 @@ class CrawlRun:
         """Write ``<run>.manifest.json.part`` (describing the files by their final names)."""
         files = {}
         for role, path in (("items", self.items_path), ("rejects", self.rejects_path)):
-            with _part(path).open("rb") as handle:
-                lines = sum(1 for _ in handle)
-            files[role] = {"name": path.name, "sha256": _sha256(_part(path)), "lines": lines}
+            sha256, lines = _sha256_and_lines(_part(path))
+            files[role] = {"name": path.name, "sha256": sha256, "lines": lines}
         manifest = {
             "run_id": self.run_id,
             "spider": self.spider_name,

@@ -92,10 +92,8 @@ class DoctorQnASpider(scrapy.Spider):
         self.discovery = discovery
         check_role(role)
         self.role = role  # None: a single-process crawl; coordinator or worker with Redis
-        # Sitemap entries (url, lastmod) not yet handed to the scheduler.
         # Sitemap entries not yet handed to the scheduler: article id -> (url, lastmod).
         self._frontier: dict[str, tuple[str, str | None]] = {}
-        self._sitemap_articles = 0
         self._listing_walk_started = discovery == "full" or role == "worker"
         self._swept = role == "worker"  # a worker only fetches what it is handed
         # OffsiteMiddleware: never leave the base URL's host.
@@ -200,7 +198,7 @@ class DoctorQnASpider(scrapy.Spider):
 
     def _listing_walk_request(self) -> Request | None:
         """After the sitemaps: the newest-first listing, or the full walk without them."""
-        if self._sitemap_articles:
+        if self.crawler.stats.get_value("qa/sitemap_articles"):
             return self._page_request(urljoin(self.base_url, "/en/latest"), PageKind.LISTING)
         self.logger.warning(
             "The sitemaps listed no article: discovering articles by walking the home page,"
@@ -353,12 +351,11 @@ class DoctorQnASpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 request = self._sitemap_request(loc)
             elif page_kind(loc) is PageKind.ARTICLE:
-                self.crawler.stats.inc_value("qa/sitemap_articles")  # progress ETA
+                self.crawler.stats.inc_value("qa/sitemap_articles")  # ETA; none: full walk
                 # The lastmod travels with the request: the state keeps it only with the
                 # version of the article this run fetched and delivered.
                 lastmod = (entry.get("lastmod") or "").strip() or None
                 self._frontier.setdefault(article_id_from_url(loc) or loc, (loc, lastmod))
-                self._sitemap_articles += 1
                 request = None
             else:
                 request = None
