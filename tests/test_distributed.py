@@ -29,8 +29,8 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_T
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-@pytest.fixture(scope="module")
-def redis_port() -> Iterator[int]:
+def start_redis() -> tuple[subprocess.Popen, int]:
+    """A Redis of the test's own on a free loopback port, answering pings."""
     if not Path(REDIS_SERVER).exists():
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing: scripts/system-deps.sh installs it (Debian)")
@@ -38,31 +38,24 @@ def redis_port() -> Iterator[int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    process = subprocess.Popen([*command, "--appendonly", "no"], stdout=subprocess.DEVNULL)
     client = redis.Redis(port=port)
     deadline = time.monotonic() + 10
     while True:
         try:
             client.ping()
-            break
+            return process, port
         except redis.ConnectionError:
             if time.monotonic() > deadline:
                 process.kill()
                 raise
             time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def redis_port() -> Iterator[int]:
+    process, port = start_redis()
     yield port
     process.terminate()
     process.wait(timeout=10)
@@ -271,25 +264,8 @@ def test_a_worker_for_another_site_does_not_join(tmp_path: Path, redis_url: str)
 
 def test_a_worker_stops_when_redis_is_gone(tmp_path: Path) -> None:
     """Redis lost for good: a worker stops by itself (exit 6), it does not wait forever."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    own = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    own, port = start_redis()
     try:
-        time.sleep(0.5)
         worker = start(
             "worker", "http://127.0.0.1:9/", f"redis://127.0.0.1:{port}/0", tmp_path / "w.log"
         )
