@@ -22,7 +22,6 @@ beside the manifest (:mod:`qa_scraper.report`).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
@@ -33,6 +32,8 @@ from scrapy.crawler import Crawler
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.runners import MonitorRunner
 from spidermon.utils.field_coverage import calculate_field_coverage
+
+from qa_scraper.runs import run_manifests
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +69,9 @@ def _is_list_field(stats: dict[str, Any], parts: list[str]) -> bool:
 
 def previous_manifest(folder: Path | None, min_items: int) -> dict[str, Any] | None:
     """The latest delivered manifest in ``folder`` whose coverage rests on enough items."""
-    if folder is None or not folder.is_dir():
+    if folder is None:
         return None
-    for path in sorted(folder.glob("*.manifest.json"), reverse=True):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+    for _, manifest in reversed(run_manifests(folder)):
         scraped = (manifest.get("monitors") or {}).get("items_scraped", 0)
         if manifest.get("coverage") and scraped >= min_items:
             return manifest

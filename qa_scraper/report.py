@@ -19,6 +19,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from qa_scraper.runs import run_manifests
+
 HISTORY_RUNS = 20
 _WIDTH = 360  # px of a full bar (rate 1.0 or the largest count)
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
@@ -164,14 +166,7 @@ def rejects_by_reason(rejects_path: Path) -> list[tuple[str, int]]:
 
 def history(folder: Path, run_id: str) -> list[dict[str, Any]]:
     """This run's manifest and up to HISTORY_RUNS - 1 before it, oldest first."""
-    manifests = []
-    for path in sorted(folder.glob("*.manifest.json")):
-        if path.name.removesuffix(".manifest.json") > run_id:
-            continue
-        try:
-            manifests.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
+    manifests = [manifest for name, manifest in run_manifests(folder) if name <= run_id]
     return manifests[-HISTORY_RUNS:]
 
 

@@ -499,6 +499,21 @@ class CrawlRun:
             os.fsync(handle.fileno())
 
 
+def run_manifests(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(run id, manifest) of the delivered runs in ``folder``, oldest first (run ids sort in
+    time order). Unreadable files, and manifests that are not a run's (a snapshot's), are
+    skipped: for readers that look back (monitors, report); a snapshot is stricter."""
+    manifests = []
+    for path in sorted(folder.glob("*.manifest.json")) if folder.is_dir() else []:
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and "run_id" in manifest:
+            manifests.append((path.name.removesuffix(".manifest.json"), manifest))
+    return manifests
+
+
 def _write_line(handle: IO[str] | None, record: Any) -> None:
     if handle is None:
         return
