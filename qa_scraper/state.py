@@ -114,6 +114,16 @@ def check_state_path(path: Path) -> None:
             )
 
 
+def _make_folder_of(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SetupError(
+            f"cannot create the folder of {path} ({error.strerror})",
+            "Set QA_STATE_PATH (or QA_OUTPUT_DIR) to a writable place",
+        ) from None
+
+
 class RunLock:
     """An exclusive ``flock`` beside the state file; the kernel frees it if the process dies."""
 
@@ -122,7 +132,7 @@ class RunLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder_of(self.path)
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -182,7 +192,7 @@ class CrawlState:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         check_state_path(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder_of(self.path)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row

@@ -146,6 +146,13 @@ def test_a_jobdir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert files_under(tmp_path / "output") == []
 
 
+def test_an_output_dir_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
+    """Even as root: /proc accepts no new folder."""
+    result = crawl(tmp_path, "-a", f"base_url={BASE}", "-s", "QA_OUTPUT_DIR=/proc/qa-output")
+    assert result.returncode == ExitCode.SETUP
+    assert "cannot create the folder" in refusal(result)
+
+
 def test_the_run_lock_refusal_is_one_line_with_its_own_status(tmp_path: Path) -> None:
     lock = RunLock(tmp_path / "output" / "doctorqna" / "state.sqlite3")
     lock.acquire()
