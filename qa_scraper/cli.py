@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import sys
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,46 +28,63 @@ from qa_scraper.validation import item_errors
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def _read_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.name.endswith(".gz") else data
+# A line longer than this is not read (a verdict, not an allocation of its size).
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
 
 
 # --- validate ---------------------------------------------------------------------------
 def validate_file(path: Path, out: IO[str]) -> bool:
-    """Print a summary of one file; True when every line is a valid item."""
-    try:
-        data = _read_bytes(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        out.write(f"{path}: unreadable: {error}\n")
-        return False
-    raw_lines = data.split(b"\n")
-    torn = raw_lines[-1] != b""
-    if not torn:
-        raw_lines.pop()
-    problems: list[str] = []
-    valid = 0
+    """Check one file line by line, streaming: each invalid line is printed as
+    ``<file>:<line>: <reason>`` when it is read, then a summary. True when every line is a
+    valid item. Memory stays flat whatever the file (a line is at most ``MAX_LINE_BYTES``);
+    only the article ids seen are remembered (one line per article)."""
+    lines = valid = 0
     first_line: dict[str, int] = {}  # article id -> the line that holds it
-    for number, raw in enumerate(raw_lines, start=1):
-        reasons = []
-        if torn and number == len(raw_lines):
-            reasons.append("torn line: no newline at the end of the file")
-        try:
-            record = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            reasons.append(f"not JSON: {error}")
-        else:
-            reasons += [f"{e['path'] or '(item)'}: {e['message']}" for e in item_errors(record)]
-            reasons += _consistency(record, number, first_line)
-        if reasons:
-            problems += [f"  line {number}: {reason}" for reason in reasons]
-        else:
-            valid += 1
-    invalid = len(raw_lines) - valid
-    out.write(f"{path}: {len(raw_lines)} lines, {valid} valid, {invalid} invalid\n")
-    for line in problems:
-        out.write(line + "\n")
+    try:
+        with _open_binary(path) as stream:
+            while raw := stream.readline(MAX_LINE_BYTES + 1):
+                lines += 1
+                reasons = _line_reasons(stream, raw, lines, first_line)
+                for reason in reasons:
+                    out.write(f"{path}:{lines}: {reason}\n")
+                valid += not reasons
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+        lines += 1
+        out.write(f"{path}:{lines}: unreadable from here: {error}\n")
+    invalid = lines - valid
+    out.write(f"{path}: {lines} lines, {valid} valid, {invalid} invalid\n")
     return invalid == 0
+
+
+def _line_reasons(
+    stream: IO[bytes], raw: bytes, number: int, first_line: dict[str, int]
+) -> list[str]:
+    """Why one line is not a valid item (empty: it is)."""
+    if len(raw) > MAX_LINE_BYTES:
+        while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+            pass  # skip to the end of the line, without holding it
+        return [f"longer than {MAX_LINE_BYTES} bytes: not read"]
+    if not raw.strip():
+        return ["empty line"]
+    reasons = []
+    if not raw.endswith(b"\n"):
+        reasons.append("torn line: no newline at the end of the file")
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return [*reasons, f"not JSON: {error}"]
+    except RecursionError:
+        return [*reasons, "not JSON: nested too deeply to read"]
+    try:
+        reasons += [f"{e['path'] or '(item)'}: {e['message']}" for e in item_errors(record)]
+        reasons += _consistency(record, number, first_line)
+    except RecursionError:
+        reasons.append("(item): nested too deeply to check")
+    return reasons
 
 
 def _consistency(record: Any, number: int, first_line: dict[str, int]) -> list[str]:
@@ -97,18 +115,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # --- snapshot ---------------------------------------------------------------------------
 def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
-    """Latest line of every article over the delivered runs, gone ones removed."""
+    """Latest line of every article over the delivered runs, gone ones removed.
+
+    Every ``*.manifest.json`` must be a run's (or a snapshot's, skipped): a manifest that
+    is unreadable, lacks its items file's name and sha256, or whose items or changes lack
+    an article id is refused (``ValueError`` naming it), never skipped: a snapshot built
+    without one run would silently hold old or missing articles."""
     current: dict[str, bytes] = {}
     runs: list[str] = []
     gone = 0
     for path in sorted(folder.glob("*.manifest.json")):  # run ids sort in time order
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ValueError(f"{path}: unreadable run manifest ({error})") from None
-        if not isinstance(manifest, dict) or "run_id" not in manifest or "files" not in manifest:
-            continue  # not a run's manifest (a snapshot's, say)
-        items = folder / manifest["files"]["items"]["name"]
+        if isinstance(manifest, dict) and "run_id" not in manifest and "snapshot" in manifest:
+            continue  # a snapshot's own manifest
+        items, sha256, changes = _run_manifest_parts(path, manifest)
         try:
             data = items.read_bytes()
         except OSError as error:
@@ -116,16 +139,60 @@ def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
                 f"{items}: the items of run {manifest['run_id']} are missing ({error.strerror});"
                 " a snapshot needs every delivered run since the first"
             ) from None
-        if hashlib.sha256(data).hexdigest() != manifest["files"]["items"]["sha256"]:
+        if hashlib.sha256(data).hexdigest() != sha256:
             raise ValueError(f"{items}: sha256 differs from its manifest {path.name}")
-        for raw in data.splitlines():
+        for number, raw in enumerate(data.splitlines(), start=1):
             if raw.strip():
-                current[json.loads(raw)["article_id"]] = raw
-        for change in manifest.get("changes", []):
-            if change.get("change") == "gone" and current.pop(change["article_id"], None):
+                current[_line_article_id(raw, f"{items}:{number}", path)] = raw
+        for change in changes:
+            if change["change"] == "gone" and current.pop(change["article_id"], None):
                 gone += 1
         runs.append(manifest["run_id"])
     return current, runs, gone
+
+
+def _tampered(path: Path, what: str) -> ValueError:
+    return ValueError(
+        f"{path}: not a usable run manifest ({what}; edited or truncated?). Restore it from"
+        " the run's delivery, or move the run aside"
+    )
+
+
+def _run_manifest_parts(path: Path, manifest: Any) -> tuple[Path, str, list[dict[str, str]]]:
+    """A run manifest's items file, its sha256 and its changes, or a refusal naming it."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("run_id"), str):
+        raise _tampered(path, "no run_id")
+    files = manifest.get("files")
+    items = files.get("items") if isinstance(files, dict) else None
+    if not isinstance(items, dict):
+        raise _tampered(path, "no files.items")
+    name, sha256 = items.get("name"), items.get("sha256")
+    if not isinstance(name, str) or not isinstance(sha256, str):
+        raise _tampered(path, "files.items without a name and a sha256")
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise _tampered(path, f"files.items names {name!r}, not a file beside it")
+    changes = manifest.get("changes", [])
+    if not isinstance(changes, list) or not all(
+        isinstance(change, dict)
+        and isinstance(change.get("article_id"), str)
+        and isinstance(change.get("change"), str)
+        for change in changes
+    ):
+        raise _tampered(path, "a change without an article_id")
+    return path.parent / name, sha256, changes
+
+
+def _line_article_id(raw: bytes, where: str, manifest: Path) -> str:
+    try:
+        record = json.loads(raw)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        record = None
+    if not isinstance(record, dict) or not isinstance(record.get("article_id"), str):
+        raise ValueError(
+            f"{where}: not an item with an article_id (run manifest {manifest.name});"
+            " the run's file was edited after delivery"
+        )
+    return record["article_id"]
 
 
 def write_snapshot(folder: Path, out: Path, compress: bool) -> dict[str, Any]:

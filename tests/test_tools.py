@@ -49,12 +49,12 @@ def test_validate_reports_invalid_and_torn_lines(tmp_path: Path, capsys) -> None
     )
     assert main(["validate", str(bad)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{bad}: 7 lines, 2 valid, 5 invalid"
-    assert out[1].startswith("  line 2: not JSON: ")
-    assert out[2].startswith("  line 3: article_id: 7 is not of type 'string'")
-    assert "line 4: content_hash: does not match" in out[-3]
-    assert out[-2] == "  line 6: article_id: 174501 already on line 1"
-    assert out[-1] == "  line 7: torn line: no newline at the end of the file"
+    assert out[-1] == f"{bad}: 7 lines, 2 valid, 5 invalid"  # the summary, after the lines
+    assert out[0].startswith(f"{bad}:2: not JSON: ")
+    assert out[1].startswith(f"{bad}:3: article_id: 7 is not of type 'string'")
+    assert f"{bad}:4: content_hash: does not match" in out[-4]
+    assert out[-3] == f"{bad}:6: article_id: 174501 already on line 1"
+    assert out[-2] == f"{bad}:7: torn line: no newline at the end of the file"
 
 
 def _run(folder: Path, run_id: str, items: list[dict], gone: list[str] = ()) -> None:
