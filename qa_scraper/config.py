@@ -36,6 +36,7 @@ BOOLEAN_SETTINGS = (
     "HTTPCACHE_ENABLED",
     "COOKIES_ENABLED",
     "RANDOMIZE_DOWNLOAD_DELAY",
+    "QA_ARCHIVE",
 )
 # Numeric settings: name -> (type, smallest allowed value).
 NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
@@ -205,7 +206,9 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
                 "Give -o/-O to the coordinator",
             )
         settings.set("SCHEDULER", "qa_scraper.distributed.WorkerScheduler", priority=ROLE_PRIORITY)
-        # The coordinator owns the run: no files, state or feed in a worker.
+        # The coordinator owns the run: no files, state or feed in a worker, except its own
+        # archive (<run>.<worker>.warc.gz), written in the run folder the coordinator reads.
+        settings.set("QA_WORKER_ARCHIVE_DIR", settings.get("QA_OUTPUT_DIR"), ROLE_PRIORITY)
         settings.set("QA_OUTPUT_DIR", "", priority=ROLE_PRIORITY)
         settings.set("QA_STATE_PATH", "", priority=ROLE_PRIORITY)
         settings.set("FEEDS", {}, priority=ROLE_PRIORITY)

@@ -32,9 +32,11 @@ import asyncio
 import json
 import logging
 import os
+import re
 import socket
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -46,6 +48,7 @@ from scrapy.http import Request
 from scrapy_redis.queue import FifoQueue
 from twisted.internet import task
 
+from qa_scraper.archive import WarcArchive
 from qa_scraper.errors import ExitCode, RunLockedError, SetupError
 from qa_scraper.rejects import Rejected
 from qa_scraper.urls import PageKind, article_id_from_url
@@ -145,6 +148,7 @@ class DistributedRun:
         self._reseeds = 0
         self._refused = False
         self._redis_failures = 0
+        self._archive: WarcArchive | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DistributedRun:
@@ -210,6 +214,7 @@ class DistributedRun:
                 self._merge_worker_stats()
             self.server.delete(RunKeys.current(self.spider_name))
         else:
+            self._close_archive()
             self.server.delete(RunKeys.heartbeat(self.spider_name, self.worker))
             if not self._refused:
                 # A worker has no run of its own: it did its part if the run it served is over.
@@ -360,8 +365,34 @@ class DistributedRun:
     def _run_over(self) -> bool:
         return self.keys is not None and bool(self.server.exists(self.keys.done))
 
+    def worker_archive(self) -> WarcArchive | None:
+        """This worker's archive for the run it serves, ``<run>.<worker>.warc.gz`` (``.part``)
+        in the run folder (QA_OUTPUT_DIR as given to the worker: the coordinator's, shared);
+        the coordinator lists it in the manifest and renames it at the run's commit point."""
+        folder = self.settings.get("QA_WORKER_ARCHIVE_DIR")
+        if not folder or not self.settings.getbool("QA_ARCHIVE") or self.keys is None:
+            return None
+        run_id = self.keys.queue.split(":")[2]
+        if self._archive is None or not self._archive.final_name.startswith(run_id + "."):
+            self._close_archive()
+            tag = re.sub(r"[^A-Za-z0-9]+", "-", self.worker)
+            name = f"{run_id}.worker-{tag}.warc.gz"
+            path = Path(folder) / self.spider_name / (name + ".part")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            base_url = self.crawler.spider.base_url
+            info = {"run-id": run_id, "base-url": base_url, "worker": self.worker}
+            self._archive = WarcArchive(path, name, info)
+        return self._archive
+
+    def _close_archive(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
     def _worker_tick(self) -> None:
         name = self.spider_name
+        if self.keys is not None and self._run_over():
+            self._close_archive()  # the run is over: its archive is complete
         if self.keys is None or self._run_over():
             current = self.server.get(RunKeys.current(name))
             if current and not current.startswith(b"pending"):

@@ -64,6 +64,7 @@ class CrawlRunExtension:
             mode=spider.mode,
             output_dir=output_dir,
             state_path=state_path,
+            archive=settings.getbool("QA_ARCHIVE"),
         )
         run.open()  # refuses (SetupError) before any file of the run exists
         extension = cls(crawler, run)

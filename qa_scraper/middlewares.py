@@ -129,3 +129,58 @@ class RedirectGuardMiddleware:
             stats.inc_value("qa/redirect_refused/loop")
             raise IgnoreRequest(f"redirect loop: {target} was already visited")
         return response
+
+
+class ArchiveMiddleware:
+    """Every article answer (200, 304) and its request into the run's WARC (QA_ARCHIVE).
+
+    The response's place in the archive (``{"file", "offset", "record_id"}``) travels in
+    ``request.meta["qa_warc"]``: the item (or reject) made from it points there.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchiveMiddleware:
+        return cls(crawler)
+
+    def _archive(self) -> Any:
+        from qa_scraper.distributed import DistributedRun
+        from qa_scraper.extensions import CrawlRunExtension
+
+        distributed = self.crawler.get_extension(DistributedRun)
+        if distributed is not None and distributed.role == "worker":
+            return distributed.worker_archive()
+        extension = self.crawler.get_extension(CrawlRunExtension)
+        return extension.run.archive_writer() if extension is not None else None
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        if request.meta.get("qa_kind") != "article" or response.status not in (200, 304):
+            return response
+        archive = self._archive()
+        if archive is not None:
+            request.meta["qa_warc"] = archive.write_exchange(
+                response.url,
+                request.method,
+                _header_pairs(request.headers, host=urlsplit(request.url).netloc),
+                response.status,
+                _header_pairs(response.headers),
+                response.body,
+                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            )
+            self.crawler.stats.inc_value("qa/archive/records")
+        return response
+
+
+def _header_pairs(headers: Any, host: str | None = None) -> list[tuple[str, str]]:
+    pairs = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
+    if host and not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("Host", host))
+    return pairs

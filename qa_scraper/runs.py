@@ -18,6 +18,7 @@ article is delivered once, and no ``.part`` outlives the run.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
 import logging
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from qa_scraper import archive as warc
 from qa_scraper.config import check_mode, check_writable_folder
 from qa_scraper.errors import ExitCode, SetupError
 from qa_scraper.items import SCHEMA_VERSION
@@ -42,6 +44,7 @@ CLOSE_STEPS = (
     "committed",
     "items_renamed",
     "rejects_renamed",
+    "archive_renamed",
     "manifest_renamed",
 )
 CRASH_ENV = "QA_CRASH_AT"  # tests only: SIGKILL this process at the named close step
@@ -68,6 +71,24 @@ def _new_run_id() -> str:
 
 def _part(path: Path) -> Path:
     return path.with_name(path.name + ".part")
+
+
+_OWN_FILES = (".jsonl", ".rejects.jsonl", ".warc.gz")  # renamed in this order, then manifest
+
+
+def _is_archive(path: Path) -> bool:
+    return path.name.endswith((".warc.gz", ".warc.gz.part"))
+
+
+def _rename_step(part: Path) -> str:
+    """The close step reached once ``part`` has its final name."""
+    if part.name.endswith(".manifest.json.part"):
+        return "manifest_renamed"
+    if _is_archive(part):
+        return "archive_renamed"
+    if part.name.endswith(".rejects.jsonl.part"):
+        return "rejects_renamed"
+    return "items_renamed"
 
 
 def _sha256_and_lines(path: Path) -> tuple[str, int]:
@@ -168,7 +189,14 @@ def check_output_dir(output_dir: str, spider_name: str) -> Path:
 
 class CrawlRun:
     def __init__(
-        self, *, spider_name: str, base_url: str, mode: str, output_dir: str, state_path: str = ""
+        self,
+        *,
+        spider_name: str,
+        base_url: str,
+        mode: str,
+        output_dir: str,
+        state_path: str = "",
+        archive: bool = False,
     ) -> None:
         check_mode(mode)
         self.spider_name = spider_name
@@ -191,6 +219,8 @@ class CrawlRun:
         self.dropped_on_resume = 0  # lines of the interrupted run that could not be kept
         self._items: IO[str] | None = None
         self._rejects: IO[str] | None = None
+        self.archive_enabled = archive  # QA_ARCHIVE: keep every article answer (WARC)
+        self.archive: warc.WarcArchive | None = None
 
     # --- paths ------------------------------------------------------------------------------
     def _path(self, suffix: str) -> Path | None:
@@ -203,6 +233,10 @@ class CrawlRun:
     @property
     def rejects_path(self) -> Path | None:
         return self._path(".rejects.jsonl")
+
+    @property
+    def archive_path(self) -> Path | None:
+        return self._path(".warc.gz")
 
     @property
     def manifest_path(self) -> Path | None:
@@ -279,6 +313,15 @@ class CrawlRun:
                 dropped,
                 items_part.name,
             )
+        archive_part = _part(self.archive_path)
+        if archive_part.exists():  # cut after its last complete record (a kill mid-write)
+            kept = warc.repair(archive_part)
+            if kept.damage:
+                logger.warning(
+                    "Resumed run %s: archive cut after its last complete record (%s)",
+                    self.run_id,
+                    kept.damage[0],
+                )
         rejects, _ = _keep_lines(rejects_part, _reject_record)
         self.rejected_ids = {
             article_id for record in rejects if (article_id := article_id_from_url(record["url"]))
@@ -335,6 +378,16 @@ class CrawlRun:
         self.written_ids.add(item["article_id"])
         _write_line(self._items, item)
 
+    def archive_writer(self) -> warc.WarcArchive | None:
+        """The run's archive (QA_ARCHIVE), opened at its first record (appended to on resume)."""
+        if self.archive is None and self.archive_enabled and self._items and not self._items.closed:
+            self.archive = warc.WarcArchive(
+                _part(self.archive_path),
+                self.archive_path.name,
+                {"run-id": self.run_id, "base-url": self.base_url},
+            )
+        return self.archive
+
     def write_reject(self, record: dict[str, Any]) -> None:
         _write_line(self._rejects, record)
 
@@ -356,6 +409,8 @@ class CrawlRun:
                     handle.flush()
                     os.fsync(handle.fileno())
                     handle.close()
+            if self.archive is not None:
+                self.archive.close()
             _crash_point("flushed")
             if finish_reason != "finished":
                 logger.warning(
@@ -413,13 +468,21 @@ class CrawlRun:
 
     @staticmethod
     def _part_paths(items_path: Path | None) -> list[Path]:
+        """The run's ``.part`` files in the order they are renamed, the manifest last; the
+        archives of a distributed run's workers (``<run>.<worker>.warc.gz``) with its own."""
         if items_path is None:
             return []
         stem = items_path.name.removesuffix(".jsonl")
+        workers = sorted(items_path.parent.glob(f"{glob.escape(stem)}.*.warc.gz.part"))
         return [
-            _part(items_path.with_name(stem + suffix))
-            for suffix in (".jsonl", ".rejects.jsonl", ".manifest.json")
+            *(_part(items_path.with_name(stem + suffix)) for suffix in _OWN_FILES),
+            *workers,
+            _part(items_path.with_name(stem + ".manifest.json")),
         ]
+
+    @staticmethod
+    def archive_parts(items_path: Path | None) -> list[Path]:
+        return [path for path in CrawlRun._part_paths(items_path) if _is_archive(path)]
 
     def _publish(self, run_id: str, items_path: Path | None) -> None:
         """After the commit point: give the run's files their final names (idempotent)."""
@@ -430,11 +493,10 @@ class CrawlRun:
                 items_path.parent,
             )
             items_path = None
-        steps = zip(self._part_paths(items_path), CLOSE_STEPS[3:], strict=True)
-        for part, step in steps:
+        for part in self._part_paths(items_path):
             if part.exists():
                 os.replace(part, part.with_name(part.name.removesuffix(".part")))
-            _crash_point(step)
+            _crash_point(_rename_step(part))
         if items_path is not None:
             _fsync_dir(items_path.parent)
         if self.state is not None:
@@ -477,6 +539,22 @@ class CrawlRun:
         for role, path in (("items", self.items_path), ("rejects", self.rejects_path)):
             sha256, lines = _sha256_and_lines(_part(path))
             files[role] = {"name": path.name, "sha256": sha256, "lines": lines}
+        archives = []
+        for part in self.archive_parts(self.items_path):
+            if not part.exists():
+                continue
+            kept = warc.repair(part)  # a worker killed mid-write leaves half a record
+            sha256, _ = _sha256_and_lines(part)
+            archives.append(
+                {
+                    "name": part.name.removesuffix(".part"),
+                    "sha256": sha256,
+                    "records": len(kept.records),
+                    "bytes": part.stat().st_size,
+                }
+            )
+        if archives:
+            files["archives"] = archives
         manifest = {
             "run_id": self.run_id,
             "spider": self.spider_name,

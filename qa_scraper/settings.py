@@ -36,6 +36,9 @@ DOWNLOADER_MIDDLEWARES = {
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
     # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.
     "qa_scraper.middlewares.RedirectGuardMiddleware": 650,
+    # After HttpCompressionMiddleware (590) decoded the body, before retries (550): every
+    # article answer (200, 304) into the run's WARC (QA_ARCHIVE; qa_scraper/archive.py).
+    "qa_scraper.middlewares.ArchiveMiddleware": 580,
 }
 DOWNLOAD_TIMEOUT = 30
 # Bounds on what one response may cost.
@@ -81,6 +84,9 @@ QA_REVALIDATE_AFTER_DAYS = 30
 # Article URLs from the sitemaps are handed to the scheduler while it holds fewer than this
 # many requests (the rest wait as compact (url, lastmod) pairs: memory stays flat).
 QA_SCHEDULER_BATCH = 100
+# Keep every article answer with its request in <run>.warc.gz (WARC/1.1, one gzip member a
+# record): re-extraction and fixtures without a request (python -m qa_scraper reextract).
+QA_ARCHIVE = True
 
 # Field coverage (Spidermon): null, "", [] and {} are "not filled"; 0 is filled; a list of
 # dicts (replies, similar_questions, related_faqs) is read one level deep (replies.clinic =

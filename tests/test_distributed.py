@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from qa_scraper import archive as warc
 from qa_scraper.devserver import DevServer
 from qa_scraper.errors import ExitCode
 from tests.conftest import SITE, load_expected
@@ -86,6 +87,9 @@ def start(role: str, base_url: str, redis_url: str, log: Path, *extra: str) -> s
         *FAST,
         *extra,
     ]
+    if role == "worker" and not any("QA_OUTPUT_DIR=" in value for value in extra):
+        # a worker's archive goes to the run folder (its QA_OUTPUT_DIR), kept out of the project
+        command += ["-s", f"QA_OUTPUT_DIR={log.parent / 'output'}"]
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
     return subprocess.Popen(
         command, cwd=PROJECT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
@@ -151,6 +155,22 @@ def test_a_coordinator_and_three_workers_deliver_what_one_process_delivers(
     manifest = json.loads(next((output / "doctorqna").glob("*.manifest.json")).read_text())
     assert manifest["counts"]["new"] == 25
     assert manifest["stats"]["qa/article_not_found"] == 1  # counted by a worker, merged
+    # each worker archived what it fetched in its own file, listed by the run's manifest
+    folder = output / "doctorqna"
+    archives = manifest["files"]["archives"]
+    assert len(archives) == sum(1 for n in worked if n)
+    assert sorted(entry["name"] for entry in archives) == sorted(
+        path.name for path in folder.glob("*.warc.gz")
+    )
+    archived = set()
+    for entry in archives:
+        assert ".worker-" in entry["name"]
+        records = warc.scan(folder / entry["name"]).records
+        assert len(records) == entry["records"]
+        assert records[0].warcinfo()["run-id"] == manifest["run_id"]
+        archived |= {r.target_uri.rsplit("/", 1)[1] for r in records if r.type == "response"}
+    assert archived >= LIVE
+    assert list(folder.glob("*.part")) == []
 
 
 def test_a_worker_killed_mid_run_loses_nothing(tmp_path: Path, redis_url: str) -> None:

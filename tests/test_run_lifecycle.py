@@ -3,6 +3,7 @@ every step of it), resuming an interrupted run, and what a resumed run may keep.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from qa_scraper import archive as warc
 from qa_scraper.errors import ExitCode
 from qa_scraper.items import content_hash
 from qa_scraper.runs import CLOSE_STEPS, CRASH_ENV, CrawlRun
@@ -37,11 +39,13 @@ import json, sys
 from qa_scraper.runs import CrawlRun
 output, items = sys.argv[1], json.loads(sys.argv[2])
 run = CrawlRun(spider_name="doctorqna", base_url="http://127.0.0.1:8123/", mode="incremental",
-               output_dir=output)
+               output_dir=output, archive=True)
 run.open()
 for item in items:
     run.stage(item["article_id"], url=item["url"], status="200",
               content_hash=item["content_hash"], change="new", etag='"v1"')
+    run.archive_writer().write_exchange(item["url"], "GET", [("User-Agent", "t")], 200,
+                               [("Content-Type", "text/html")], b"<html>page</html>")
     run.write_item(item)
 run.write_reject({"url": "http://127.0.0.1:8123/en/article/1", "stage": "fetch",
                   "errors": [], "item": None})
@@ -63,7 +67,9 @@ def run_child(output: Path, crash_at: str | None = None) -> int:
 
 
 def new_run(output: Path, mode: str = "incremental") -> CrawlRun:
-    run = CrawlRun(spider_name="doctorqna", base_url=BASE, mode=mode, output_dir=str(output))
+    run = CrawlRun(
+        spider_name="doctorqna", base_url=BASE, mode=mode, output_dir=str(output), archive=True
+    )
     run.open()
     return run
 
@@ -125,6 +131,18 @@ def test_a_kill_at_any_close_step_ends_with_each_article_delivered_once(
         manifest = json.loads(path.read_text(encoding="utf-8"))
         data = (path.parent / manifest["files"]["items"]["name"]).read_bytes()
         assert data.count(b"\n") == manifest["files"]["items"]["lines"]
+        for archive in manifest["files"].get("archives", []):  # whole, every record readable
+            data = (path.parent / archive["name"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == archive["sha256"]
+            scanned = warc.scan(path.parent / archive["name"])
+            assert scanned.damage == [] and len(scanned.records) == archive["records"]
+    archived = [
+        record.target_uri
+        for path in sorted((tmp_path / "doctorqna").glob("*.warc.gz"))
+        for record in warc.scan(path).records
+        if record.type == "response"
+    ]
+    assert sorted(archived) == sorted(item["url"] for item in ITEMS)
 
 
 def _interrupted_run(output: Path, lines: list[bytes]) -> str:

@@ -1,0 +1,171 @@
+"""The run's web archive (WARC): every article answer kept with its request, part of the run's
+commit, readable by warcio's own tools, also after a kill -9 and a resume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from qa_scraper import archive as warc
+from qa_scraper.devserver import DevServer
+from tests.conftest import SITE, load_expected
+from tests.crawl_helpers import crawl_command, run_crawl, start_crawl
+
+LIVE = {item["article_id"] for item in load_expected()}
+
+
+def warcio(*args: str) -> subprocess.CompletedProcess:
+    """warcio's own command line (an outside reader of our files)."""
+    return subprocess.run(
+        [sys.executable, "-m", "warcio.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def assert_warcio_reads(path: Path) -> list[dict]:
+    """``warcio check`` and ``warcio index`` read the whole file without error; the index."""
+    checked = warcio("check", "-v", str(path))
+    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
+    assert "digest pass" in checked.stdout
+    assert "fail" not in checked.stdout and "not checked" not in checked.stdout
+    indexed = warcio("index", "-f", "warc-type,warc-target-uri,offset", str(path))
+    assert indexed.returncode == 0, indexed.stderr[-2000:]
+    return [json.loads(line) for line in indexed.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("archive")
+    with DevServer(SITE) as server:
+        result = run_crawl(server.base_url, tmp)
+        requests = len(server.site.requests)
+    return result, requests
+
+
+def test_every_article_answer_is_archived_with_its_request(crawled) -> None:
+    result, _ = crawled
+    assert result.returncode == 0, result.log[-2000:]
+    [path] = result.run_files("*.warc.gz")
+    assert path.name == f"{result.stats['qa/run_id']}.warc.gz"
+    index = assert_warcio_reads(path)
+    assert index[0]["warc-type"] == "warcinfo"
+    responses = [entry for entry in index if entry["warc-type"] == "response"]
+    requests = [entry for entry in index if entry["warc-type"] == "request"]
+    archived = {entry["warc-target-uri"].rsplit("/", 1)[1] for entry in responses}
+    assert archived >= LIVE  # every live article (soft-404 pages answer 200 too)
+    assert len(requests) == len(responses)
+    # each request names its response, and carries what was sent
+    records = warc.scan(path).records
+    by_id = {record.record_id: record for record in records}
+    for record in records:
+        if record.type == "request":
+            answered = by_id[record.warc_headers["warc-concurrent-to"]]
+            assert answered.type == "response" and answered.target_uri == record.target_uri
+            assert b"User-Agent: qa_scraper/" in record.http_head
+    info = records[0].warcinfo()
+    assert info["run-id"] == result.stats["qa/run_id"]
+    assert info["base-url"] == result.manifest()["base_url"]
+
+
+def test_the_archive_is_in_the_manifest_with_its_sha256_and_record_count(crawled) -> None:
+    result, _ = crawled
+    [entry] = result.manifest()["files"]["archives"]
+    [path] = result.run_files("*.warc.gz")
+    data = path.read_bytes()
+    assert entry["name"] == path.name and entry["bytes"] == len(data)
+    assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (
+        entry["records"]
+        == len(warc.scan(path).records)
+        == result.stats["qa/archive/records"] * 2 + 1
+    )
+    assert result.run_files("*.part") == []
+
+
+def test_the_archived_body_is_the_page_the_spider_read(crawled) -> None:
+    result, _ = crawled
+    [path] = result.run_files("*.warc.gz")
+    response = next(
+        record
+        for record in warc.scan(path).records
+        if record.type == "response" and record.target_uri.endswith("/en/article/174501")
+    )
+    assert response.http_status() == 200
+    html = (
+        SITE
+        / json.loads((SITE / "routes.json").read_text())["routes"]["/en/article/174501"]["file"]
+    ).read_text(encoding="utf-8")
+    assert response.body.decode("utf-8") == html.replace(
+        "{{BASE}}", result.manifest()["base_url"].rstrip("/")
+    )
+    assert response.http_header("Content-Length") == str(len(response.body))
+
+
+def test_archive_off_writes_no_warc(tmp_path: Path) -> None:
+    with DevServer(SITE) as server:
+        result = run_crawl(server.base_url, tmp_path, "-s", "QA_ARCHIVE=0")
+    assert result.returncode == 0
+    assert result.run_files("*.warc.gz*") == []
+    assert "archives" not in result.manifest()["files"]
+
+
+SLOW = [
+    "-s",
+    "CONCURRENT_REQUESTS=1",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    "-s",
+    "DOWNLOAD_DELAY=0.04",
+    "-s",
+    "RANDOMIZE_DOWNLOAD_DELAY=0",
+    "-a",
+    "mode=incremental",
+]
+
+
+def test_after_kill_9_and_resume_the_archive_is_whole_and_warcio_reads_it(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    folder = output / "doctorqna"
+    with DevServer(SITE) as server:
+        command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl", *SLOW)
+        process = start_crawl(command, tmp_path / "killed.log")
+        deadline = time.monotonic() + 120
+        try:
+            while time.monotonic() < deadline and process.poll() is None:
+                parts = list(folder.glob("*Z.jsonl.part"))
+                if parts and parts[0].read_bytes().count(b"\n") >= 8:
+                    process.send_signal(signal.SIGKILL)
+                    break
+                time.sleep(0.02)
+            assert process.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            if process.poll() is None:
+                process.kill()
+        [part] = folder.glob("*.warc.gz.part")
+        whole = part.read_bytes()
+        # A kill in the middle of a record's write: half a gzip member at the end.
+        member = whole[warc.scan(part).records[-1].offset :]
+        part.write_bytes(whole + member[: len(member) // 2])
+        assert warc.scan(part).damage  # torn: what the resume must repair
+
+        resumed = run_crawl(server.base_url, tmp_path, *SLOW, name="resumed", output_dir=output)
+    assert resumed.returncode == 0, resumed.log[-2000:]
+    assert "archive cut after its last complete record" in resumed.log
+    [path] = folder.glob("*.warc.gz")
+    assert path.name == part.name.removesuffix(".part")  # the same run's archive, completed
+    assert path.read_bytes().startswith(whole)  # nothing complete was lost
+    index = assert_warcio_reads(path)
+    archived = {
+        e["warc-target-uri"].rsplit("/", 1)[1] for e in index if e["warc-type"] == "response"
+    }
+    assert archived >= LIVE
+    [entry] = resumed.manifest()["files"]["archives"]
+    assert entry["records"] == len(index)
+    assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert list(folder.glob("*.part")) == []
