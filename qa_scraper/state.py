@@ -339,7 +339,11 @@ class CrawlState:
         """
         change, status, seen_at = row["change"], row["status"], row["seen_at"]
         if status == "skipped":
-            return  # skipped by sitemap lastmod: not seen, nothing learnt
+            if row["content_hash"] is None:
+                return  # skipped by sitemap lastmod: not seen, nothing learnt
+            # Skipped, yet its content reached the run after all (another request led to
+            # it): what was delivered counts, or the same change would be delivered again.
+            status = None
         previous = self.db.execute(
             "SELECT * FROM articles WHERE article_id = ?", (row["article_id"],)
         ).fetchone()

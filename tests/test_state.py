@@ -148,3 +148,18 @@ def test_the_run_lock_is_exclusive_and_released(tmp_path: Path) -> None:
     first.release()
     second.acquire()
     second.release()
+
+
+def test_a_delivery_staged_after_a_lastmod_skip_is_what_the_state_keeps(
+    state: CrawlState,
+) -> None:
+    """Issue 16, defect 1: a row staged "skipped" (sitemap lastmod unchanged) that then gets
+    the content of a delivery keeps its new hash; the old code dropped the whole row, so the
+    same change was delivered by every run."""
+    state = deliver(state, "r1", "1", status="200", content_hash="h1", change="new")
+    state.start_run("r2", "http://127.0.0.1:8123/", "incremental", None)
+    state.stage("r2", "1", change="unchanged", status="skipped")
+    state.stage("r2", "1", url=URL + "1", content_hash="h2", change="changed")
+    state.commit_run("r2")
+    known = reopen(state).known("1")
+    assert known.content_hash == "h2" and known.last_status == "200" and known.delivered

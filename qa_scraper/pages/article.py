@@ -338,16 +338,34 @@ class ArticlePage:
 
     # --- fields --------------------------------------------------------------------------
     @cached_property
-    def _canonical_url(self) -> str:
+    def _canonical_link(self) -> str | None:
+        """The article URL the page's own <link rel="canonical"> names (on its host)."""
         for href in _CANONICAL_HREFS(self.selector.root):
             url = absolute(self.page_url, href)
             if url and same_host(url, self.page_url) and (canonical := canonical_article_url(url)):
                 return canonical
-        return canonical_article_url(self.page_url) or canonical_page_url(self.page_url)
+        return None
+
+    @cached_property
+    def _canonical_url(self) -> str:
+        """The article's identity: the URL it was fetched from (after same-site redirects),
+        in canonical form. A canonical link only names the article of a page fetched from
+        a URL that is not an article's; one naming another article is ignored
+        (:attr:`canonical_conflict`): a page never speaks for another article."""
+        own = canonical_article_url(self.page_url)
+        return own or self._canonical_link or canonical_page_url(self.page_url)
+
+    @cached_property
+    def canonical_conflict(self) -> str | None:
+        """The canonical link, when it names another article than the fetched URL's."""
+        link, own = self._canonical_link, canonical_article_url(self.page_url)
+        if link and own and article_id_from_url(link) != article_id_from_url(own):
+            return link
+        return None
 
     @cached_property
     def url(self) -> str | None:
-        """The canonical URL: the page's own <link rel="canonical">, else the fetched URL's."""
+        """The canonical form of the fetched URL (see :attr:`_canonical_url`)."""
         return clean_value(self._canonical_url)
 
     @cached_property

@@ -425,6 +425,15 @@ class DoctorQnASpider(scrapy.Spider):
                 return
         if page.replaced_bytes:
             self.crawler.stats.inc_value("qa/decode/replaced_bytes", page.replaced_bytes)
+        if page.canonical_conflict:
+            # The page is the article at the URL requested, whatever its canonical link says.
+            self.crawler.stats.inc_value("qa/canonical_ignored")
+            self.logger.warning(
+                "Ignoring the canonical link of %s: it names another article (%s); the item"
+                " keeps the requested URL and its id",
+                response.url,
+                page.canonical_conflict,
+            )
         if self.run is not None and article_id:
             self.run.fetched(
                 article_id,

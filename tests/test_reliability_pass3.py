@@ -1,0 +1,84 @@
+"""Issue 16 (third hostile pass), crawl-level regressions against the dev server: a canonical
+link naming another article, deleted articles never reported gone, failures to write the
+output or the state reported as success, and the smaller ones."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from qa_scraper.devserver import DevServer
+from tests.conftest import SITE, load_expected, without_run_fields
+from tests.crawl_helpers import run_crawl
+
+LIVE = {item["article_id"] for item in load_expected()}
+INCREMENTAL = ["-a", "mode=incremental"]
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _html(site, article_id: str) -> str:
+    return site._file_text(site.routes[f"/en/article/{article_id}"]["file"])
+
+
+def test_a_canonical_link_naming_another_article_never_changes_identity(tmp_path: Path) -> None:
+    """Defect 1: page A carries a canonical link to article B. A is delivered as A (its own
+    content, URL and id), counted and logged; B keeps its own content; a later change of A
+    is delivered once, by one run, and never under B's id."""
+    output = tmp_path / "output"
+    liar, named = "174501", "174506"
+    with DevServer(SITE) as server:
+        site, base = server.site, server.base_url.rstrip("/")
+        lying = _html(site, liar).replace(
+            f'rel="canonical" href="{{{{BASE}}}}/en/article/{liar}"',
+            f'rel="canonical" href="{{{{BASE}}}}/en/article/{named}"',
+        )
+        assert lying != _html(site, liar)
+        site.change_article(liar, lying, "2020-06-19")
+
+        def crawl(name: str):
+            result = run_crawl(base, tmp_path, *INCREMENTAL, name=name, output_dir=output)
+            assert result.returncode == 0, result.log[-3000:]
+            [items] = result.run_files(f"{result.stats['qa/run_id']}.jsonl")
+            return result, _lines(items)
+
+        first, first_items = crawl("first")
+        by_id = {item["article_id"]: item for item in first_items}
+        assert set(by_id) == LIVE and len(first_items) == len(LIVE)
+        expected = {item["article_id"]: item for item in load_expected(base)}
+        for article_id in (liar, named):
+            assert without_run_fields(by_id[article_id]) == without_run_fields(expected[article_id])
+        assert first.stats["qa/canonical_ignored"] == 1
+        assert f"Ignoring the canonical link of {base}/en/article/{liar}" in first.log
+
+        edited = re.sub(r'(<div class="question-text">)', r"\1UPDATED: ", lying, count=1)
+        site.change_article(liar, edited, "2026-11-20")
+        second, second_items = crawl("second")
+        third, third_items = crawl("third")
+    assert [(item["article_id"], item["url"]) for item in second_items] == [
+        (liar, f"{base}/en/article/{liar}")
+    ]
+    assert second_items[0]["question"]["text"].startswith("UPDATED: ")
+    assert [(c["article_id"], c["change"]) for c in second.manifest()["changes"]] == [
+        (liar, "changed")
+    ]
+    assert third_items == [] and third.manifest()["changes"] == []
+
+
+def test_the_page_object_keeps_the_fetched_identity_and_names_the_conflict() -> None:
+    from qa_scraper.pages.article import ArticlePage
+    from tests.conftest import BASE, saved_page
+
+    html = saved_page("/en/article/174501").replace(
+        f'canonical" href="{BASE}/en/article/174501"', f'canonical" href="{BASE}/en/article/174506"'
+    )
+    page = ArticlePage(f"{BASE}/en/article/174501", html)
+    item = page.to_item()
+    assert (item["article_id"], item["url"]) == ("174501", f"{BASE}/en/article/174501")
+    assert page.canonical_conflict == f"{BASE}/en/article/174506"
+    legacy = ArticlePage(f"{BASE}/article.php?id=174501", saved_page("/en/article/174501"))
+    assert legacy.to_item()["url"] == f"{BASE}/en/article/174501"
+    assert legacy.canonical_conflict is None
