@@ -1,8 +1,9 @@
 """Validate items against the item schema (compiled once per process).
 
-The schema ships inside the package (``qa_scraper/schemas/qa_item.schema.json``,
-so an installed wheel validates); ``schemas/qa_item.schema.json`` at the top of
-the repository is the published copy, kept identical by a test.
+The schema ships inside the package (``qa_scraper/schemas/qa_item.schema.json``)
+and is read with :mod:`importlib.resources`, so an installed wheel and a zipped
+egg (scrapyd) validate too; ``schemas/qa_item.schema.json`` at the top of the
+repository is the published contract, kept identical by a test.
 
 Two validators of the same schema: ``jsonschema-rs`` (compiled, ~0.03 ms an item)
 gives the verdict; only for an item it refuses does ``jsonschema`` (~2.5 ms) give
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,27 +26,39 @@ import jsonschema_rs
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
+# Where the packaged schema is in a checkout or an unzipped install (for tools and tests);
+# code that validates reads it with load_schema(), which also works from a zipped egg.
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "qa_item.schema.json"
 
 
 @cache
-def item_validator(schema_path: str = str(SCHEMA_PATH)) -> Draft202012Validator:
+def load_schema(schema_path: str | None = None) -> dict[str, Any]:
+    """The item schema: a file given by path (``QA_SCHEMA_PATH``), else the packaged one."""
+    if schema_path:
+        text = Path(schema_path).read_text(encoding="utf-8")
+    else:
+        resource = resources.files("qa_scraper").joinpath("schemas/qa_item.schema.json")
+        text = resource.read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def item_validator(schema_path: str | None = None) -> Draft202012Validator:
     """The reference validator, for messages (imported on first use: its URI format
     checker costs a second at import, and a crawl of valid items never needs it)."""
     from jsonschema import Draft202012Validator
 
-    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
+    schema = load_schema(schema_path)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @cache
-def fast_validator(schema_path: str = str(SCHEMA_PATH)) -> Any:
-    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
-    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+def fast_validator(schema_path: str | None = None) -> Any:
+    return jsonschema_rs.Draft202012Validator(load_schema(schema_path), validate_formats=True)
 
 
-def item_errors(item: Any, schema_path: str = str(SCHEMA_PATH)) -> list[dict[str, str]]:
+def item_errors(item: Any, schema_path: str | None = None) -> list[dict[str, str]]:
     """Every schema violation of ``item`` as ``{"path", "message"}``, in path order."""
     try:
         valid = fast_validator(schema_path).is_valid(item)

@@ -6,8 +6,10 @@ import ast
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,30 @@ FAST_LOCAL = [
     "-s",
     "RETRY_TIMES=2",
 ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def isolated_python(venv: Path) -> tuple[Path, Path]:
+    """A venv's Python, and its site-packages, that sees this venv's packages but not the
+    checkout: its editable install is a .pth finder, which a plain path entry does not load.
+    What it imports of qa_scraper must come from a wheel or egg the test installs."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site_packages = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    (site_packages / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python, site_packages
 
 
 @dataclass

@@ -7,12 +7,12 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 from qa_scraper.devserver import DevServer
 from qa_scraper.validation import SCHEMA_PATH
 from tests.conftest import SITE, load_expected
+from tests.crawl_helpers import isolated_python
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -43,20 +43,7 @@ def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> Non
         cwd=tmp_path,
     )
     [wheel] = dist.glob("qa_scraper-*.whl")
-    # A venv that sees this venv's dependencies (a plain path, so its editable finder for
-    # the checkout is not loaded) and holds only the wheel's qa_scraper.
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    site_packages = Path(
-        subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
-    (site_packages / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python, site_packages = isolated_python(tmp_path / "venv")
     subprocess.run(
         [
             sys.executable,
