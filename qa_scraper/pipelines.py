@@ -3,26 +3,37 @@
 Nothing is silently dropped: an invalid item becomes a :class:`Rejected`
 record in the rejects file, counted in the stats under ``qa/rejected/*``; an
 unchanged article (incremental mode) is counted under ``qa/unchanged/*``.
+
+An exception on an item is a reject too, never an uncounted error: in one of
+these pipelines it becomes a ``Rejected`` with that pipeline's stage
+(``validation``, ``deduplication``, ``change_detection``, ``output``) and the
+error; in any other pipeline (a user's), Scrapy's ``item_error`` signal makes
+it one with stage ``pipeline``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.python.failure import Failure
 
 from qa_scraper.extensions import CrawlRunExtension
 from qa_scraper.rejects import Rejected
 from qa_scraper.runs import CrawlRun
 from qa_scraper.urls import article_id_from_url
-from qa_scraper.validation import SCHEMA_PATH, item_errors
+from qa_scraper.validation import item_errors
 
 logger = logging.getLogger(__name__)
 
 
 class _CrawlerPipeline:
+    stage = "pipeline"  # the rejects' stage when this pipeline fails on an item
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
@@ -31,6 +42,19 @@ class _CrawlerPipeline:
     def from_crawler(cls, crawler: Crawler) -> _CrawlerPipeline:
         return cls(crawler)
 
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        try:
+            return self.handle(item)
+        except DropItem:
+            raise
+        except Exception as error:
+            if isinstance(item, Rejected):
+                raise  # already a reject: the writer's own failure (item_error logs it)
+            return failed_item(item, self.stage, error, type(self).__name__)
+
+    def handle(self, item: Any) -> Any:
+        raise NotImplementedError
+
     @property
     def run(self) -> CrawlRun | None:
         """The run (output files and crawl state), when run files are kept."""
@@ -38,14 +62,24 @@ class _CrawlerPipeline:
         return extension.run if extension is not None else None
 
 
+def failed_item(item: Any, stage: str, error: BaseException, where: str) -> Rejected:
+    """An item a pipeline raised on, as a reject with the stage and the error."""
+    logger.error("%s failed on an item; rejected (stage %s)", where, stage, exc_info=error)
+    url = item.get("url") if isinstance(item, dict) else None
+    message = f"{where}: {type(error).__name__}: {error}"
+    return Rejected(url or "(unknown)", stage, [{"path": "(item)", "message": message}], item)
+
+
 class ValidationPipeline(_CrawlerPipeline):
     """Checks every item against the JSON Schema; a failing one becomes a ``Rejected``."""
 
+    stage = "validation"
+
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.schema_path = crawler.settings.get("QA_SCHEMA_PATH") or str(SCHEMA_PATH)
+        self.schema_path = crawler.settings.get("QA_SCHEMA_PATH") or None  # None: packaged
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    def handle(self, item: Any) -> Any:
         if isinstance(item, Rejected):
             return item
         errors = item_errors(item, self.schema_path)
@@ -58,11 +92,13 @@ class ValidationPipeline(_CrawlerPipeline):
 class DeduplicationPipeline(_CrawlerPipeline):
     """One item per article_id per run (the first one wins; a resumed run remembers)."""
 
+    stage = "deduplication"
+
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.seen: set[str] = set()
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    def handle(self, item: Any) -> Any:
         if isinstance(item, Rejected):
             return item
         article_id = item["article_id"]
@@ -80,17 +116,14 @@ class ChangeDetectionPipeline(_CrawlerPipeline):
     before) is not written again; ``-a mode=full`` writes every article.
     """
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    stage = "change_detection"
+
+    def handle(self, item: Any) -> Any:
         run = self.run
         if run is None or run.state is None:
             return item
         if isinstance(item, Rejected):
-            article_id = _article_id(item)
-            # Written earlier in this run (e.g. reached again through a redirect that then
-            # failed): that delivery stands; the reject line is still written.
-            if article_id and article_id not in run.written_ids:
-                run.stage(article_id, url=item.url, status="rejected", change="rejected")
-            return item
+            return item  # recorded in the state where it is written (RunOutputPipeline)
         known = run.state.known(item["article_id"])
         if known is None or known.content_hash is None or known.gone:
             change = "new"  # first seen, or back after it was reported gone
@@ -109,6 +142,18 @@ class ChangeDetectionPipeline(_CrawlerPipeline):
         return item
 
 
+def _raiser(failure: Failure) -> str:
+    """The class of the pipeline whose process_item raised (innermost such frame)."""
+    name = "pipeline"
+    traceback = failure.getTracebackObject()
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if frame.f_code.co_name == "process_item" and "self" in frame.f_locals:
+            name = type(frame.f_locals["self"]).__name__
+        traceback = traceback.tb_next
+    return name
+
+
 def _article_id(rejected: Rejected) -> str | None:
     if rejected.item and rejected.item.get("article_id"):
         return rejected.item["article_id"]
@@ -118,18 +163,52 @@ def _article_id(rejected: Rejected) -> str | None:
 class RunOutputPipeline(_CrawlerPipeline):
     """Writes items to the run's JSONL and ``Rejected`` records to its rejects file.
 
-    Rejected pages are then dropped (so ``-O`` feeds get valid items only).
+    Rejected pages are then dropped (so ``-O`` feeds get valid items only). It also
+    turns an exception in any other pipeline (Scrapy's ``item_error``) into a reject.
     """
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
-        run = self.run
+    stage = "output"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunOutputPipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
+        return pipeline
+
+    def handle(self, item: Any) -> Any:
         if isinstance(item, Rejected):
-            self.stats.inc_value("qa/rejected")
-            self.stats.inc_value(f"qa/rejected/{item.stage}")
-            if run is not None:
-                run.write_reject(item.as_record())
-            raise DropItem(str(item))
-        if run is not None:
-            run.write_item(item)
+            self._reject(item)
+        try:
+            if self.run is not None:
+                self.run.write_item(item)
+        except Exception as error:
+            self._reject(failed_item(item, self.stage, error, type(self).__name__))
         self.stats.inc_value("qa/items_written")
         return item
+
+    def _reject(self, rejected: Rejected) -> None:
+        """Count and write a reject (and record it in the state), then drop it."""
+        self.stats.inc_value("qa/rejected")
+        self.stats.inc_value(f"qa/rejected/{rejected.stage}")
+        run = self.run
+        if run is not None:
+            article_id = _article_id(rejected)
+            # Written earlier in this run (e.g. reached again through a redirect that then
+            # failed): that delivery stands; the reject line is still written. Otherwise it
+            # may have been staged as new or changed already: not delivered after all.
+            if article_id and article_id not in run.written_ids:
+                run.stage(article_id, url=rejected.url, status="rejected", change="rejected")
+            run.write_reject(rejected.as_record())
+        raise DropItem(str(rejected))
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
+        """Another pipeline raised on an item: the article is a reject, stage ``pipeline``."""
+        if isinstance(item, Rejected) or not isinstance(failure.value, Exception):
+            return  # our own writer failed on a reject: Scrapy has logged it
+        run = self.run
+        if run is not None and isinstance(item, dict) and item.get("article_id") in run.written_ids:
+            return  # raised after we wrote it (a later pipeline): delivered all the same
+        where = _raiser(failure)
+        rejected = failed_item(item, "pipeline", failure.value, where)
+        with contextlib.suppress(DropItem):  # the drop is Scrapy's to do: it already failed
+            self._reject(rejected)

@@ -375,8 +375,8 @@ class CrawlRun:
         return article_id in self.written_ids or article_id in self.rejected_ids
 
     def write_item(self, item: dict[str, Any]) -> None:
-        self.written_ids.add(item["article_id"])
         _write_line(self._items, item)
+        self.written_ids.add(item["article_id"])  # only once the line is written
 
     def archive_writer(self) -> warc.WarcArchive | None:
         """The run's archive (QA_ARCHIVE), opened at its first record (appended to on resume)."""
