@@ -757,3 +757,103 @@ def translated_pre_line_body_style(item: dict[str, Any]) -> str:
 
 
 RENDERERS["hostile_translated_pre_line_body_style"] = translated_pre_line_body_style
+
+
+# --- text drawn by CSS: list markers and generated content ----------------------------------
+_NUMBERED_RUN = re.compile(r"(?:<p>\d+\. (?:(?!</p>).)*</p>)+")
+_NUMBERED_ITEM = re.compile(r"<p>(\d+)\. ((?:(?!</p>).)*)</p>")
+
+
+def _as_lists(markup: str, list_for) -> str:
+    """Every run of numbered paragraphs ("<p>1. …</p><p>2. …</p>") as a list whose markers
+    draw the numbers: ``list_for(numbers, texts)`` gives the list's markup."""
+
+    def replace(run: re.Match) -> str:
+        found = _NUMBERED_ITEM.findall(run.group(0))
+        return list_for([int(number) for number, _ in found], [text for _, text in found])
+
+    return _NUMBERED_RUN.sub(replace, markup)
+
+
+def ordered_lists(item: dict[str, Any]) -> str:
+    """The numbered lines of replies and More Info as <ol> items: the numbers are drawn by the
+    list markers (not in the HTML), split over several lists by ``start``, one reversed
+    one-item list, ``<li value>``, and ``<p>`` blocks inside the items."""
+
+    def list_for(numbers: list[int], texts: list[str]) -> str:
+        first = f"<ol><li><p>{texts[0]}</p></li></ol>" if numbers[0] == 1 else ""
+        rest = list(zip(numbers, texts, strict=True))[1 if first else 0 :]
+        out = first
+        if rest:
+            number, text = rest[0]
+            out += f"<ol reversed start='{number}'><li>{text}</li></ol>"
+        if len(rest) > 1:
+            out += f"<ol start='{rest[1][0]}'>"
+            for index, (number, text) in enumerate(rest[1:]):
+                value = f" value='{number}'" if index == len(rest) - 2 else ""
+                out += f"<li{value}>{text}</li>"
+            out += "</ol>"
+        return out
+
+    return _as_lists(semantic_html5(item), list_for)
+
+
+def styled_lists(item: dict[str, Any]) -> str:
+    """Numbered lines drawn by CSS on lists that are not <ol>: a <ul> made ``decimal``, a
+    ``display: list-item`` div list with ``list-style-position: inside``, and a counter of
+    the page's own in ``::before`` (the ``list-style: none`` list keeps no marker)."""
+    css = (
+        "ul.steps{list-style-type:decimal}"
+        ".items > div{display:list-item;list-style:decimal inside}"
+        "ol.own{list-style:none;counter-reset:step}"
+        "ol.own > li::before{counter-increment:step;content:counter(step) '. '}"
+        "ul.plain{list-style:none} ul.plain li::before{content:counter(list-item) '. '}"
+    )
+    kinds = iter(range(10_000))
+
+    def list_for(numbers: list[int], texts: list[str]) -> str:
+        kind = next(kinds) % 4
+        start = numbers[0]
+        if kind == 0:
+            return "<ul class='steps'>" + "".join(f"<li>{t}</li>" for t in texts) + "</ul>"
+        if kind == 1 and start == 1:
+            return "<div class='items'>" + "".join(f"<div>{t}</div>" for t in texts) + "</div>"
+        if kind == 2 and start == 1:
+            return "<ol class='own'>" + "".join(f"<li>{t}</li>" for t in texts) + "</ol>"
+        return (
+            f"<ul class='plain' style='counter-reset: list-item {start - 1}'>"
+            + "".join(f"<li>{t}</li>" for t in texts)
+            + "</ul>"
+        )
+
+    markup = _as_lists(semantic_html5(item), list_for)
+    return markup.replace("</head>", f"<style>{css}</style></head>", 1)
+
+
+def generated_labels(item: dict[str, Any]) -> str:
+    """The labels are drawn by ``::before``/``::after``: "Ask Date:" from
+    ``content: attr(data-label)`` on the element holding the date, "Reply Date:" and
+    "Share to:" from strings, the section headings from ``attr()`` on empty headings."""
+    css = (
+        "time[data-label]::before{content:attr(data-label) ' '}"
+        "footer.rd::before{content:'Reply Date: '}"
+        "p.share::before{content:'Share to:';display:block}"
+        "h2[data-section]::after{content:attr(data-section)}"
+        "h2.sim::before{content:'Similar Q' '&' 'A'}"
+    )
+    markup = semantic_html5(item)
+    markup = markup.replace("<time>Ask Date: ", "<time data-label='Ask Date:'>")
+    markup = markup.replace("<footer>Reply Date: ", "<footer class='rd'>")
+    markup = markup.replace("<p>Share to: ", "<p class='share'>")
+    markup = markup.replace("<h2>More Info</h2>", "<h2 data-section='More Info'></h2>")
+    markup = markup.replace("<h2>Related FAQ</h2>", "<h2 data-section='Related FAQ'></h2>")
+    markup = markup.replace("<h2>Similar Q&amp;A</h2>", "<h2 class='sim'></h2>")
+    return markup.replace("</head>", f"<style>{css}</style></head>", 1)
+
+
+RENDERERS["css_ordered_lists"] = ordered_lists
+RENDERERS["css_styled_lists"] = styled_lists
+RENDERERS["css_generated_labels"] = generated_labels
+# Markups whose text is partly drawn by CSS (not in the HTML): an HTML-only reading such as
+# html-text's cannot hold it; the browser oracle (tests/test_browser_oracle.py) checks them.
+CSS_DRAWN = frozenset({"css_ordered_lists", "css_styled_lists", "css_generated_labels"})

@@ -312,3 +312,127 @@ def test_words_alone_do_not_make_a_toggle_of_longer_text() -> None:
         "children and teenagers at our clinic</button></p><p>Show more of your symptoms</p>"
     )
     assert read(body) == ["Show more of your symptoms"]
+
+
+# --- text drawn by CSS: list markers and generated content -----------------------------------
+# (markup, head, the lines Chromium shows): also read by Chromium in tests/test_browser_oracle.py.
+CSS_DRAWN_CASES = {
+    "ol": ("<ol><li>A</li><li>B</li></ol>", "", ["1. A", "2. B"]),
+    "ol_start": ("<ol start=3><li>A</li><li>B</li></ol>", "", ["3. A", "4. B"]),
+    "ol_reversed": (
+        "<ol reversed><li>A</li><li>B</li><li>C</li></ol>",
+        "",
+        ["3. A", "2. B", "1. C"],
+    ),
+    "ol_reversed_start": ("<ol reversed start=10><li>A</li><li>B</li></ol>", "", ["10. A", "9. B"]),
+    "li_value": ("<ol><li>A</li><li value=7>B</li><li>C</li></ol>", "", ["1. A", "7. B", "8. C"]),
+    "ol_type": (
+        "<ol type=a><li>A</li><li>B</li></ol><ol type=I start=4><li>C</li></ol>",
+        "",
+        ["a. A", "b. B", "IV. C"],
+    ),
+    "ul_bullets_are_not_text": ("<ul><li>A</li><li>B</li></ul>", "", ["A", "B"]),
+    "list_style_none": ("<ol style='list-style:none'><li>A</li></ol>", "", ["A"]),
+    "list_style_type_stylesheet": (
+        "<ul class=n><li>A</li><li>B</li></ul>",
+        sheet("ul.n{list-style-type:decimal}"),
+        ["1. A", "2. B"],
+    ),
+    "marker_beside_first_block": (
+        "<ol><li><p>A</p><p>A2</p></li><li><div><b>B</b></div></li></ol>",
+        "",
+        ["1. A", "A2", "2. B"],
+    ),
+    "marker_inside": (
+        "<ol style='list-style-position:inside'><li>A</li></ol>",
+        "",
+        ["1. A"],
+    ),
+    "nested_lists": (
+        "<ol><li>A<ol><li>A1</li><li>A2</li></ol></li><li>B</li></ol>",
+        "",
+        ["1. A", "1. A1", "2. A2", "2. B"],
+    ),
+    "display_list_item": (
+        "<div class=i>A</div><div class=i>B</div>",
+        sheet(".i{display:list-item;list-style-type:decimal}"),
+        ["1. A", "2. B"],
+    ),
+    "hidden_item_not_counted": (
+        "<ol><li>A</li><li hidden>X</li><li>B</li></ol>",
+        "",
+        ["1. A", "2. B"],
+    ),
+    "before_attr": (
+        "<p class=d data-label='Ask Date:'>2024-01-02</p>",
+        sheet(".d::before{content:attr(data-label) ' '}"),
+        ["Ask Date: 2024-01-02"],
+    ),
+    "before_after_strings": (
+        "<p class=q>quoted</p>",
+        sheet(".q:before{content:open-quote 'Say: '}.q:after{content:close-quote}"),
+        ["\u201cSay: quoted\u201d"],
+    ),
+    "before_block": (
+        "<div class=h>text</div>",
+        sheet(".h::before{content:'Label';display:block}"),
+        ["Label", "text"],
+    ),
+    "before_display_none": (
+        "<p class=h>text</p>",
+        sheet(".h::before{content:'X'} p.h::before{display:none}"),
+        ["text"],
+    ),
+    "content_none_and_url": (
+        "<p class=a>A</p><p class=b>B</p>",
+        sheet(".a::before{content:none}.b::after{content:url(x.png)}"),
+        ["A", "B"],
+    ),
+    "counter_list_item_in_before": (
+        "<ol class=c><li>A</li><li>B</li></ol>",
+        sheet(".c{list-style:none}.c li::before{content:counter(list-item) ') '}"),
+        ["1) A", "2) B"],
+    ),
+    "counters_nested": (
+        "<ol class=c><li>A<ol class=c><li>A1</li></ol></li></ol>",
+        sheet(".c{list-style:none}.c li::before{content:counters(list-item, '.') ' '}"),
+        ["1 A", "1.1 A1"],
+    ),
+    "own_counter": (
+        "<div class=s><p>A</p><p>B</p></div>",
+        sheet(
+            ".s{counter-reset:step 4}"
+            ".s p::before{counter-increment:step;content:'Step ' counter(step) ': '}"
+        ),
+        ["Step 5: A", "Step 6: B"],
+    ),
+    "marker_content": (
+        "<ol class=m><li>A</li></ol>",
+        sheet(".m li::marker{content:'Q' counter(list-item) ' '}"),
+        ["Q1 A"],
+    ),
+    "before_in_link": (
+        "<p><a href='/x' class=r>Read</a></p>",
+        sheet(".r::before{content:'» '}"),
+        ["» Read"],
+    ),
+    "pre_line_generated_break": (
+        "<p class=b>X</p>",
+        sheet(".b::before{content:'Line\\A two ';white-space:pre}"),
+        ["Line", "two X"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSS_DRAWN_CASES))
+def test_text_drawn_by_css(case: str) -> None:
+    body, head, expected = CSS_DRAWN_CASES[case]
+    assert read(body, head) == expected
+
+
+def test_a_link_keeps_its_own_text_and_the_marker_stays_outside() -> None:
+    html = "<html><body><ol><li><a href='/a'>Title</a></li></ol></body></html>"
+    root = Selector(text=html).xpath("//body")[0].root
+    (line,) = visible_lines(root, "http://example.org/")
+    assert line.text == "1. Title"
+    assert [(link.url, link.text) for link in line.links] == [("http://example.org/a", "Title")]

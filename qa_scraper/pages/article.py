@@ -80,6 +80,7 @@ _SHARE_NAMES = frozenset(
         "share",
     }
 )
+_SHARE_SEPARATORS = " |/·•,-\u2022\u00a0"
 _HEADLINE_LOOKBACK = 4
 _SITE_NAMES = frozenset({"doctorqna", "doctorqna.com", "doctor qna"})
 _TAG_OPENING = re.compile(r"<[a-z/!]")
@@ -251,11 +252,14 @@ class ArticlePage:
         """A line made only of share buttons (their text, or links to other hosts)."""
         if line.text.lower() in _SHARE_NAMES:
             return True
-        return (
-            bool(line.links)
-            and all(not same_host(link.url, self.page_url) for link in line.links)
-            and len(" ".join(link.text for link in line.links)) >= len(line.text) - 1
-        )
+        if not line.links or any(same_host(link.url, self.page_url) for link in line.links):
+            return False
+        if len(" ".join(link.text for link in line.links)) >= len(line.text) - 1:
+            return True
+        rest = line.text  # the links' texts apart, only separators ("Facebook | LINE")
+        for link in line.links:
+            rest = rest.replace(link.text, " ", 1)
+        return not rest.strip(_SHARE_SEPARATORS)
 
     @cached_property
     def ask_index(self) -> int | None:

@@ -20,6 +20,10 @@ Layout, as a browser renders it:
   tinycss2, matched with cssselect, specificity, source order and
   ``!important`` honoured; inherited as CSS inherits it).
 
+Text drawn by CSS (:mod:`qa_scraper.pages.generated`): ``::before``/``::after``/``::marker``
+``content`` (strings, ``attr()``, counters) and list markers ("3. " of ``<ol start=3>``) are
+read where Chromium draws them; a bullet glyph (disc, circle, square) is not text.
+
 Hidden content (the rule):
 
 An element is *hidden* when it has the ``hidden`` attribute, ``display: none``,
@@ -70,7 +74,7 @@ from cssselect import HTMLTranslator, SelectorError
 from cssselect.xpath import ExpressionError
 from lxml import etree
 
-from qa_scraper.pages import labels
+from qa_scraper.pages import generated, labels
 from qa_scraper.text import clean_line
 from qa_scraper.urls import absolute
 
@@ -198,7 +202,26 @@ COOKIE_TEXT = re.compile(
 )
 
 # --- CSS ------------------------------------------------------------------------------------
-_CSS_PROPERTIES = frozenset({"display", "visibility", "white-space", "white-space-collapse"})
+_CSS_PROPERTIES = frozenset(
+    {
+        "display",
+        "visibility",
+        "white-space",
+        "white-space-collapse",
+        "content",
+        "counter-reset",
+        "counter-increment",
+        "counter-set",
+        "list-style",
+        "list-style-type",
+        "list-style-position",
+    }
+)
+# Properties whose value keeps its letter case (strings, attribute and counter names).
+_CASE_KEPT = frozenset({"content", "counter-reset", "counter-increment", "counter-set"})
+# The pseudo-elements whose generated text a browser draws: their declarations are kept under
+# "<pseudo>:<property>" on the element that carries them.
+_PSEUDO_ELEMENTS = frozenset({"before", "after", "marker"})
 _KEEPS_BREAKS = frozenset(
     {
         "pre",
@@ -257,7 +280,9 @@ def _declarations(tokens: list) -> _Declarations:
     found = []
     for item in tinycss2.parse_blocks_contents(tokens, skip_comments=True, skip_whitespace=True):
         if item.type == "declaration" and item.lower_name in _CSS_PROPERTIES:
-            value = tinycss2.serialize(item.value).strip().lower()
+            value = tinycss2.serialize(item.value).strip()
+            if item.lower_name not in _CASE_KEPT:
+                value = value.lower()
             found.append((item.lower_name, value, bool(item.important)))
     return tuple(found)
 
@@ -311,22 +336,28 @@ def _stylesheet(css: str) -> tuple[tuple[str, _Declarations], ...]:
 
 
 @lru_cache(maxsize=2048)
-def _selectors(group: str) -> tuple[tuple[etree.XPath, tuple[int, int, int]], ...]:
-    """Each selector of a group as a compiled XPath with its specificity; selectors that
-    cannot match a static page (``:hover``, pseudo-elements, unknown syntax) are left out."""
+def _selectors(group: str) -> tuple[tuple[etree.XPath, tuple[int, int, int], str], ...]:
+    """Each selector of a group as a compiled XPath with its specificity and its
+    pseudo-element ("" for the element itself, else "before"/"after"/"marker"); selectors
+    that cannot match a static page (``:hover``, other pseudo-elements, unknown syntax) are
+    left out."""
     compiled = []
     try:
         parsed = cssselect.parse(group)
     except SelectorError:
         return ()
     for selector in parsed:
-        if selector.pseudo_element is not None:
+        pseudo = selector.pseudo_element
+        if pseudo is not None and (not isinstance(pseudo, str) or pseudo not in _PSEUDO_ELEMENTS):
             continue
+        selector.pseudo_element = None
         try:
             xpath = etree.XPath(_TRANSLATOR.selector_to_xpath(selector))
         except (ExpressionError, SelectorError, etree.XPathSyntaxError):
             continue
-        compiled.append((xpath, selector.specificity()))
+        finally:
+            selector.pseudo_element = pseudo
+        compiled.append((xpath, selector.specificity(), pseudo or ""))
     return tuple(compiled)
 
 
@@ -342,7 +373,7 @@ class PageStyle:
             if _in_inert_subtree(style) or not _media_applies(style.get("media") or ""):
                 continue
             for group, declarations in _stylesheet("".join(style.itertext())):
-                for xpath, specificity in _selectors(group):
+                for xpath, specificity, pseudo in _selectors(group):
                     order += 1
                     try:
                         matched = xpath(document)
@@ -350,6 +381,8 @@ class PageStyle:
                         continue
                     for element in matched:
                         for name, value, important in declarations:
+                            if pseudo:
+                                name = f"{pseudo}:{name}"
                             self._declare(
                                 element, name, value, (important, False, specificity, order)
                             )
@@ -407,6 +440,7 @@ class _LineBuilder:
         self.base_url = base_url
         self.lines: list[Line] = []
         self._parts: list[str] = []
+        self._marker = ""
         self._links: list[Link] = []
         self._open_links: list[tuple[str | None, list[str]]] = []
         self._urls: dict[str, str | None] = {}  # href -> absolute URL (pages repeat links)
@@ -423,6 +457,9 @@ class _LineBuilder:
 
     def text(self, value: str | None) -> None:
         if value:
+            if self._marker and not value.isspace():
+                self._parts.append(self._marker)  # beside the item's first text, not in a link
+                self._marker = ""
             self._parts.append(value)
             for _, link_parts in self._open_links:
                 link_parts.append(value)
@@ -453,6 +490,16 @@ class _LineBuilder:
         text = clean_line("".join(parts))
         if url:
             self._links.append(Link(url, text))
+
+    def marker(self, value: str) -> None:
+        """A list marker drawn outside the item: it prefixes the item's first line of text."""
+        self._marker = (self._marker + value) if self._marker else value
+
+    def flush_marker(self) -> None:
+        """The item ended without text: its marker is drawn alone."""
+        if self._marker:
+            marker, self._marker = self._marker, ""
+            self._parts.append(marker)
 
     def space(self) -> None:
         self._parts.append(" ")
@@ -518,6 +565,10 @@ def _is_section_label(text: str) -> bool:
 
 
 _BLOCK, _CELL, _INLINE, _NONE = "block", "cell", "inline", "none"
+# What ends with an open element (bit flags): an ::after, a list item, a reversed list.
+_PSEUDO, _ITEM, _LIST = 1, 2, 4
+# Tags that take part in the list-item counter by themselves (the UA's list styles).
+_LIST_TAGS = frozenset({"ol", "ul", "menu", "dir", "li"})
 # How the walk closes an element it did not read, and a <br>.
 _SKIPPED, _BR = "skipped", "br"
 # Tags that need no check beyond their attributes and style: neither invisible, chrome,
@@ -563,6 +614,7 @@ class _Reader:
         )
         self.root = root
         self.out = _LineBuilder(base_url)
+        self.counters = generated.Counters()
 
     # -- computed style ----------------------------------------------------------------
     def display(self, node: etree._Element, tag: str) -> str:
@@ -712,6 +764,157 @@ class _Reader:
         holds_article = node.find(".//h1") is not None or _has_article_landmark(_STRING_VALUE(node))
         return not holds_article
 
+    # -- generated text (qa_scraper.pages.generated) ----------------------------------
+    def list_style(
+        self, node: etree._Element, tag: str, inherited: tuple[str, str]
+    ) -> tuple[str, str]:
+        """This element's (list-style-type, list-style-position): declared, the ``type``
+        attribute, the UA's for a list owner, else inherited."""
+        style_type, position = inherited
+        if tag in generated.UA_LIST_STYLE_TYPE:
+            style_type = generated.UA_LIST_STYLE_TYPE[tag]
+        if tag in ("ol", "li"):
+            hinted = generated.TYPE_ATTRIBUTE.get((node.get("type") or "").strip())
+            if hinted:
+                style_type = hinted
+        declared = self.style.get(node)
+        if declared:
+            shorthand = declared.get("list-style")
+            if shorthand is not None:
+                short_type, short_position = generated.list_style(shorthand[1])
+                long_type = declared.get("list-style-type")
+                if short_type and (long_type is None or shorthand[0] >= long_type[0]):
+                    style_type = short_type
+                long_position = declared.get("list-style-position")
+                if short_position and (long_position is None or shorthand[0] >= long_position[0]):
+                    position = short_position
+            for name, index in (("list-style-type", 0), ("list-style-position", 1)):
+                value = declared.get(name)
+                if (
+                    value is not None
+                    and (shorthand is None or value[0] > shorthand[0])
+                    and value[1] not in _INHERIT
+                ):
+                    if index == 0:
+                        style_type = value[1]
+                    else:
+                        position = value[1]
+        return style_type, position
+
+    def is_list_item(self, node: etree._Element, tag: str) -> bool:
+        declared = self.style.get(node)
+        if declared and "display" in declared and declared["display"][1] not in _INHERIT:
+            return "list-item" in declared["display"][1].split()
+        return tag == "li"
+
+    def start_counters(
+        self, node: etree._Element, tag: str, depth: int, list_item: bool, parent: str
+    ) -> None:
+        """Counter changes of an element, in CSS order: reset, increment, set (the UA's
+        list-item counter included)."""
+        counters = self.counters
+        declared = self.style.get(node) or {}
+        if tag in generated.LIST_OWNERS:
+            reversed_list = tag == "ol" and node.get("reversed") is not None
+            start = generated.integer_attribute(node.get("start")) if tag == "ol" else None
+            if reversed_list:
+                first = start if start is not None else self._owned_items(node)
+                counters.reset("list-item", first + 1, depth)
+            else:
+                counters.reset("list-item", (start if start is not None else 1) - 1, depth)
+        if "counter-reset" in declared:
+            for name, value in generated.counter_changes(declared["counter-reset"][1], 0):
+                counters.reset(name, value, depth)
+        incremented = set()
+        if "counter-increment" in declared:
+            for name, value in generated.counter_changes(declared["counter-increment"][1], 1):
+                counters.increment(name, value, depth)
+                incremented.add(name)
+        if list_item and "list-item" not in incremented:
+            counters.increment("list-item", -1 if parent == "reversed" else 1, depth)
+        if list_item and tag == "li":
+            value = generated.integer_attribute(node.get("value"))
+            if value is not None:
+                counters.set("list-item", value, depth)
+        if "counter-set" in declared:
+            for name, value in generated.counter_changes(declared["counter-set"][1], 0):
+                counters.set(name, value, depth)
+
+    @staticmethod
+    def _owned_items(node: etree._Element) -> int:
+        """The list items whose list owner is ``node`` (a reversed list counts down from it)."""
+        count = 0
+        for item in node.iter("li"):
+            owner = next(
+                (a for a in item.iterancestors() if _tag(a) in generated.LIST_OWNERS), None
+            )
+            if owner is node:
+                count += 1
+        return count
+
+    def pseudo_text(self, node: etree._Element, pseudo: str) -> tuple[str, bool] | None:
+        """The text a ``::before``/``::after`` draws and whether it is a block; None if none."""
+        declared = self.style.get(node)
+        if not declared or f"{pseudo}:content" not in declared:
+            return None
+        display = declared.get(f"{pseudo}:display")
+        if display and display[1].split()[:1] == ["none"]:
+            return None
+        visibility = declared.get(f"{pseudo}:visibility")
+        if visibility and visibility[1] in _HIDDEN_VISIBILITY:
+            return None
+        text = generated.content_text(
+            declared[f"{pseudo}:content"][1], node.attrib, self.counters, marker=False
+        )
+        if not text:
+            return None
+        block = bool(display) and display[1].split()[0] in _BLOCK_DISPLAY
+        return text, block
+
+    def marker(self, node: etree._Element, list_style: tuple[str, str]) -> str:
+        """The list marker's text as drawn ("3. "), or "" (none, or only a bullet glyph)."""
+        declared = self.style.get(node)
+        text = None
+        if declared and "marker:content" in declared:
+            text = generated.content_text(
+                declared["marker:content"][1], node.attrib, self.counters, marker=True
+            )
+        if text is None:
+            text = generated.marker_text(self.counters.value("list-item"), list_style[0])
+        return "" if generated.is_bullet(text) else text
+
+    def _emit_pseudo(self, node: etree._Element, pseudo: str, breaks: bool, depth: int) -> None:
+        declared = self.style.get(node) or {}
+        if f"{pseudo}:content" in declared:  # a generated box: its own counter changes
+            for prop, default, change in (
+                ("counter-reset", 0, self.counters.reset),
+                ("counter-increment", 1, self.counters.increment),
+                ("counter-set", 0, self.counters.set),
+            ):
+                if f"{pseudo}:{prop}" in declared:
+                    for name, value in generated.counter_changes(
+                        declared[f"{pseudo}:{prop}"][1], default
+                    ):
+                        change(name, value, depth)
+        drawn = self.pseudo_text(node, pseudo)
+        if drawn is None:
+            return
+        text, block = drawn
+        for name in ("white-space-collapse", "white-space"):
+            if f"{pseudo}:{name}" in declared:
+                words = declared[f"{pseudo}:{name}"][1].split()
+                if any(word in _KEEPS_BREAKS for word in words):
+                    breaks = True
+                    break
+                if any(word in _COLLAPSES for word in words):
+                    breaks = False
+                    break
+        if block:
+            self.out.newline()
+        _emit_text(self.out, text, breaks)
+        if block:
+            self.out.newline()
+
     # -- the walk ----------------------------------------------------------------------
     def read(self) -> list[Line]:
         """The visible lines in document order (lxml's iterwalk: no recursion limit, and the
@@ -723,30 +926,45 @@ class _Reader:
             out.newline()
             return out.lines
         # Per open element: (tag, layout, whether its parent keeps line breaks, whether it
-        # does). Layout _SKIPPED: the element is not read (its subtree is skipped).
-        open_elements: list[tuple[str, str, bool, bool]] = []
+        # does, its list style, what ends with it). Layout _SKIPPED: the element is not read
+        # (its subtree is skipped). What ends with it: 0, or _PSEUDO (an ::after to draw),
+        # _ITEM (a list item whose marker may still be pending), _LIST (a reversed list).
+        open_elements: list[tuple[str, str, bool, bool, tuple[str, str], int]] = []
         walker = etree.iterwalk(self.root, events=("start", "end", "comment", "pi"))
+        top_style = ("disc", "outside")
         for event, node in walker:
             if event == "end":
-                tag, layout, parent_breaks, _ = open_elements.pop()
+                tag, layout, parent_breaks, breaks, _, ends = open_elements.pop()
                 if layout == _SKIPPED:
                     if tag in BLOCK_TAGS:
                         out.newline()
                 else:
+                    if ends & _PSEUDO:
+                        self._emit_pseudo(node, "after", breaks, len(open_elements) + 1)
+                    if ends & _ITEM:
+                        out.flush_marker()
                     if tag == "a":
                         out.end_link()
                     if layout == _BLOCK:
                         out.newline()
+                if self.counters:
+                    self.counters.leave(len(open_elements) + 1)
                 if node.tail:  # (most tails are empty: no call for them)
                     _emit_text(out, node.tail, parent_breaks)
                 continue
-            parent_breaks = open_elements[-1][3] if open_elements else False
+            if open_elements:
+                parent_entry = open_elements[-1]
+                parent_breaks, parent_style = parent_entry[3], parent_entry[4]
+                parent_list = "reversed" if parent_entry[5] & _LIST else ""
+            else:
+                parent_breaks, parent_style, parent_list = False, top_style, ""
             tag = _tag(node)
             if tag is None:  # a comment or processing instruction
                 _emit_text(out, node.tail, parent_breaks)
                 continue
             text = node.text
             keys = node.keys()
+            ends = 0
             if (
                 tag not in _SPECIAL_TAGS
                 and node not in declared_style
@@ -768,7 +986,9 @@ class _Reader:
                         display = _SKIPPED
                 if display == _SKIPPED:
                     walker.skip_subtree()
-                    open_elements.append((tag, _SKIPPED, parent_breaks, parent_breaks))
+                    open_elements.append(
+                        (tag, _SKIPPED, parent_breaks, parent_breaks, parent_style, 0)
+                    )
                     continue
                 if display == _NONE:  # collapsed content, revealed: its natural layout
                     display = (
@@ -778,17 +998,36 @@ class _Reader:
             if tag == "br":
                 out.newline()
                 walker.skip_subtree()
-                open_elements.append((tag, _BR, parent_breaks, breaks))
+                open_elements.append((tag, _BR, parent_breaks, breaks, parent_style, 0))
                 continue
             if display == _BLOCK:
                 out.newline()
             elif display == _CELL:
                 out.space()
+            style = parent_style
+            marker = ""
+            if tag in _LIST_TAGS or node in declared_style:
+                style = self.list_style(node, tag, parent_style)
+                list_item = self.is_list_item(node, tag)
+                self.start_counters(node, tag, len(open_elements), list_item, parent_list)
+                if tag == "ol" and node.get("reversed") is not None:
+                    ends |= _LIST
+                if list_item:
+                    marker = self.marker(node, style)
+                    ends |= _ITEM
+            if marker:
+                if style[1] == "inside":
+                    out.text(marker)
+                else:
+                    out.marker(marker)
             if tag == "a":
                 out.start_link(node.get("href"))
+            if node in declared_style:
+                self._emit_pseudo(node, "before", breaks, len(open_elements) + 1)
+                ends |= _PSEUDO
             if text:
                 _emit_text(out, text, breaks)
-            open_elements.append((tag, display, parent_breaks, breaks))
+            open_elements.append((tag, display, parent_breaks, breaks, style, ends))
         out.newline()
         return out.lines
 
