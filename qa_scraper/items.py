@@ -16,13 +16,14 @@ import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from itemloaders.processors import Compose, MapCompose, TakeFirst
 
 from qa_scraper.dates import parse_date
 from qa_scraper.text import clean_line, excerpt, text_block
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 SOURCE = "doctorqna"
 LANGUAGE = "en"
 
@@ -48,7 +49,22 @@ def excerpt_value(lines: Iterable[str] | None) -> str | None:
 
 
 def content_hash(item: dict[str, Any]) -> str:
-    """sha256 of the item's content: every field but scraped_at and content_hash."""
+    """sha256 of the item's content: every field but scraped_at and content_hash, with every
+    ``url`` site-relative (``/en/article/174501``), so that the same content read from a
+    mirror, another port or host, or over another scheme has the same hash."""
     fields = {k: v for k, v in item.items() if k not in ("scraped_at", "content_hash")}
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        _site_relative(fields), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _site_relative(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, dict):
+        return {k: _site_relative(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_site_relative(v) for v in value]
+    if key == "url" and isinstance(value, str):
+        parts = urlsplit(value)
+        return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return value

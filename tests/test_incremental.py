@@ -168,7 +168,7 @@ def test_manifest_names_files_with_their_sha256(runs) -> None:
         data = (folder / entry["name"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert data.count(b"\n") == entry["lines"]
-    assert manifest["schema_version"] == "1.0"
+    assert manifest["schema_version"] == "2.0"
     assert manifest["base_url"] == runs["base"] + "/"
     assert manifest["started_at"] <= manifest["finished_at"]
 
