@@ -70,7 +70,7 @@ def _mutated(item: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("related_faqs/0/department", None, "related_faqs/0/department"),
         ("scraped_at", "2026-11-25 09:30:00", "scraped_at"),
         ("content_hash", "abc", "content_hash"),
-        ("schema_version", "2.0", "schema_version"),
+        ("schema_version", "3.0", "schema_version"),
         ("question/asked_on", KeyError, "question"),
         ("unexpected_field", 1, "(item)"),
     ],
