@@ -270,7 +270,13 @@ class DistributedRun:
             elif kind == "reject":
                 record = message["record"]
                 self._process(
-                    Rejected(record["url"], record["stage"], record["errors"], record["item"])
+                    Rejected(
+                        record["url"],
+                        record["stage"],
+                        record["errors"],
+                        record["item"],
+                        record.get("warc"),
+                    )
                 )
             if message.get("final") and article_id:
                 self.server.sadd(keys.completed, article_id)

@@ -2,7 +2,7 @@
 
 A fixture is a folder ``tests/fixtures/pages/<name>/`` holding ``page.html`` (the page
 with its site root replaced by ``{{BASE}}``), ``expected.json`` (the item the extractor
-gives, without the run-dependent ``scraped_at`` and ``content_hash``, pretty-printed)
+gives, without the run-dependent ``scraped_at``, ``content_hash`` and ``warc``, pretty-printed)
 and ``meta.json`` (its URL and content type) — web-poet's ``savefixture`` workflow:
 save what the code gives now, have a person review the JSON, commit it.
 """
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from qa_scraper.pages.article import ArticlePage, decode_body
 
 PLACEHOLDER = "{{BASE}}"
-RUN_DEPENDENT = ("scraped_at", "content_hash")
+RUN_DEPENDENT = ("scraped_at", "content_hash", "warc")
 CHECK_BASE = "http://127.0.0.1:8123"  # any base: the URLs are compared as placeholders
 
 

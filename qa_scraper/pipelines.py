@@ -86,7 +86,8 @@ class ValidationPipeline(_CrawlerPipeline):
         if not errors:
             return item
         url = item.get("url") if isinstance(item, dict) else None
-        return Rejected(url or "(unknown)", "validation", errors, item)
+        warc = item.get("warc") if isinstance(item, dict) else None
+        return Rejected(url or "(unknown)", "validation", errors, item, warc)
 
 
 class DeduplicationPipeline(_CrawlerPipeline):

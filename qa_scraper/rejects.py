@@ -14,9 +14,16 @@ class Rejected:
     stage: str  # "fetch", "extraction" or "validation"
     errors: list[dict[str, str]]  # each {"path": ..., "message": ...}
     item: dict[str, Any] | None = field(default=None, repr=False)
+    warc: dict[str, Any] | None = None  # the archived answer it came from (file, offset, id)
 
     def as_record(self) -> dict[str, Any]:
-        return {"url": self.url, "stage": self.stage, "errors": self.errors, "item": self.item}
+        return {
+            "url": self.url,
+            "stage": self.stage,
+            "errors": self.errors,
+            "item": self.item,
+            "warc": self.warc,
+        }
 
     def __str__(self) -> str:
         first = self.errors[0] if self.errors else {"path": "", "message": ""}

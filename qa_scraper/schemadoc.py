@@ -27,6 +27,10 @@ _DEFS_DOC = {
 _RUN_EXAMPLES = {  # run-dependent: not in the saved expected items
     "scraped_at": "2026-11-25T09:30:00Z",
     "content_hash": "9f2c...(64 hex digits)",
+    "warc": None,
+    "warc.file": "20261125T093000123Z.warc.gz",
+    "warc.offset": 5564,
+    "warc.record_id": "<urn:uuid:7eef0010-d543-4c7c-8743-7811933b7ba6>",
 }
 VERSIONING = """## Versioning rule
 
@@ -45,6 +49,13 @@ every run manifest.
   `content_hash` means equal content. They should ignore fields they do not know when
   reading a newer minor version, and refuse (or route aside) an unknown major version.
 - A run delivers one schema version; a resumed run drops lines of another version.
+
+History:
+- `2.1`: `warc` added — where the answer an item (or a reject) was extracted from is
+  archived: file, offset, WARC-Record-ID (`null` with the archive off). It is left out of
+  `content_hash`, so hashes of `2.0` items stay valid.
+- `2.0`: `content_hash` over site-relative URLs (how it is computed changed: major).
+- `1.0`: the item contract.
 """
 
 
@@ -89,7 +100,10 @@ def _fields(schema: dict[str, Any], node: dict[str, Any], prefix: str = ""):
         path = f"{prefix}{name}"
         yield path, prop
         target, _ = _resolve(schema, prop)
-        if target.get("type") == "object" and "properties" in target:
+        kind = target.get("type")
+        if (kind == "object" or (isinstance(kind, list) and "object" in kind)) and (
+            "properties" in target
+        ):
             yield from _fields(schema, target, path + ".")
         elif target.get("type") == "array":
             inner, _ = _resolve(schema, target["items"])

@@ -21,7 +21,7 @@ BASE = "http://127.0.0.1:8123"
 _SPEC = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))
 ROUTES = _SPEC["routes"]
 PLACEHOLDER = _SPEC["base_placeholder"]
-RUN_DEPENDENT = ("scraped_at", "content_hash")
+RUN_DEPENDENT = ("scraped_at", "content_hash", "warc")
 
 
 def page_folders() -> list[Path]:

@@ -169,3 +169,20 @@ def test_after_kill_9_and_resume_the_archive_is_whole_and_warcio_reads_it(tmp_pa
     assert entry["records"] == len(index)
     assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert list(folder.glob("*.part")) == []
+
+
+def test_every_item_points_at_the_archived_answer_it_was_read_from(crawled) -> None:
+    result, _ = crawled
+    [items_path] = result.run_files("*Z.jsonl")
+    items = [json.loads(line) for line in items_path.read_text(encoding="utf-8").splitlines()]
+    assert {item["article_id"] for item in items} == LIVE
+    folder = items_path.parent
+    for item in items:
+        warc_field = item["warc"]
+        assert warc_field["file"] == f"{result.stats['qa/run_id']}.warc.gz"
+        record = warc.read_record(folder / warc_field["file"], warc_field["offset"])
+        assert record.type == "response"
+        assert record.record_id == warc_field["record_id"]
+        assert record.target_uri == item["url"]
+    feed = {item["article_id"]: item["warc"] for item in result.feed_items}
+    assert feed == {item["article_id"]: item["warc"] for item in items}

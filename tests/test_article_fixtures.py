@@ -66,6 +66,7 @@ def test_item_keys_follow_the_contract_order() -> None:
         "related_faqs",
         "scraped_at",
         "content_hash",
+        "warc",
     ]
 
 

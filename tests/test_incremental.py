@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from qa_scraper.devserver import DevServer
+from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.state import RunLock
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import CrawlResult, crawl_command, run_crawl, start_crawl
@@ -168,7 +169,7 @@ def test_manifest_names_files_with_their_sha256(runs) -> None:
         data = (folder / entry["name"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert data.count(b"\n") == entry["lines"]
-    assert manifest["schema_version"] == "2.0"
+    assert manifest["schema_version"] == SCHEMA_VERSION
     assert manifest["base_url"] == runs["base"] + "/"
     assert manifest["started_at"] <= manifest["finished_at"]
 

@@ -15,7 +15,14 @@ from qa_scraper.pages.similar import SimilarQuestion
 from qa_scraper.validation import SCHEMA_PATH
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-RUN_AND_CONSTANT_FIELDS = {"schema_version", "source", "language", "scraped_at", "content_hash"}
+RUN_AND_CONSTANT_FIELDS = {
+    "schema_version",
+    "source",
+    "language",
+    "scraped_at",
+    "content_hash",
+    "warc",
+}
 
 
 @pytest.mark.parametrize(

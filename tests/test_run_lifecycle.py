@@ -25,6 +25,7 @@ from tests.conftest import load_expected
 def _complete(item: dict) -> dict:
     item = dict(item, scraped_at="2026-11-25T00:00:00Z")
     item["content_hash"] = content_hash(item)
+    item["warc"] = None
     assert item_errors(item) == []
     return item
 

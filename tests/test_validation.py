@@ -13,6 +13,8 @@ from qa_scraper.pages.article import ArticlePage
 from qa_scraper.validation import SCHEMA_PATH, item_errors
 from tests.conftest import load_expected, saved_page
 
+WARC_ID = "<urn:uuid:7eef0010-d543-4c7c-8743-7811933b7ba6>"
+
 
 @pytest.fixture(scope="module")
 def good_item() -> dict[str, Any]:
@@ -49,6 +51,13 @@ def _mutated(item: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return item
 
 
+def test_provenance_is_null_or_a_record_of_the_run_archive(good_item: dict[str, Any]) -> None:
+    assert good_item["warc"] is None and item_errors(good_item) == []  # archive off
+    for name in ("20261125T093000123Z.warc.gz", "20261125T093000123Z.worker-h-12-ab.warc.gz"):
+        record = {"file": name, "offset": 328, "record_id": WARC_ID}
+        assert item_errors(dict(good_item, warc=record)) == []
+
+
 @pytest.mark.parametrize(
     ("path", "value", "error_path"),
     [
@@ -71,6 +80,14 @@ def _mutated(item: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("scraped_at", "2026-11-25 09:30:00", "scraped_at"),
         ("content_hash", "abc", "content_hash"),
         ("schema_version", "3.0", "schema_version"),
+        ("warc", "20261125T093000123Z.warc.gz", "warc"),
+        ("warc", {"file": "../x.warc.gz", "offset": 0, "record_id": WARC_ID}, "warc/file"),
+        (
+            "warc",
+            {"file": "20261125T093000123Z.warc.gz", "offset": -1, "record_id": WARC_ID},
+            "warc/offset",
+        ),
+        ("warc", {"file": "20261125T093000123Z.warc.gz", "offset": 0}, "warc"),
         ("question/asked_on", KeyError, "question"),
         ("unexpected_field", 1, "(item)"),
     ],
@@ -106,6 +123,7 @@ def _mutations(item: dict) -> list[dict]:
         (("url",), "not a url"),
         (("scraped_at",), "yesterday"),
         (("content_hash",), "xyz"),
+        (("warc", "offset"), "0"),
     ):
         broken = copy.deepcopy(item)
         target = broken
@@ -127,7 +145,8 @@ def test_the_fast_validator_gives_jsonschemas_verdicts() -> None:
 
     checked = 0
     for expected in load_expected():
-        item = dict(expected, scraped_at="2026-11-25T00:00:00Z", content_hash="0" * 64)
+        warc = {"file": "20261125T093000123Z.warc.gz", "offset": 0, "record_id": WARC_ID}
+        item = dict(expected, scraped_at="2026-11-25T00:00:00Z", content_hash="0" * 64, warc=warc)
         for candidate in [item, *_mutations(item)]:
             fast = fast_validator().is_valid(candidate)
             slow = not list(item_validator().iter_errors(candidate))

@@ -536,4 +536,5 @@ def _stamped(item: dict[str, Any], scraped_at: dt.datetime | None) -> dict[str, 
     moment = (scraped_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     item["scraped_at"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     item["content_hash"] = content_hash(item)
+    item["warc"] = None  # where the page is archived: the spider knows (the page does not)
     return item

@@ -444,12 +444,14 @@ class DoctorQnASpider(scrapy.Spider):
                 lastmod,
             )
         item = page.to_item()
+        item["warc"] = response.meta.get("qa_warc")  # where the answer is archived (provenance)
         if page.problems:
             yield Rejected(
                 item["url"] or response.url,
                 "extraction",
                 [problem.as_dict() for problem in page.problems],
                 item,
+                item["warc"],
             )
         else:
             yield item
