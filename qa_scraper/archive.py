@@ -294,16 +294,25 @@ def scan(path: Path) -> ScanResult:
         return read_members(handle.read(), path)
 
 
+def read_member(data: bytes, path: Path, offset: int) -> Record:
+    """The record of the gzip member at the start of ``data`` (read from ``path`` at
+    ``offset``); ValueError naming the file and offset when it cannot be read."""
+    for _, size, raw, reason in _members(memoryview(data)):
+        if raw is None:
+            raise ValueError(f"{path.name} at offset {offset}: {reason}")
+        try:
+            return _parse_record(offset, size, raw)
+        except ValueError as error:
+            raise ValueError(f"{path.name} at offset {offset}: {error}") from None
+    raise ValueError(f"{path.name} at offset {offset}: no record there")
+
+
 def read_record(path: Path, offset: int, length: int | None = None) -> Record:
     """The record whose gzip member starts at ``offset`` (ValueError if unreadable)."""
     with path.open("rb") as handle:
         handle.seek(offset)
         data = handle.read(length) if length else handle.read(1 << 24)
-    for at, size, raw, reason in _members(memoryview(data)):
-        if raw is None:
-            raise ValueError(f"{path.name} at offset {offset}: {reason}")
-        return _parse_record(offset + at, size, raw)
-    raise ValueError(f"{path.name} at offset {offset}: no record there")
+    return read_member(data, path, offset)
 
 
 def repair(path: Path) -> ScanResult:

@@ -4,6 +4,7 @@ validate FILE…            check JSONL / .jsonl.gz files against the item schem
 snapshot                  fold the delivered runs into one current dataset
 fixture save URL|FILE     save a page as a test fixture; fixture check: re-check them all
 report RUN_MANIFEST       (re)write a run's HTML report
+reextract                 today's extractor over the archived pages (no network): a new run
 schema-doc                write docs/schema.md from the schema
 """
 
@@ -293,6 +294,25 @@ def cmd_schema_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    import logging
+
+    from qa_scraper.errors import SetupError
+    from qa_scraper.reextract import reextract
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+    )
+    if args.jobs is not None and args.jobs < 1:
+        print("qa_scraper: refused: --jobs must be 1 or more. Give --jobs N", file=sys.stderr)
+        return 2
+    try:
+        return int(reextract(args.output_dir, args.mode, args.jobs, args.runs, args.spider))
+    except SetupError as error:
+        print(f"qa_scraper: refused: {error}", file=sys.stderr)
+        return int(error.exit_code)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa-scraper", description=(__doc__ or "").split("\n\n")[0]
@@ -320,6 +340,16 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (save, check):
         sub.add_argument("--pages", default=str(PROJECT / "tests" / "fixtures" / "pages"))
     fixture.set_defaults(run=cmd_fixture)
+
+    again = commands.add_parser(
+        "reextract", help="re-extract the archived pages with today's code (no network)"
+    )
+    again.add_argument("--output-dir", default="output", help="the crawl's QA_OUTPUT_DIR")
+    again.add_argument("--spider", default="doctorqna")
+    again.add_argument("--mode", choices=("incremental", "full"), default="incremental")
+    again.add_argument("--jobs", type=int, help="extraction processes (default: CPU count)")
+    again.add_argument("--runs", nargs="+", metavar="RUN_ID", help="only these runs' archives")
+    again.set_defaults(run=cmd_reextract)
 
     report = commands.add_parser("report", help="(re)write a run's HTML report")
     report.add_argument("manifest", metavar="RUN_MANIFEST")

@@ -197,6 +197,8 @@ class CrawlRun:
         output_dir: str,
         state_path: str = "",
         archive: bool = False,
+        kind: str = "crawl",
+        sources: list[str] | None = None,
     ) -> None:
         check_mode(mode)
         self.spider_name = spider_name
@@ -219,6 +221,10 @@ class CrawlRun:
         self.dropped_on_resume = 0  # lines of the interrupted run that could not be kept
         self._items: IO[str] | None = None
         self._rejects: IO[str] | None = None
+        self.kind = kind  # "crawl", or "reextract" (qa_scraper/reextract.py: no network)
+        self.sources = sources or []  # a re-extraction: the runs whose archives it read
+        # How the state's runs table tells kinds apart (a crawl never resumes a re-extraction).
+        self._state_mode = mode if kind == "crawl" else f"{kind}/{mode}"
         self.archive_enabled = archive  # QA_ARCHIVE: keep every article answer (WARC)
         self.archive: warc.WarcArchive | None = None
 
@@ -260,7 +266,11 @@ class CrawlRun:
             except BaseException:
                 self.lock.release()
                 raise
-            self._recover_unfinished_runs()
+            try:
+                self._recover_unfinished_runs()
+            except SetupError:
+                self._release()
+                raise
         if self.folder is not None:
             try:
                 check_writable_folder(self.folder, "QA_OUTPUT_DIR")
@@ -281,7 +291,7 @@ class CrawlRun:
             self.state.start_run(
                 self.run_id,
                 self.base_url,
-                self.mode,
+                self._state_mode,
                 str(self.items_path) if self.items_path else None,
             )
         if self.resumed:
@@ -344,11 +354,22 @@ class CrawlRun:
                 self.state.commit_run(row["run_id"])
                 self._publish(row["run_id"], items)
             elif (
+                self.kind != "crawl"
+                and "/" not in row["mode"]
+                and items is not None
+                and _part(items).exists()
+            ):
+                raise SetupError(
+                    f"crawl run {row['run_id']} was interrupted and waits to be resumed; a"
+                    " re-extraction would abandon it",
+                    "Start the crawl again to finish it, then re-extract",
+                )
+            elif (
                 not self.resumed
                 and items is not None
                 and _part(items).exists()
                 and row["base_url"] == self.base_url
-                and row["mode"] == self.mode
+                and row["mode"] == self._state_mode
             ):
                 self.run_id, self.started_at, self.resumed = row["run_id"], row["started_at"], True
             else:
@@ -391,9 +412,15 @@ class CrawlRun:
     def write_reject(self, record: dict[str, Any]) -> None:
         _write_line(self._rejects, record)
 
-    def stage(self, article_id: str, **values: Any) -> None:
+    def stage(self, article_id: str, seen_at: str | None = None, **values: Any) -> None:
         if self.state is not None:
-            self.state.stage(self.run_id, article_id, **values)
+            self.state.stage(self.run_id, article_id, seen_at, **values)
+
+    def write_line(self, article_id: str, line: str) -> None:
+        """An item already serialised (one JSON object, no newline): a re-extraction's."""
+        self.written_ids.add(article_id)
+        if self._items is not None:
+            self._items.write(line + "\n")
 
     # --- closing ----------------------------------------------------------------------------
     def close(
@@ -562,6 +589,8 @@ class CrawlRun:
             "finished_at": utc_now(),
             "finish_reason": finish_reason,
             "base_url": self.base_url,
+            "kind": self.kind,
+            **({"runs_read": self.sources} if self.kind != "crawl" else {}),
             "mode": self.mode,
             "resumed": self.resumed,
             "schema_version": SCHEMA_VERSION,

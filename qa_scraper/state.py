@@ -263,8 +263,13 @@ class CrawlState:
         return self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
 
     # --- staging ----------------------------------------------------------------------------
-    def stage(self, run_id: str, article_id: str, **values: Any) -> None:
-        """Record what this run learnt about an article (None values keep what was staged)."""
+    def stage(
+        self, run_id: str, article_id: str, seen_at: str | None = None, **values: Any
+    ) -> None:
+        """Record what this run learnt about an article (None values keep what was staged).
+
+        ``seen_at``: when the article was seen live (default now; a re-extraction gives
+        the date of the archived answer)."""
         columns = [
             "url",
             "etag",
@@ -299,7 +304,7 @@ class CrawlState:
                 row["content_hash"],
                 row["status"],
                 row["change"],
-                utc_now(),
+                seen_at or utc_now(),
             ),
         )
 

@@ -1,0 +1,221 @@
+"""``python -m qa_scraper reextract``: the archived pages extracted again with today's code,
+without the site — a delivered run of its own, resumable, refusing what it cannot use."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from qa_scraper import archive as warc
+from qa_scraper.devserver import DevServer
+from qa_scraper.runs import CRASH_ENV
+from tests.conftest import SITE, load_expected
+from tests.crawl_helpers import PROJECT, run_crawl
+
+LIVE = {item["article_id"] for item in load_expected()}
+RUN_FIELDS = ("scraped_at",)
+
+
+def reextract(output: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qa_scraper", "reextract", "--output-dir", str(output), *args],
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def manifest_of(output: Path, run_id: str) -> dict:
+    return json.loads((output / "doctorqna" / f"{run_id}.manifest.json").read_text())
+
+
+def new_runs(output: Path, before: set[str]) -> list[str]:
+    names = {
+        p.name.removesuffix(".manifest.json")
+        for p in (output / "doctorqna").glob("*.manifest.json")
+    }
+    return sorted(names - before)
+
+
+def runs_of(output: Path) -> set[str]:
+    return {
+        p.name.removesuffix(".manifest.json")
+        for p in (output / "doctorqna").glob("*.manifest.json")
+    }
+
+
+def without(item: dict, *fields: str) -> dict:
+    return {key: value for key, value in item.items() if key not in fields}
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory: pytest.TempPathFactory):
+    """A crawl of the saved site with the archive on; the server is stopped afterwards."""
+    tmp = tmp_path_factory.mktemp("reextract")
+    with DevServer(SITE) as server:
+        result = run_crawl(server.base_url, tmp, "-a", "mode=incremental")
+    assert result.returncode == 0, result.log[-2000:]
+    return result
+
+
+@pytest.fixture()
+def output(archived, tmp_path: Path) -> Path:
+    """A copy of the archived crawl's output folder (state included) for one test."""
+    copy = tmp_path / "output"
+    shutil.copytree(archived.output_dir, copy)
+    return copy
+
+
+def test_full_reextraction_gives_the_crawls_items_without_the_site(archived, output) -> None:
+    crawl_id = archived.stats["qa/run_id"]
+    crawled = lines(output / "doctorqna" / f"{crawl_id}.jsonl")
+    done = reextract(output, "--mode", "full", "--jobs", "2")  # the server is stopped
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    [run_id] = new_runs(output, {crawl_id})
+    items = lines(output / "doctorqna" / f"{run_id}.jsonl")
+    assert {item["article_id"] for item in items} == LIVE
+    again = {item["article_id"]: without(item, *RUN_FIELDS) for item in items}
+    assert again == {item["article_id"]: without(item, *RUN_FIELDS) for item in crawled}
+    # provenance: the crawl's own records, as the crawl's items named them
+    assert all(item["warc"]["file"] == f"{crawl_id}.warc.gz" for item in items)
+    manifest = manifest_of(output, run_id)
+    assert manifest["kind"] == "reextract" and manifest["runs_read"] == [crawl_id]
+    assert manifest["mode"] == "full" and manifest["files"]["items"]["lines"] == 25
+    assert "archives" not in manifest["files"]  # it fetched nothing, so it archived nothing
+    assert manifest["counts"]["unchanged"] == 25 and manifest["counts"]["written"] == 25
+    assert manifest["monitors"]["passed"] is True
+    assert manifest["coverage"] == archived.manifest()["coverage"]
+    assert (output / "doctorqna" / f"{run_id}.report.html").exists()
+    assert list((output / "doctorqna").glob("*.part")) == []
+
+
+def test_incremental_reextraction_delivers_nothing_when_nothing_changed(archived, output) -> None:
+    crawl_id = archived.stats["qa/run_id"]
+    done = reextract(output, "--jobs", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    [run_id] = new_runs(output, {crawl_id})
+    assert (output / "doctorqna" / f"{run_id}.jsonl").read_bytes() == b""
+    manifest = manifest_of(output, run_id)
+    assert manifest["mode"] == "incremental" and manifest["counts"]["unchanged"] == 25
+    assert manifest["stats"]["qa/unchanged/content_same"] == 25
+
+
+def test_one_or_two_processes_give_the_same_run(archived, output, tmp_path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(output, other)
+    assert reextract(output, "--mode", "full", "--jobs", "1").returncode == 0
+    assert reextract(other, "--mode", "full", "--jobs", "2").returncode == 0
+    crawl_id = archived.stats["qa/run_id"]
+    [one] = new_runs(output, {crawl_id})
+    [two] = new_runs(other, {crawl_id})
+    assert lines(output / "doctorqna" / f"{one}.jsonl") == lines(
+        other / "doctorqna" / f"{two}.jsonl"
+    )
+
+
+@pytest.mark.parametrize("step", ["flushed", "manifest_staged"])
+def test_an_interrupted_reextraction_delivers_nothing_and_is_resumed(
+    archived, output, step
+) -> None:
+    crawl_id = archived.stats["qa/run_id"]
+    killed = reextract(output, "--mode", "full", env={CRASH_ENV: step})
+    assert killed.returncode == -signal.SIGKILL
+    assert new_runs(output, {crawl_id}) == []  # nothing delivered
+    [part] = (output / "doctorqna").glob("*Z.jsonl.part")
+    done = reextract(output, "--mode", "full")
+    assert done.returncode == 0, done.stderr[-3000:]
+    [run_id] = new_runs(output, {crawl_id})
+    assert part.name == f"{run_id}.jsonl.part"  # the same run, resumed
+    assert manifest_of(output, run_id)["resumed"] is True
+    ids = [item["article_id"] for item in lines(output / "doctorqna" / f"{run_id}.jsonl")]
+    assert sorted(ids) == sorted(LIVE)  # each once
+    assert list((output / "doctorqna").glob("*.part")) == []
+
+
+def test_a_missing_archive_folder_is_refused_in_one_line(tmp_path: Path) -> None:
+    done = reextract(tmp_path / "nowhere")
+    assert done.returncode == 4
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("qa_scraper: refused: no archive folder")
+
+
+def test_a_warc_of_another_site_is_refused(archived, output) -> None:
+    crawl_id = archived.stats["qa/run_id"]
+    path = output / "doctorqna" / f"{crawl_id}.warc.gz"
+    records = warc.scan(path).records
+    other = warc.WarcArchive(
+        path.with_name("x.warc.gz"), path.name, {"base-url": "https://elsewhere.example/"}
+    )
+    other.close()
+    foreign = path.with_name("x.warc.gz").read_bytes()
+    path.write_bytes(foreign + path.read_bytes()[records[1].offset :])  # its warcinfo swapped
+    done = reextract(output)
+    assert done.returncode == 4
+    assert "Traceback" not in done.stderr
+    assert f"qa_scraper: refused: {path.name} is not an archive of" in done.stderr
+    assert "elsewhere.example" in done.stderr
+    assert new_runs(output, {crawl_id}) == []
+
+
+def test_damaged_records_are_skipped_counted_and_named(archived, output) -> None:
+    crawl_id = archived.stats["qa/run_id"]
+    path = output / "doctorqna" / f"{crawl_id}.warc.gz"
+    data = bytearray(path.read_bytes())
+    responses = [r for r in warc.scan(path).records if r.type == "response"]
+    flipped, cut = responses[3], responses[7]
+    data[flipped.offset + flipped.length // 2] ^= 0xFF  # a bit flip inside one member
+    # a record cut short: its member made again from the first half of its bytes
+    import zlib
+
+    member = bytes(data[cut.offset : cut.offset + cut.length])
+    plain = zlib.decompress(member, zlib.MAX_WBITS + 16)
+    short = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    short_member = short.compress(plain[: len(plain) // 2]) + short.flush()
+    data[cut.offset : cut.offset + cut.length] = short_member
+    data += member[: len(member) // 3]  # and a member torn at the end of the file
+    path.write_bytes(bytes(data))
+
+    done = reextract(output, "--mode", "full")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert f"{path.name} at offset {flipped.offset}" in done.stderr
+    assert f"{path.name} at offset {cut.offset}: record cut short" in done.stderr
+    assert "truncated gzip member" in done.stderr
+    [run_id] = new_runs(output, {crawl_id})
+    manifest = manifest_of(output, run_id)
+    assert manifest["stats"]["qa/reextract/damaged_records"] == 3
+    ids = {item["article_id"] for item in lines(output / "doctorqna" / f"{run_id}.jsonl")}
+    lost = {flipped.target_uri.rsplit("/", 1)[1], cut.target_uri.rsplit("/", 1)[1]}
+    assert ids == LIVE - lost  # everything else carried on
+
+
+def test_reextraction_never_opens_a_connection() -> None:
+    code = (
+        "import urllib.request\n"
+        "from qa_scraper.reextract import forbid_network, NetworkForbidden\n"
+        "forbid_network()\n"
+        "try:\n"
+        "    urllib.request.urlopen('http://127.0.0.1:9/', timeout=5)\n"
+        "except Exception as error:\n"
+        "    assert isinstance(error, NetworkForbidden) or isinstance(\n"
+        "        getattr(error, 'reason', None), NetworkForbidden), repr(error)\n"
+        "    print('refused')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True)
+    assert done.stdout.strip() == "refused", done.stderr
+    assert urllib.request  # the test process itself keeps its network
