@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -362,7 +363,10 @@ def _results(todo: list[Source], jobs: int | None) -> Iterator[tuple[Any, ...]]:
             yield from extract(batch)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
+    # Ctrl-C reaches the parent only (it stops the run); the pool's exit ends the workers.
+    with context.Pool(
+        jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)
+    ) as pool:
         for results in pool.imap(extract, _batches(todo)):
             yield from results
 
