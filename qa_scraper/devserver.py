@@ -183,9 +183,14 @@ class DevSite:
         self.file_overrides[f"en/article/{article_id}.html"] = html
         self._edit_sitemap(article_id, lastmod)
 
-    def delete_article(self, article_id: str, keep_in_sitemap: bool = False) -> None:
-        """Answer 404 for an article; ``keep_in_sitemap`` leaves its sitemap entry as it was."""
+    def delete_article(
+        self, article_id: str, keep_in_sitemap: bool = False, status: int = 404
+    ) -> None:
+        """Answer 404 (or ``status``, e.g. 410 Gone) for an article; ``keep_in_sitemap``
+        leaves its sitemap entry as it was."""
         self.routes.pop(f"/en/article/{article_id}", None)
+        if status != 404:
+            self.routes[f"/en/article/{article_id}"] = {**self.not_found, "status": status}
         if not keep_in_sitemap:
             self._edit_sitemap(article_id, None)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -122,15 +123,18 @@ class CrawlRunExtension:
         return ArticlePlan(Action.FETCH, headers, conditional=True)
 
     def unseen_articles(self, requested: set[str]) -> list[str]:
-        """URLs of delivered articles this run has not requested (incremental mode): gone from
-        the sitemaps and the listings read, they are re-checked once, so that one deleted
-        is reported gone and one merely unlisted is confirmed."""
+        """URLs of the known articles this run has not requested (incremental mode), whatever
+        their last status (live, rejected, failed, gone): named by no sitemap or listing read,
+        they are re-checked once, so that one deleted is reported gone, one merely unlisted
+        is confirmed, and one that failed or was gone and is back is delivered. The URL is
+        rebuilt on this run's base URL (the site may have moved since it was stored)."""
         if not self.run.incremental:
             return []
+        site = urlsplit(self.run.base_url)
         return [
-            known.url
-            for article_id, known in self.run.state.known_articles()
-            if known.delivered and article_id not in requested and not self.run.done(article_id)
+            urlunsplit((site.scheme, site.netloc, f"/en/article/{article_id}", "", ""))
+            for article_id, _ in self.run.state.known_articles()
+            if article_id not in requested and not self.run.done(article_id)
         ]
 
     # --- what the spider saw -------------------------------------------------------------
@@ -158,9 +162,10 @@ class CrawlRunExtension:
             article_id, url=url, status="304", change="unchanged", sitemap_lastmod=lastmod
         )
 
-    def not_found(self, article_id: str, url: str) -> None:
-        """Gone when it was delivered before — reported once, by the run that finds it."""
+    def not_found(self, article_id: str, url: str, status: str = "404") -> None:
+        """Gone (404 or 410) when it was delivered before — reported once, by the run that
+        finds it."""
         known = self.run.state.known(article_id) if self.run.state else None
         if known is not None and known.content_hash is not None and not known.gone:
             self.stats.inc_value("qa/gone")
-            self.run.stage(article_id, url=url, status="404", change="gone")
+            self.run.stage(article_id, url=url, status=status, change="gone")

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS articles (
     first_seen      TEXT,
     last_seen       TEXT,
     last_changed    TEXT,
-    last_status     TEXT    -- "200", "304", "404", "rejected", "fetch-failed"
+    last_status     TEXT    -- "200", "304", "404", "410", "rejected", "fetch-failed"
 );
 CREATE TABLE IF NOT EXISTS pending (
     run_id          TEXT NOT NULL,
@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 OK_STATUSES = ("200", "304")
+GONE_STATUSES = ("404", "410")  # both mean the article was deleted
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -176,8 +177,8 @@ class KnownArticle:
 
     @property
     def gone(self) -> bool:
-        """Delivered once, and answered 404 when last requested (reported gone then)."""
-        return self.content_hash is not None and self.last_status == "404"
+        """Delivered once, and answered 404 or 410 when last requested (reported gone then)."""
+        return self.content_hash is not None and self.last_status in GONE_STATUSES
 
     def seen_within(self, days: float, now: dt.datetime | None = None) -> bool:
         """Confirmed live (200 or 304) less than ``days`` ago."""

@@ -8,6 +8,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.devserver import DevServer
 from tests.conftest import SITE, load_expected, without_run_fields
 from tests.crawl_helpers import run_crawl
@@ -82,3 +84,72 @@ def test_the_page_object_keeps_the_fetched_identity_and_names_the_conflict() -> 
     legacy = ArticlePage(f"{BASE}/article.php?id=174501", saved_page("/en/article/174501"))
     assert legacy.to_item()["url"] == f"{BASE}/en/article/174501"
     assert legacy.canonical_conflict is None
+
+
+GONE_410, FAILED_THEN_DELETED = "174507", "174512"
+# Not a Similar Q&A of the two above (fetched again on the moved site) nor on /en/latest: only
+# the re-check of unlisted articles can find it deleted.
+DELETED_AFTER_MOVE = "174525"
+
+
+@pytest.fixture(scope="module")
+def deletions(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Defect 4, one state through five runs: first; an article answering 410 and unlisted,
+    another failing (500); the failed one then deleted (404, unlisted); the same site moved
+    to another port, where a third article is deleted."""
+    tmp = tmp_path_factory.mktemp("deletions")
+    output = tmp / "output"
+    results: dict = {}
+
+    def crawl(server: DevServer, name: str):
+        since = len(server.site.requests)
+        result = run_crawl(server.base_url, tmp, *INCREMENTAL, name=name, output_dir=output)
+        assert result.returncode == 0, result.log[-3000:]
+        paths = [seen.path for seen in server.site.requests[since:]]
+        return result, paths
+
+    with DevServer(SITE) as server:
+        site = server.site
+        results["first"] = crawl(server, "first")
+        site.delete_article(GONE_410, status=410)
+        failing = f"/en/article/{FAILED_THEN_DELETED}"
+        site.change_article(FAILED_THEN_DELETED, _html(site, FAILED_THEN_DELETED), "2026-11-20")
+        site.faults[failing] = "500"
+        results["410_and_500"] = crawl(server, "410_and_500")
+        del site.faults[failing]
+        site.delete_article(FAILED_THEN_DELETED)
+        results["deleted_after_failure"] = crawl(server, "deleted_after_failure")
+    with DevServer(SITE) as moved:
+        moved.site.delete_article(DELETED_AFTER_MOVE)
+        results["moved"] = crawl(moved, "moved")
+        results["moved_base"] = moved.base_url.rstrip("/")
+    return results
+
+
+def _changes(result) -> dict[str, str]:
+    return {row["article_id"]: row["change"] for row in result.manifest()["changes"]}
+
+
+def test_410_means_gone(deletions) -> None:
+    result, _ = deletions["410_and_500"]
+    assert _changes(result) == {GONE_410: "gone"}
+    assert result.manifest()["counts"]["gone"] == 1
+    [rejects] = result.run_files(f"{result.stats['qa/run_id']}.rejects.jsonl")
+    rejected = [line["url"].rsplit("/", 1)[1] for line in _lines(rejects)]
+    assert rejected == [FAILED_THEN_DELETED]  # the 500 is a reject, the 410 is not
+
+
+def test_an_article_that_failed_and_was_then_deleted_is_reported_gone(deletions) -> None:
+    result, paths = deletions["deleted_after_failure"]
+    assert f"/en/article/{FAILED_THEN_DELETED}" in paths  # re-checked although it failed
+    assert _changes(result) == {FAILED_THEN_DELETED: "gone"}
+
+
+def test_after_the_site_moved_the_recheck_asks_the_new_host(deletions) -> None:
+    result, paths = deletions["moved"]
+    assert f"/en/article/{DELETED_AFTER_MOVE}" in paths
+    assert not any(key.startswith("qa/offsite_refused") for key in result.stats)
+    changes = _changes(result)
+    assert changes[DELETED_AFTER_MOVE] == "gone"
+    [gone] = [row for row in result.manifest()["changes"] if row["change"] == "gone"]
+    assert gone["url"] == f"{deletions['moved_base']}/en/article/{DELETED_AFTER_MOVE}"

@@ -465,8 +465,8 @@ class DoctorQnASpider(scrapy.Spider):
         kind = request.meta.get("qa_kind", "other")
         if failure.check(HttpError):
             status = failure.value.response.status
-            if status == 404 and kind == PageKind.ARTICLE.value:
-                self._not_found(request, "HTTP 404")
+            if status in (404, 410) and kind == PageKind.ARTICLE.value:
+                self._not_found(request, f"HTTP {status}", status=status)
                 return
             reason = f"HTTP {status}"
         else:
@@ -483,15 +483,16 @@ class DoctorQnASpider(scrapy.Spider):
             yield Rejected(request.url, "fetch", [{"path": "(page)", "message": reason}])
         yield from self._feed()
 
-    def _not_found(self, request: Request, why: str, soft: bool = False) -> None:
-        """A missing article: counted and logged; "gone" when it was delivered before."""
+    def _not_found(self, request: Request, why: str, soft: bool = False, status: int = 404) -> None:
+        """A missing article (404, 410, soft 404): counted and logged; "gone" when it was
+        delivered before."""
         stats = self.crawler.stats
         stats.inc_value("qa/article_not_found")
         if soft:
             stats.inc_value("qa/article_not_found/soft_404")
         article_id = article_id_from_url(request.url)
         if self.run is not None and article_id:
-            self.run.not_found(article_id, request.url)
+            self.run.not_found(article_id, request.url, str(status))
         self.logger.warning(
             "Article not found (%s): %s (linked from %s)",
             why,
