@@ -118,7 +118,22 @@ def check_mode(mode: str | None) -> None:
     _check_choice("mode", mode, MODES)
 
 
+# Settings of earlier versions, now Spidermon's own: refused, so that an old -s is not ignored.
+RENAMED_SETTINGS = {
+    "QA_MONITOR_MIN_ITEMS": "SPIDERMON_MIN_ITEMS",
+    "QA_FIELD_COVERAGE_MIN": (
+        "SPIDERMON_FIELD_COVERAGE_RULES (keys like dict/asker/name, dict/replies/_items/clinic)"
+    ),
+}
+
+
 def check_settings(settings: BaseSettings) -> None:
+    for old, new in RENAMED_SETTINGS.items():
+        if settings.get(old) is not None:
+            raise ArgumentError(f"{old} is now {new}", f"Set {new.split()[0]} instead")
+    from qa_scraper.alerts import check_alerts
+
+    check_alerts(settings)
     for name in BOOLEAN_SETTINGS:
         try:
             settings.getbool(name)

@@ -7,8 +7,14 @@ counters into fill rates named like ``asker.age_min`` (nested dict) or
 ``replies.clinic`` (the share of *replies* that have a clinic; a list of dicts is
 read one level deep, ``SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS = 1``).
 
-:class:`RunMonitorExtension` runs a Spidermon :class:`~spidermon.MonitorSuite` of
-the monitors below itself, at ``spider_closed`` and *before* the run extension
+The monitors are Spidermon's own where it has them — FinishReasonMonitor
+(``SPIDERMON_EXPECTED_FINISH_REASONS``), ItemCountMonitor (``SPIDERMON_MIN_ITEMS``,
+over the articles seen live) and FieldCoverageMonitor (``SPIDERMON_FIELD_COVERAGE_RULES``)
+— and ours for the reject share and the drift since the last run. When one fails, the
+alert actions configured by settings run (:mod:`qa_scraper.alerts`).
+
+:class:`RunMonitorExtension` runs that Spidermon :class:`~spidermon.MonitorSuite`
+itself, at ``spider_closed`` and *before* the run extension
 stages the manifest (it is connected first: a lower ``EXTENSIONS`` order). It
 writes its results into the stats — ``qa/monitors/failed`` (count),
 ``qa/monitors`` (the manifest's ``monitors`` section) and ``qa/coverage`` (the
@@ -25,14 +31,21 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from spidermon import Monitor, MonitorSuite, monitors
+from spidermon.contrib.scrapy.monitors import (
+    FieldCoverageMonitor,
+    FinishReasonMonitor,
+    ItemCountMonitor,
+)
 from spidermon.runners import MonitorRunner
 from spidermon.utils.field_coverage import calculate_field_coverage
 
+from qa_scraper.alerts import alert_actions
 from qa_scraper.runs import run_manifests
 
 logger = logging.getLogger(__name__)
@@ -78,27 +91,34 @@ def previous_manifest(folder: Path | None, min_items: int) -> dict[str, Any] | N
     return None
 
 
-# --- the monitors (Spidermon / unittest style: a failed assertion is a failed monitor) ---
-@monitors.name("Run")
-class RunMonitor(Monitor):
-    longMessage = False  # the reason alone, not "x is not false : reason"
+# --- the monitors: Spidermon's own where it has them, ours for what it has not ---------------
+@monitors.name("Item count")
+class LiveArticleCountMonitor(ItemCountMonitor):
+    """Spidermon's ItemCountMonitor (``SPIDERMON_MIN_ITEMS``) over the articles seen live,
+    written + unchanged (``qa/articles``): an incremental run that finds nothing new writes no
+    item, and is fine."""
 
-    @monitors.name("finish reason")
-    def test_finish_reason(self) -> None:
-        """The crawl ended by itself (finish reason ``finished``)."""
-        reason = self.data.stats.get("finish_reason")
-        self.assertEqual(reason, "finished", f"finish reason is {reason!r}, not 'finished'")
+    stat_name = "qa/articles"
 
-    @monitors.name("item count")
-    def test_item_count(self) -> None:
-        """Articles seen live (written + unchanged) reach QA_MONITOR_MIN_ITEMS."""
+
+@monitors.name("Field coverage")
+class MinimumFieldCoverageMonitor(FieldCoverageMonitor):
+    """Spidermon's FieldCoverageMonitor (``SPIDERMON_FIELD_COVERAGE_RULES``), skipped when
+    fewer than ``QA_MONITOR_COVERAGE_MIN_ITEMS`` items were written (no verdict on a few)."""
+
+    def test_check_if_field_coverage_rules_are_met(self) -> None:
         qa = self.data.qa
-        self.assertGreaterEqual(
-            qa["articles"],
-            qa["min_items"],
-            f"{qa['articles']} articles (written + unchanged) < QA_MONITOR_MIN_ITEMS"
-            f" {qa['min_items']}",
-        )
+        if qa["items_scraped"] < qa["coverage_min_items"]:
+            self.skipTest(
+                f"{qa['items_scraped']} items < QA_MONITOR_COVERAGE_MIN_ITEMS"
+                f" {qa['coverage_min_items']}"
+            )
+        super().test_check_if_field_coverage_rules_are_met()
+
+
+@monitors.name("Rejects")
+class RejectShareMonitor(Monitor):
+    longMessage = False  # the reason alone, not "x is not false : reason"
 
     @monitors.name("reject share")
     def test_reject_share(self) -> None:
@@ -114,25 +134,9 @@ class RunMonitor(Monitor):
         )
 
 
-@monitors.name("Field coverage")
-class FieldCoverageMonitor(Monitor):
+@monitors.name("Field coverage drift")
+class DriftMonitor(Monitor):
     longMessage = False
-
-    @monitors.name("minimum fill rate")
-    def test_minimum_fill_rate(self) -> None:
-        """Every field of QA_FIELD_COVERAGE_MIN is filled at least that often."""
-        qa = self.data.qa
-        if qa["items_scraped"] < qa["coverage_min_items"]:
-            self.skipTest(
-                f"{qa['items_scraped']} items < QA_MONITOR_COVERAGE_MIN_ITEMS"
-                f" {qa['coverage_min_items']}"
-            )
-        low = [
-            f"{field} {qa['coverage'].get(field, 0.0):.2f} < {minimum}"
-            for field, minimum in sorted(qa["coverage_min"].items())
-            if qa["coverage"].get(field, 0.0) < minimum
-        ]
-        self.assertFalse(low, "fill rate below QA_FIELD_COVERAGE_MIN: " + ", ".join(low))
 
     @monitors.name("drift")
     def test_drift(self) -> None:
@@ -155,7 +159,19 @@ class FieldCoverageMonitor(Monitor):
 
 
 class RunMonitorSuite(MonitorSuite):
-    monitors: ClassVar[list[type[Monitor]]] = [RunMonitor, FieldCoverageMonitor]
+    monitors: ClassVar[list[type[Monitor]]] = [
+        FinishReasonMonitor,
+        LiveArticleCountMonitor,
+        RejectShareMonitor,
+        MinimumFieldCoverageMonitor,
+        DriftMonitor,
+    ]
+
+
+def coverage_name(rule: str) -> str:
+    """``dict/replies/_items/clinic`` (a Spidermon rule) → ``replies.clinic`` (the manifest's)."""
+    parts = rule.split("/")[1:]  # the item type first
+    return ".".join(part for part in parts if part != "_items")
 
 
 def _articles(stats: dict[str, Any]) -> int:
@@ -167,27 +183,45 @@ def _articles(stats: dict[str, Any]) -> int:
 
 
 def run_monitors(
-    stats: dict[str, Any], settings: Any, folder: Path | None, finish_reason: str
+    stats: dict[str, Any],
+    settings: Any,
+    folder: Path | None,
+    finish_reason: str,
+    spider: Any = None,
 ) -> dict[str, Any]:
-    """Run the suite on the stats; return the manifest's ``monitors`` section."""
+    """Run the suite on the stats (and the alert actions when it fails); return the
+    manifest's ``monitors`` section."""
     coverage = field_coverage(stats)
     items_scraped = int(stats.get("spidermon_item_scraped_count", 0))
     coverage_min_items = settings.getint("QA_MONITOR_COVERAGE_MIN_ITEMS")
     previous = previous_manifest(folder, coverage_min_items)
+    run_id = stats.get("qa/run_id")
     qa = {
+        "run_id": run_id,
+        "manifest": str(folder / f"{run_id}.manifest.json") if folder and run_id else None,
         "coverage": coverage,
         "items_scraped": items_scraped,
         "articles": _articles(stats),
         "rejected": int(stats.get("qa/rejected", 0)),
-        "min_items": settings.getint("QA_MONITOR_MIN_ITEMS"),
         "max_reject_share": settings.getfloat("QA_MONITOR_MAX_REJECT_SHARE"),
-        "coverage_min": settings.getdict("QA_FIELD_COVERAGE_MIN"),
         "coverage_min_items": coverage_min_items,
         "max_drop": settings.getfloat("QA_FIELD_COVERAGE_MAX_DROP"),
         "previous": previous,
     }
-    runner = MonitorRunner()
-    result = runner.run(RunMonitorSuite(), stats={**stats, "finish_reason": finish_reason}, qa=qa)
+    crawler = SimpleNamespace(settings=settings)  # what Spidermon's monitors and actions read
+    suite = RunMonitorSuite(crawler=crawler, monitors_failed_actions=alert_actions(settings))
+    data = {
+        "stats": {
+            **stats,
+            **calculate_field_coverage(stats),
+            "finish_reason": finish_reason,
+            "qa/articles": qa["articles"],
+        },
+        "crawler": crawler,
+        "spider": spider,
+        "qa": qa,
+    }
+    result = MonitorRunner().run(suite, **data)
     results = []
     for monitor_result in result.monitor_results:
         monitor = monitor_result.monitor
@@ -205,25 +239,31 @@ def run_monitors(
         "results": results,
         "items_scraped": items_scraped,
         "thresholds": {
-            "QA_MONITOR_MIN_ITEMS": qa["min_items"],
+            "SPIDERMON_EXPECTED_FINISH_REASONS": settings.getlist(
+                "SPIDERMON_EXPECTED_FINISH_REASONS"
+            ),
+            "SPIDERMON_MIN_ITEMS": settings.getint("SPIDERMON_MIN_ITEMS"),
             "QA_MONITOR_MAX_REJECT_SHARE": qa["max_reject_share"],
-            "QA_FIELD_COVERAGE_MIN": dict(sorted(qa["coverage_min"].items())),
+            "SPIDERMON_FIELD_COVERAGE_RULES": dict(
+                sorted(settings.getdict("SPIDERMON_FIELD_COVERAGE_RULES").items())
+            ),
             "QA_FIELD_COVERAGE_MAX_DROP": qa["max_drop"],
             "QA_MONITOR_COVERAGE_MIN_ITEMS": coverage_min_items,
         },
         "previous_run": previous["run_id"] if previous else None,
+        "alerts": [action.__name__ for action in alert_actions(settings)] if failed else [],
     }
 
 
 def _reason(monitor_result: Any) -> str | None:
-    if monitor_result.reason:
-        return str(monitor_result.reason)
-    error = monitor_result.error or ""
-    lines = [line for line in str(error).splitlines() if line.strip()]
-    if not lines:
-        return None
-    last = lines[-1]
-    return last.split(": ", 1)[1] if last.startswith("AssertionError: ") else last
+    """The failure's message, on one line (Spidermon's coverage message spans several)."""
+    text = str(monitor_result.reason or "")
+    if not text:
+        error = str(monitor_result.error or "")
+        text = error.rsplit("AssertionError: ", 1)[1] if "AssertionError: " in error else error
+        if "AssertionError: " not in error:
+            text = ([line for line in error.splitlines() if line.strip()] or [""])[-1]
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip()) or None
 
 
 class RunMonitorExtension:
@@ -245,7 +285,7 @@ class RunMonitorExtension:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.stats.get_stats()
-        section = run_monitors(stats, self.crawler.settings, self.folder, reason)
+        section = run_monitors(stats, self.crawler.settings, self.folder, reason, spider)
         self.stats.set_value("qa/coverage", field_coverage(stats))
         self.stats.set_value("qa/monitors", section)
         self.stats.set_value("qa/monitors/failed", len(section["failed"]))

@@ -180,11 +180,22 @@ table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #e
 """
 
 
+def coverage_thresholds(thresholds: dict[str, Any]) -> dict[str, float]:
+    """Minimum fill rates by the manifest's field names (``replies.clinic``), from Spidermon's
+    rules (``dict/replies/_items/clinic``), or as manifests before them named them."""
+    from qa_scraper.monitoring import coverage_name
+
+    rules = thresholds.get("SPIDERMON_FIELD_COVERAGE_RULES")
+    if isinstance(rules, dict):
+        return {coverage_name(rule): minimum for rule, minimum in rules.items()}
+    return dict(thresholds.get("QA_FIELD_COVERAGE_MIN") or {})
+
+
 def render(manifest: dict[str, Any], folder: Path) -> str:
     run_id = manifest["run_id"]
     stats = manifest.get("stats", {})
     monitors = manifest.get("monitors") or {}
-    thresholds = (monitors.get("thresholds") or {}).get("QA_FIELD_COVERAGE_MIN", {})
+    thresholds = coverage_thresholds(monitors.get("thresholds") or {})
     coverage = manifest.get("coverage") or {}
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",

@@ -97,32 +97,40 @@ SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_FALSY = False
 SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS = 1
 
-# Monitors, checked at close; a failure is exit code 7 (the run is still delivered).
-# Minimum fill rates: the saved site's rates (tests/fixtures/pages/*/expected.json) less a margin.
-QA_FIELD_COVERAGE_MIN = {
-    "title": 0.95,
-    "department": 0.95,
-    "question.title": 0.95,
-    "question.text": 0.95,
-    "question.asked_on": 0.95,
-    "asker.name": 0.7,  # saved site: 0.84
-    "asker.age_min": 0.85,  # 1.00
-    "asker.age_max": 0.8,  # 0.92
-    "asker.gender": 0.75,  # 0.88
-    "replies": 0.75,  # 0.88 of the items have a reply
-    "replies.responder_name": 0.95,
-    "replies.text": 0.95,
-    "replies.replied_on": 0.95,
-    "replies.clinic": 0.4,  # 0.54 of the replies name a clinic
-    "more_info": 0.75,  # 0.88
-    "similar_questions": 0.9,
-    "similar_questions.answer_excerpt": 0.75,  # 0.89
-    "related_faqs": 0.9,
+# Monitors, checked at close (qa_scraper/monitoring.py); a failure is exit code 7 (the run is
+# still delivered) and the alerts below. Spidermon's own monitors and settings:
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+SPIDERMON_MIN_ITEMS = 1  # articles seen live (written + unchanged)
+# Minimum fill rates (Spidermon's rule keys: <item type>/<field>, list entries under _items):
+# the saved site's rates (tests/fixtures/pages/*/expected.json) less a margin.
+SPIDERMON_FIELD_COVERAGE_RULES = {
+    "dict/title": 0.95,
+    "dict/department": 0.95,
+    "dict/question/title": 0.95,
+    "dict/question/text": 0.95,
+    "dict/question/asked_on": 0.95,
+    "dict/asker/name": 0.7,  # saved site: 0.84
+    "dict/asker/age_min": 0.85,  # 1.00
+    "dict/asker/age_max": 0.8,  # 0.92
+    "dict/asker/gender": 0.75,  # 0.88
+    "dict/replies": 0.75,  # 0.88 of the items have a reply
+    "dict/replies/_items/responder_name": 0.95,
+    "dict/replies/_items/text": 0.95,
+    "dict/replies/_items/replied_on": 0.95,
+    "dict/replies/_items/clinic": 0.4,  # 0.54 of the replies name a clinic
+    "dict/more_info": 0.75,  # 0.88
+    "dict/similar_questions": 0.9,
+    "dict/similar_questions/_items/answer_excerpt": 0.75,  # 0.89
+    "dict/related_faqs": 0.9,
 }
 QA_FIELD_COVERAGE_MAX_DROP = 15  # percentage points a fill rate may fall since the last run
 QA_MONITOR_COVERAGE_MIN_ITEMS = 20  # fewer items written: no fill-rate or drift verdict
-QA_MONITOR_MIN_ITEMS = 1  # articles seen live (written + unchanged)
 QA_MONITOR_MAX_REJECT_SHARE = 0.5  # rejected / (articles + rejected)
+# Alerts when a monitor fails (qa_scraper/alerts.py): each is on when its settings are given.
+SPIDERMON_SMTP_HOST = ""  # with SPIDERMON_EMAIL_TO: an e-mail (SPIDERMON_SMTP_PORT, _USER, ...)
+SPIDERMON_EMAIL_TO = []
+SPIDERMON_SLACK_SENDER_TOKEN = ""  # Slack (with SPIDERMON_SLACK_RECIPIENTS); extra [alerts]
+SPIDERMON_SENTRY_DSN = ""  # Sentry (with SPIDERMON_SENTRY_PROJECT_NAME); extra [alerts]
 QA_PROGRESS_INTERVAL = 60  # seconds between progress log lines; 0: none
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -12,7 +12,7 @@ from scrapy.settings import Settings
 from qa_scraper import settings as project_settings
 from qa_scraper.devserver import DevServer
 from qa_scraper.errors import ExitCode
-from qa_scraper.monitoring import run_monitors
+from qa_scraper.monitoring import coverage_name, run_monitors
 from qa_scraper.progress import progress_line
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import CrawlResult, run_crawl
@@ -48,9 +48,9 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, Crawl
             server.base_url,
             tmp,
             "-s",
-            "QA_MONITOR_MIN_ITEMS=1000",
+            "SPIDERMON_MIN_ITEMS=1000",
             "-s",
-            'QA_FIELD_COVERAGE_MIN={"replies.clinic": 0.9}',
+            'SPIDERMON_FIELD_COVERAGE_RULES={"dict/replies/_items/clinic": 0.9}',
             name="second",
             output_dir=first.output_dir,
         )
@@ -70,11 +70,11 @@ def test_manifest_has_the_fill_rates_of_the_saved_site(crawls) -> None:
     assert monitors["passed"] and monitors["failed"] == [] and monitors["items_scraped"] == 25
     statuses = {entry["name"]: entry["status"] for entry in monitors["results"]}
     assert statuses == {
-        "Run/finish reason": "OK",
-        "Run/item count": "OK",
-        "Run/reject share": "OK",
-        "Field coverage/minimum fill rate": "OK",
-        "Field coverage/drift": "SKIPPED",  # no earlier run
+        "Finish Reason Monitor/Should have the expected finished reason(s)": "OK",
+        "Item count/test_stat_monitor": "OK",
+        "Rejects/reject share": "OK",
+        "Field coverage/test_check_if_field_coverage_rules_are_met": "OK",
+        "Field coverage drift/drift": "SKIPPED",  # no earlier run
     }
     assert "Monitors passed" in first.log
     report = first.run_files(f"{manifest['run_id']}.report.html")
@@ -83,7 +83,8 @@ def test_manifest_has_the_fill_rates_of_the_saved_site(crawls) -> None:
 
 def test_thresholds_sit_below_the_saved_site_rates() -> None:
     rates = expected_rates()
-    for field, minimum in project_settings.QA_FIELD_COVERAGE_MIN.items():
+    for rule, minimum in project_settings.SPIDERMON_FIELD_COVERAGE_RULES.items():
+        field = coverage_name(rule)
         assert minimum < rates[field] or (rates[field] == 1.0 and minimum <= 0.95), field
 
 
@@ -94,11 +95,15 @@ def test_a_failed_monitor_is_exit_7_one_log_line_and_still_delivered(crawls) -> 
     manifest = second.manifest()  # delivered
     assert manifest["files"]["items"]["lines"] == 25
     monitors = manifest["monitors"]
-    assert monitors["failed"] == ["Run/item count", "Field coverage/minimum fill rate"]
+    assert monitors["failed"] == [
+        "Item count/test_stat_monitor",
+        "Field coverage/test_check_if_field_coverage_rules_are_met",
+    ]
     assert monitors["previous_run"] == crawls[0].stats["qa/run_id"]
     [line] = [line for line in second.log.splitlines() if "Monitors failed" in line]
-    assert "exit code 7" in line and "QA_MONITOR_MIN_ITEMS 1000" in line
-    assert "replies.clinic 0.54 < 0.9" in line
+    assert "exit code 7" in line
+    assert "Expecting 'qa/articles' to be '>=' to '1000.0'. Current value: '25.0'" in line
+    assert "dict/replies/_items/clinic (expected 0.9, got 0.5416666666666666" in line
     assert not list(second.output_dir.rglob("*.part"))
 
 
@@ -140,13 +145,13 @@ def _stats(written: int, clinic_rate: float) -> dict:
 
 def test_drift_against_the_previous_delivered_run(tmp_path: Path) -> None:
     settings = Settings({**vars(project_settings)})
-    settings.set("QA_FIELD_COVERAGE_MIN", {"replies.clinic": 0.1})
+    settings.set("SPIDERMON_FIELD_COVERAGE_RULES", {"dict/replies/_items/clinic": 0.1})
     earlier = {"run_id": "20260101T000000000Z", "coverage": {"replies.clinic": 0.8}}
     earlier["monitors"] = {"items_scraped": 40}
     (tmp_path / "20260101T000000000Z.manifest.json").write_text(json.dumps(earlier))
     fell = run_monitors(_stats(40, 0.6), settings, tmp_path, "finished")
-    assert fell["failed"] == ["Field coverage/drift"]
-    [drift] = [entry for entry in fell["results"] if entry["name"] == "Field coverage/drift"]
+    assert fell["failed"] == ["Field coverage drift/drift"]
+    [drift] = [entry for entry in fell["results"] if entry["name"] == "Field coverage drift/drift"]
     assert drift["reason"] == (
         "fill rate fell more than 15.0 points since run 20260101T000000000Z:"
         " replies.clinic 0.80 -> 0.60"

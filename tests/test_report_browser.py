@@ -44,7 +44,11 @@ def _manifest(run_id: str, written: int, rejects: int, clinic: float) -> dict:
             "results": [],
             "items_scraped": written,
             "thresholds": {
-                "QA_FIELD_COVERAGE_MIN": {"title": 0.95, "asker.name": 0.7, "replies.clinic": 0.4}
+                "SPIDERMON_FIELD_COVERAGE_RULES": {
+                    "dict/title": 0.95,
+                    "dict/asker/name": 0.7,
+                    "dict/replies/_items/clinic": 0.4,
+                }
             },
         },
     }
@@ -110,7 +114,7 @@ def test_charts_show_the_numbers_of_the_manifest(rendered) -> None:
         line.get("data-label"): float(line.get("data-value"))
         for line in root.cssselect('svg[data-chart="coverage"] line.threshold')
     }
-    assert thresholds == manifest["monitors"]["thresholds"]["QA_FIELD_COVERAGE_MIN"]
+    assert thresholds == {"title": 0.95, "asker.name": 0.7, "replies.clinic": 0.4}
     assert _values(root, "rejects") == {"fetch: HTTP 503": 2, "extraction: truncated page": 1}
     assert _values(root, "statuses") == {"200": 180, "404": 2, "503": 3}
     assert _values(root, "history-items", "data-run") == dict(zip(RUNS, (25, 3, 20), strict=True))

@@ -1,7 +1,7 @@
 """Deploying to a real scrapyd (issue 19): the egg that scrapyd-client builds from the project
 carries the settings entry point and the schema (read from inside the zipped egg), a scheduled
 job delivers every article, and the monitors' verdict (scrapyd drops exit codes) is in the
-manifest.
+manifest and in the e-mail alert (a local SMTP server).
 
 scrapyd runs on a free loopback port with its own config and folders, under a Python that
 sees the project's dependencies but not the checkout: the job can only use the egg.
@@ -27,6 +27,7 @@ import pytest
 from qa_scraper.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, free_port, isolated_python
+from tests.smtp_helpers import body_text, smtp_server
 
 LIVE = {item["article_id"] for item in load_expected()}
 PROJECT_FILES = ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md")
@@ -133,15 +134,18 @@ def test_a_deployed_egg_runs_a_scheduled_job_to_delivery(scrapyd: str, tmp_path:
     assert _api(scrapyd, "listspiders.json?project=qa_scraper")["spiders"] == ["doctorqna"]
 
     output = tmp_path / "output"  # absolute: the job's working folder is scrapyd's
-    with DevServer(SITE) as server:
+    with DevServer(SITE) as server, smtp_server() as (smtp_port, inbox):
         settings = {
+            "SPIDERMON_SMTP_HOST": "127.0.0.1",
+            "SPIDERMON_SMTP_PORT": str(smtp_port),
+            "SPIDERMON_EMAIL_TO": "ops@example.org",
             "QA_OUTPUT_DIR": str(output),
             "AUTOTHROTTLE_ENABLED": "0",
             "DOWNLOAD_DELAY": "0",
             "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
             "RETRY_TIMES": "1",
             # a threshold the saved site cannot meet: the verdict must reach the manifest
-            "QA_FIELD_COVERAGE_MIN": json.dumps({"replies.clinic": 0.9}),
+            "SPIDERMON_FIELD_COVERAGE_RULES": json.dumps({"dict/replies/_items/clinic": 0.9}),
         }
         job = _api(
             scrapyd,
@@ -168,4 +172,11 @@ def test_a_deployed_egg_runs_a_scheduled_job_to_delivery(scrapyd: str, tmp_path:
     assert manifest["counts"]["errors"] == 0
     # scrapyd does not pass the exit code on: the verdict is read from the manifest
     assert manifest["monitors"]["passed"] is False
-    assert manifest["monitors"]["failed"] == ["Field coverage/minimum fill rate"]
+    assert manifest["monitors"]["failed"] == [
+        "Field coverage/test_check_if_field_coverage_rules_are_met"
+    ]
+    # ... and from the alert
+    [(_, recipients, message)] = inbox
+    assert recipients == ["ops@example.org"]
+    assert message["Subject"] == f"qa_scraper run {manifest['run_id']}: monitors failed (1)"
+    assert f"Manifest: {manifest_path}" in body_text(message)
