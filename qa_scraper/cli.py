@@ -249,9 +249,25 @@ def cmd_fixture(args: argparse.Namespace) -> int:
 
     pages = Path(args.pages)
     if args.action == "save":
+        from qa_scraper.errors import SetupError
+        from qa_scraper.fixtures import from_archive, from_reject
+
+        given = [args.source, args.from_archive, args.reject]
+        if sum(value is not None for value in given) != 1:
+            print(
+                "fixture save: give one of URL|FILE, --from-archive URL, --reject FILE:LINE",
+                file=sys.stderr,
+            )
+            return 2
         try:
-            folder = save_fixture(args.source, pages, args.name, overwrite=args.force)
-        except (ValueError, OSError) as error:  # urllib's HTTPError and URLError included
+            if args.from_archive:
+                source = from_archive(args.from_archive, Path(args.output_dir))
+            elif args.reject:
+                source = from_reject(args.reject)
+            else:
+                source = args.source
+            folder = save_fixture(source, pages, args.name, overwrite=args.force)
+        except (ValueError, OSError, SetupError) as error:  # urllib's HTTPError, URLError too
             print(f"fixture save: {error}", file=sys.stderr)
             return 1
         print(f"Saved {folder}: review expected.json before committing it")
@@ -333,7 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
     fixture = commands.add_parser("fixture", help="save or check saved pages")
     fixture_actions = fixture.add_subparsers(dest="action", required=True)
     save = fixture_actions.add_parser("save", help="save a page (URL or file) for review")
-    save.add_argument("source", metavar="URL|FILE")
+    save.add_argument("source", metavar="URL|FILE", nargs="?")
+    save.add_argument(
+        "--from-archive", metavar="URL", help="the latest archived answer of this article"
+    )
+    save.add_argument("--reject", metavar="REJECTS_FILE:LINE", help="the page a reject names")
+    save.add_argument("--output-dir", default="output", help="where --from-archive looks")
     save.add_argument("--name", help="folder name (default article-<id>)")
     save.add_argument("--force", action="store_true", help="replace an existing fixture")
     check = fixture_actions.add_parser("check", help="re-check every saved page")

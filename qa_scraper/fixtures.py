@@ -131,11 +131,76 @@ def fetch(source: str) -> tuple[str, str, str]:
     return match.group(1), html, content_type
 
 
+def from_archive(url: str, output_dir: Path, spider: str = "doctorqna") -> tuple[str, str, str]:
+    """(url, html, content type) of the latest archived answer of the article at ``url``, read
+    from the delivered runs' archives in ``output_dir`` — no request."""
+    from qa_scraper.reextract import archived_runs, build_index, forbid_network
+    from qa_scraper.urls import article_id_from_url, canonical_article_url
+
+    forbid_network()
+    article_id = article_id_from_url(canonical_article_url(url) or url)
+    if not article_id:
+        raise ValueError(f"{url}: not an article URL")
+    folder = output_dir / spider
+    runs = archived_runs(folder, None)
+    index = build_index(folder, runs, runs[-1][1]["base_url"], {})
+    if article_id not in index:
+        raise ValueError(f"{url}: article {article_id} is in no archive of {folder}")
+    source = index[article_id]
+    return _archived_page(Path(source.path), source.offset)
+
+
+def from_reject(reference: str) -> tuple[str, str, str]:
+    """(url, html, content type) of the archived answer a reject names: ``REJECTS_FILE:LINE``
+    (the line number from 1, as ``grep -n`` gives it) — no request."""
+    from qa_scraper.reextract import forbid_network
+
+    forbid_network()
+    name, _, number = reference.rpartition(":")
+    if not name or not number.isdigit() or int(number) < 1:
+        raise ValueError(f"--reject {reference!r}: give REJECTS_FILE:LINE (LINE from 1)")
+    path = Path(name)
+    with path.open(encoding="utf-8") as handle:
+        raw = next((line for index, line in enumerate(handle, 1) if index == int(number)), None)
+    if raw is None:
+        raise ValueError(f"{path}: has no line {number}")
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        raise ValueError(f"{path}:{number}: not a reject (not JSON)") from None
+    warc_field = record.get("warc") if isinstance(record, dict) else None
+    if not isinstance(warc_field, dict) or not {"file", "offset"} <= set(warc_field):
+        raise ValueError(
+            f"{path}:{number}: this reject names no archived page (a fetch failure, or the"
+            " archive was off): save it from its URL instead"
+        )
+    archive_path = path.parent / Path(str(warc_field["file"])).name
+    return _archived_page(archive_path, int(warc_field["offset"]), warc_field.get("record_id"))
+
+
+def _archived_page(path: Path, offset: int, record_id: str | None = None) -> tuple[str, str, str]:
+    from qa_scraper import archive as warc
+
+    record = warc.read_record(path, offset)  # ValueError naming the file and offset
+    if record.type != "response":
+        raise ValueError(f"{path.name} at offset {offset}: a {record.type} record, not a page")
+    if record_id and record.record_id != record_id:
+        raise ValueError(f"{path.name} at offset {offset}: not record {record_id}")
+    content_type = record.http_header("Content-Type") or "text/html; charset=utf-8"
+    html, _ = decode_body(record.body, content_type)
+    return record.target_uri, html, content_type
+
+
 def save_fixture(
-    source: str, pages: Path, name: str | None = None, overwrite: bool = False
+    source: str | tuple[str, str, str],
+    pages: Path,
+    name: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Save a page as ``pages/<name>/`` (default ``article-<id>``); return the folder."""
-    url, html, content_type = fetch(source)
+    """Save a page as ``pages/<name>/`` (default ``article-<id>``); return the folder.
+    ``source``: a URL or a saved file, or the (url, html, content type) of an archived page."""
+    url, html, content_type = fetch(source) if isinstance(source, str) else source
+    source = source if isinstance(source, str) else url
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}"
     item = expected_item(url, html, base)

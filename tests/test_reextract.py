@@ -219,3 +219,116 @@ def test_reextraction_never_opens_a_connection() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True)
     assert done.stdout.strip() == "refused", done.stderr
     assert urllib.request  # the test process itself keeps its network
+
+
+# --- drift recovery: a broken extractor, rejects, a fixture from a reject, the fix applied ---
+# The test hook: the crawl runs with the question's date extraction broken (as if the site's
+# markup had drifted), so every article is rejected at the extraction stage.
+BROKEN_CRAWL = (
+    "import sys\n"
+    "from qa_scraper.pages import question\n"
+    "question.Question.asked_on = property(lambda self: None)\n"
+    "from scrapy.cmdline import execute\n"
+    "execute(['scrapy', *sys.argv[1:]])\n"
+)
+
+
+def fixture_save(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qa_scraper", "fixture", "save", *args],
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_drift_recovery_rejects_become_a_fixture_and_are_delivered_offline(tmp_path) -> None:
+    from tests.crawl_helpers import collect, crawl_command, start_crawl
+
+    output = tmp_path / "output"
+    with DevServer(SITE) as server:
+        command = crawl_command(
+            server.base_url, output, tmp_path / "feed.jsonl", "-a", "mode=incremental"
+        )
+        command[1:3] = ["-c", BROKEN_CRAWL]  # python -c HOOK crawl doctorqna ...
+        process = start_crawl(command, tmp_path / "broken.log")
+        code = process.wait(timeout=240)
+        broken = collect(code, tmp_path / "broken.log", tmp_path / "feed.jsonl", output)
+        base = server.base_url.rstrip("/")
+    assert broken.returncode == 7, broken.log[-2000:]  # delivered; the monitors failed
+    folder = output / "doctorqna"
+    run_id = broken.stats["qa/run_id"]
+    assert (folder / f"{run_id}.jsonl").read_bytes() == b""
+    rejects = lines(folder / f"{run_id}.rejects.jsonl")
+    assert {r["item"]["article_id"] for r in rejects} == LIVE
+    assert all(r["stage"] == "extraction" for r in rejects)
+    assert all(r["errors"][0]["path"] == "question/asked_on" for r in rejects)
+
+    # A fixture from a reject, from the archived bytes (the server is stopped).
+    number, reject = next(
+        (n, r) for n, r in enumerate(rejects, 1) if r["item"]["article_id"] == "174501"
+    )
+    assert reject["warc"]["file"] == f"{run_id}.warc.gz"
+    pages = tmp_path / "pages"
+    saved = fixture_save(
+        "--reject", f"{folder / f'{run_id}.rejects.jsonl'}:{number}", "--pages", str(pages)
+    )
+    assert saved.returncode == 0, saved.stderr
+    fixture = pages / "article-174501"
+    reference = PROJECT / "tests" / "fixtures" / "pages" / "article-174501"
+    for name in ("page.html", "expected.json"):  # today's extractor: the fixed one
+        assert (fixture / name).read_text(encoding="utf-8") == (reference / name).read_text(
+            encoding="utf-8"
+        ), name
+    assert json.loads((fixture / "meta.json").read_text())["url"] == "{{BASE}}/en/article/174501"
+
+    # The fix (the hook removed), applied to the archive: the rejected articles delivered.
+    done = reextract(output)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [again] = new_runs(output, {run_id})
+    items = lines(folder / f"{again}.jsonl")
+    assert {item["article_id"] for item in items} == LIVE
+    expected = {item["article_id"]: item for item in load_expected(base)}
+    for item in items:
+        assert without(item, "scraped_at", "content_hash", "warc") == expected[item["article_id"]]
+    manifest = manifest_of(output, again)
+    assert manifest["counts"]["new"] == 25 and manifest["runs_read"] == [run_id]
+
+
+def test_a_fixture_from_the_archive_by_url_needs_no_request(archived, output, tmp_path) -> None:
+    pages = tmp_path / "pages"
+    url = "http://127.0.0.1:1/en/article/174501"  # any host: the article id is what counts
+    saved = fixture_save("--from-archive", url, "--output-dir", str(output), "--pages", str(pages))
+    assert saved.returncode == 0, saved.stderr
+    reference = PROJECT / "tests" / "fixtures" / "pages" / "article-174501"
+    for name in ("page.html", "expected.json"):
+        assert (pages / "article-174501" / name).read_bytes() == (reference / name).read_bytes()
+
+
+def test_fixture_save_refuses_what_the_archive_cannot_give(archived, output, tmp_path) -> None:
+    pages = str(tmp_path / "pages")
+    unknown = fixture_save(
+        "--from-archive", "http://x/en/article/1", "--output-dir", str(output), "--pages", pages
+    )
+    assert unknown.returncode == 1 and "is in no archive" in unknown.stderr
+    rejects = tmp_path / "r.rejects.jsonl"
+    fetch_reject = {"url": "http://x/en/article/1", "stage": "fetch", "errors": [], "item": None}
+    rejects.write_text(json.dumps({**fetch_reject, "warc": None}) + "\n")
+    fetch_failed = fixture_save("--reject", f"{rejects}:1", "--pages", pages)
+    assert fetch_failed.returncode == 1 and "names no archived page" in fetch_failed.stderr
+    beyond = fixture_save("--reject", f"{rejects}:9", "--pages", pages)
+    assert beyond.returncode == 1 and "has no line 9" in beyond.stderr
+    nowhere = fixture_save(
+        "--from-archive",
+        "http://x/en/article/1",
+        "--output-dir",
+        str(tmp_path / "no"),
+        "--pages",
+        pages,
+    )
+    assert nowhere.returncode == 1 and "no archive folder" in nowhere.stderr
+    for done in (unknown, fetch_failed, beyond, nowhere):
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "pages").exists()
