@@ -28,6 +28,7 @@ import os
 import signal
 import socket
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,6 +317,7 @@ def reextract(
     except KeyboardInterrupt:
         reason = "shutdown"
         logger.warning("Interrupted: run %s stays resumable (start reextract again)", run.run_id)
+    stats.update(stats.pop("_coverage", {}))
     stats["elapsed_time_seconds"] = round(time.monotonic() - started, 3)
     stats["finish_reason"] = reason
     _monitors(stats, folder, reason)
@@ -352,8 +354,18 @@ def _count_resumed(run: CrawlRun, stats: dict[str, Any]) -> None:
                 _inc(stats, f"qa/rejected/{record.get('stage')}")
                 continue
             _inc(stats, "qa/items_written")
-            for key in _coverage_keys(record, _settings()):
-                _inc(stats, key)
+            stats.setdefault("_coverage", Counter()).update(_coverage_keys(record, _settings()))
+
+
+def _warm_up() -> None:
+    from spidermon.contrib.scrapy.extensions import Spidermon  # noqa: F401
+
+    from qa_scraper.pages.article import ArticlePage
+    from qa_scraper.validation import fast_validator
+
+    fast_validator()
+    _settings()
+    ArticlePage("http://localhost/en/article/1", "<html><body>warm-up</body></html>").to_item()
 
 
 def _results(todo: list[Source], jobs: int | None) -> Iterator[tuple[Any, ...]]:
@@ -362,6 +374,7 @@ def _results(todo: list[Source], jobs: int | None) -> Iterator[tuple[Any, ...]]:
         for batch in _batches(todo):
             yield from extract(batch)
         return
+    _warm_up()  # imported and compiled once here, inherited by every forked worker
     context = multiprocessing.get_context("fork")
     # Ctrl-C reaches the parent only (it stops the run); the pool's exit ends the workers.
     with context.Pool(
@@ -407,8 +420,8 @@ def _deliver(run: CrawlRun, result: tuple[Any, ...], stats: dict[str, Any]) -> N
         return
     run.write_line(article_id, line)
     _inc(stats, "qa/items_written")
-    for key in keys:  # spidermon_item_scraped_count and the field counters
-        _inc(stats, key)
+    coverage = stats.setdefault("_coverage", Counter())
+    coverage.update(keys)  # spidermon_item_scraped_count and the field counters
 
 
 def _monitors(stats: dict[str, Any], folder: Path, reason: str) -> None:
