@@ -23,6 +23,7 @@ SPIDER_ARGUMENTS = {
     "mode": "incremental (default) or full",
     "discovery": "sitemaps (default: sitemaps, then the newest-first listing) or full",
     "role": "coordinator or worker, for a crawl shared through Redis (-s QA_REDIS_URL=…)",
+    "render": "auto (default: Chromium only for pages the HTML cannot give), never or always",
 }
 ROLES = ("coordinator", "worker")
 ROLE_PRIORITY = 100  # above -s (cmdline, 40): a role's settings are not negotiable
@@ -56,6 +57,8 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "QA_REDIS_RATE": (float, 0),
     "REDIRECT_MAX_TIMES": (int, 0),
     "DOWNLOAD_WARNSIZE": (int, 0),
+    "QA_RENDER_TIMEOUT": (float, 0.1),
+    "QA_RENDER_PAGES": (int, 1),
 }
 
 
@@ -112,6 +115,40 @@ def _check_choice(argument: str, value: str | None, choices: tuple[str, ...]) ->
 
 def check_discovery(discovery: str) -> None:
     _check_choice("discovery", discovery, DISCOVERY_MODES)
+
+
+def check_render(render: str) -> None:
+    from qa_scraper.render import RENDER_MODES
+
+    _check_choice("render", render, RENDER_MODES)
+
+
+def check_browser(render: str, settings: BaseSettings) -> str | None:
+    """The Chromium a crawl renders with (None: no rendering); ``render=always`` without
+    one is refused before the crawl starts."""
+    from qa_scraper.browser import browser_path
+
+    if render == "never":
+        return None
+    configured = settings.get("QA_BROWSER_PATH") or None
+    path = browser_path(configured)
+    if path is None and render == "always":
+        where = f"QA_BROWSER_PATH={configured!r} is not" if configured else "no Chromium is"
+        raise SetupError(
+            f"-a render=always needs a browser, and {where} found",
+            "Install chromium (scripts/system-deps.sh) or set -s QA_BROWSER_PATH=/path/to/chromium",
+        )
+    if path is not None:
+        try:
+            import scrapy_playwright  # noqa: F401
+        except ImportError:
+            if render == "always":
+                raise SetupError(
+                    "-a render=always needs scrapy-playwright, which is not installed",
+                    "Reinstall the project (pip install -e .): pyproject.toml pins it",
+                ) from None
+            return None
+    return path
 
 
 def check_mode(mode: str | None) -> None:

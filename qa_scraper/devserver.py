@@ -171,6 +171,17 @@ class DevSite:
         self.file_overrides[route["file"]] = html
         self._edit_sitemap(article_id, lastmod)
 
+    def add_data(self, path: str, body: str, content_type: str = "application/json") -> None:
+        """Serve ``body`` at ``path`` (e.g. the JSON a page's script fetches)."""
+        name = f"_data{path}"
+        self.routes[path] = {
+            "file": name,
+            "status": 200,
+            "kind": "data",
+            "headers": {"Content-Type": content_type, "Cache-Control": "no-store"},
+        }
+        self.file_overrides[name] = body
+
     def add_article(self, article_id: str, html: str, lastmod: str) -> None:
         path = f"/en/article/{article_id}"
         self.routes[path] = {

@@ -599,6 +599,8 @@ class SharedRateMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
+        if request.meta.get("qa_kind") == "render":
+            return  # the browser reads an answer already downloaded; its requests pay here
         distributed = self.crawler.get_extension(DistributedRun)
         if distributed is not None:
             await distributed.wait_for_slot()

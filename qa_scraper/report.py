@@ -231,6 +231,20 @@ def render(manifest: dict[str, Any], folder: Path) -> str:
     ):
         parts.append(f'<tr data-key="{_a(key)}"><th>{escape(key)}<td>{escape(str(value))}')
     parts.append("</table>")
+    rendering = manifest.get("render") or {}
+    if rendering.get("pages") or rendering.get("needs_browser") or rendering.get("failed"):
+        parts.append("<h2>Rendered in Chromium</h2><table id=render>")
+        rows = [
+            ("pages rendered", rendering.get("pages", 0)),
+            *((f"why: {why}", n) for why, n in (rendering.get("reasons") or {}).items()),
+            ("needed a browser (none)", rendering.get("needs_browser", 0)),
+            ("render failed", rendering.get("failed", 0)),
+            *((f"sub-requests: {k}", n) for k, n in (rendering.get("subrequests") or {}).items()),
+            ("browser time (s)", rendering.get("browser_seconds", 0)),
+        ]
+        for key, value in rows:
+            parts.append(f'<tr data-key="{_a(key)}"><th>{escape(key)}<td>{escape(str(value))}')
+        parts.append("</table>")
     parts.append(
         "<h2>Field fill rates</h2><p class=muted>share of items (for list fields: of entries)"
         " with the field filled; dashed line: the monitor's minimum; red: below it"

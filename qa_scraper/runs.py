@@ -32,6 +32,7 @@ from qa_scraper import archive as warc
 from qa_scraper.config import check_mode, check_writable_folder
 from qa_scraper.errors import ExitCode, SetupError
 from qa_scraper.items import SCHEMA_VERSION
+from qa_scraper.render import summary as render_summary
 from qa_scraper.state import CrawlState, RunLock, check_state_path, utc_now
 from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import item_errors
@@ -599,6 +600,7 @@ class CrawlRun:
             # set by qa_scraper.monitoring.RunMonitorExtension, which runs first at close
             "coverage": stats.get("qa/coverage", {}),
             "monitors": stats.get("qa/monitors"),
+            "render": render_summary(stats),  # pages rendered in Chromium (qa_scraper.render)
         }
         with _part(self.manifest_path).open("w", encoding="utf-8") as handle:
             handle.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

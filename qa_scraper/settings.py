@@ -137,6 +137,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # Distributed crawl (qa_scraper/distributed.py): empty for a single process.
+# Rendering article pages in Chromium (-a render=auto|never|always; qa_scraper/render.py).
+QA_BROWSER_PATH = ""  # empty: the first chromium on PATH
+QA_RENDER_TIMEOUT = 15.0  # seconds for a page's load, then again at most for its network to idle
+QA_RENDER_PAGES = 2  # pages open at once in the one browser of the process
+
 QA_REDIS_URL = ""
 # Requests per second for the whole site, shared by every worker; 0: 1 / DOWNLOAD_DELAY.
 QA_REDIS_RATE = 0

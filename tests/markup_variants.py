@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -857,3 +858,62 @@ RENDERERS["css_generated_labels"] = generated_labels
 # Markups whose text is partly drawn by CSS (not in the HTML): an HTML-only reading such as
 # html-text's cannot hold it; the browser oracle (tests/test_browser_oracle.py) checks them.
 CSS_DRAWN = frozenset({"css_ordered_lists", "css_styled_lists", "css_generated_labels"})
+
+
+# --- a section a script fills after the load, from the same host ------------------------------
+SCRIPT_FILLED_NOISE = ("/en/member/track", "/img/spinner.png", "http://203.0.113.9/collect")
+
+
+def script_filled(item: dict[str, Any]) -> tuple[str, str, str]:
+    """The "Similar Q&A" section holds only a placeholder ("Loading…", ``aria-busy``); a
+    script fetches the entries from a same-host JSON endpoint and builds them. The script
+    also asks for a robots-disallowed path, an image and another host (all refused by the
+    crawler). Returns (page HTML, the endpoint's path, its JSON body)."""
+    data_path = f"/api/similar/{item['article_id']}.json"
+    entries = []
+    for entry in item["similar_questions"]:
+        responder = (
+            f"{entry['responder_title']} {entry['responder_name']} reply {entry['department']}"
+            if entry["responder_name"]
+            else None
+        )
+        entries.append(
+            {
+                "id": entry["article_id"],
+                "title": entry["title"],
+                "question": (entry["question_excerpt"] or "").split("\n"),
+                "responder": responder,
+                "answer": (entry["answer_excerpt"] or "").split("\n") if responder else [],
+            }
+        )
+    script = (
+        "(async () => {"
+        "const box = document.getElementById('similar-box');"
+        f"fetch('{SCRIPT_FILLED_NOISE[0]}').catch(() => {{}});"
+        f"const img = new Image(); img.src = '{SCRIPT_FILLED_NOISE[1]}';"
+        f"fetch('{SCRIPT_FILLED_NOISE[2]}').catch(() => {{}});"
+        f"const data = await (await fetch('{data_path}')).json();"
+        "box.textContent = '';"
+        "const add = (parent, tag, text) => { const el = document.createElement(tag);"
+        " el.textContent = text; parent.appendChild(el); return el; };"
+        "for (const e of data.entries) {"
+        " const li = document.createElement('li');"
+        " add(li, 'a', e.title).href = '/article.php?id=' + e.id;"
+        " for (const line of e.question) add(li, 'p', line + '...');"
+        " if (e.responder) { add(li, 'p', e.responder);"
+        "  for (const line of e.answer) add(li, 'p', line + '...'); }"
+        " add(li, 'a', '[Read More] ' + e.title).href = '/en/article/' + e.id"
+        " + '?utm_source=similar';"
+        " box.appendChild(li); }"
+        "box.removeAttribute('aria-busy');"
+        "})();"
+    )
+    markup = semantic_html5(item)
+    start = markup.index("<section><h2>Similar Q&amp;A</h2><ul>")
+    end = markup.index("</ul></section>", start)
+    markup = (
+        markup[:start] + "<section><h2>Similar Q&amp;A</h2><ul id='similar-box' aria-busy='true'>"
+        "<li>Loading…</li>" + markup[end:]
+    )
+    markup = markup.replace("</body>", f"<script>{script}</script></body>", 1)
+    return markup, data_path, json.dumps({"entries": entries})

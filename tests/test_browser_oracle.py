@@ -7,8 +7,11 @@ at all), lets its scripts run, and hands the rendered DOM with Chromium's comput
 the text Chromium drew for pseudo-elements and list markers to the same reading rules. Any
 difference between the two readings is a CSS behaviour the fast reader gets wrong.
 
-Exceptions (read differently on purpose): none so far. Under ``CI=true`` a missing Chromium
-or Playwright fails the tests instead of skipping them.
+Exceptions (read differently on purpose): the script-filled variant
+(``tests.markup_variants.script_filled``), whose "Similar Q&A" entries exist only after its
+script has fetched them: the fast reader sees the placeholder (which is why the crawl renders
+such a page, tests/test_render.py); here Chromium's reading of it must give the whole item.
+Under ``CI=true`` a missing Chromium or Playwright fails the tests instead of skipping them.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import pytest
 
 from qa_scraper.browser import CHROMIUM_ARGS, browser_path, rendered_html_sync
 from qa_scraper.pages.article import ArticlePage
-from tests.conftest import load_expected, saved_page, without_run_fields
-from tests.markup_variants import RENDERERS
+from tests.conftest import assert_items_equal, load_expected, saved_page, without_run_fields
+from tests.markup_variants import RENDERERS, script_filled
 from tests.test_lines import CSS_DRAWN_CASES
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
@@ -53,18 +56,24 @@ def browser_page():
             browser.close()
 
 
-def chromium_reading(page, url: str, html: str) -> str:
-    """The page at ``url`` (answered in-process with ``html``), rendered and serialized."""
+def chromium_reading(page, url: str, html: str, data: dict[str, str] | None = None) -> str:
+    """The page at ``url`` (answered in-process with ``html``; ``data``: other paths the page
+    may fetch and their JSON), rendered after its network is idle, and serialized."""
+    data = data or {}
 
     def answer(route, request) -> None:
+        path = "/" + request.url.split("/", 3)[-1]
         if request.url == url and request.resource_type == "document":
             route.fulfill(body=html, content_type="text/html; charset=utf-8")
+        elif path in data:
+            route.fulfill(body=data[path], content_type="application/json")
         else:
             route.abort()
 
     page.unroute("**/*")
     page.route("**/*", answer)
     page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
     return rendered_html_sync(page)
 
 
@@ -127,3 +136,25 @@ def test_the_oracle_catches_a_damaged_fast_reader(
     item = EXPECTED["174609"]
     with pytest.raises(AssertionError):
         assert_same_reading(browser_page, item["url"], RENDERERS[renderer](item))
+
+
+@pytest.mark.parametrize("article_id", VARIANT_ARTICLES)
+def test_a_script_filled_section_is_read_once_chromium_ran_the_script(
+    browser_page, article_id: str
+) -> None:
+    item = EXPECTED[article_id]
+    html, data_path, body = script_filled(item)
+    fast = ArticlePage(item["url"], html)
+    assert render_reason_of(fast) == "placeholder: aria-busy"
+    rendered = ArticlePage(
+        item["url"], chromium_reading(browser_page, item["url"], html, {data_path: body})
+    )
+    assert_items_equal(without_run_fields(rendered.to_item()), item, f"{article_id} rendered")
+    assert rendered.problems == []
+
+
+def render_reason_of(page: ArticlePage) -> str | None:
+    from qa_scraper.render import render_reason
+
+    page.to_item()
+    return render_reason(page)

@@ -161,3 +161,10 @@ def test_legacy_and_tracking_start_links_reach_the_canonical_article(tmp_path: P
     ]
     assert spider.allowed_domains == ["127.0.0.1"]
     assert crawler.stats.get_value("qa/offsite_refused/article") == 1  # evil.example
+
+
+def test_a_site_that_reads_fine_is_never_rendered(crawl: tuple[CrawlResult, DevServer]) -> None:
+    """render=auto (the default): no page of the saved site needs Chromium, none starts."""
+    result, _ = crawl
+    assert not [key for key in result.stats if key.startswith(("qa/render/", "playwright/"))]
+    assert result.manifest()["render"]["pages"] == 0

@@ -44,11 +44,14 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from qa_scraper import render
 from qa_scraper.config import (
     apply_role,
     check_base_url,
+    check_browser,
     check_discovery,
     check_mode,
+    check_render,
     check_role,
     check_settings,
     check_spider_arguments,
@@ -57,6 +60,7 @@ from qa_scraper.config import (
 from qa_scraper.distributed import DistributedRun, WorkerRunProxy
 from qa_scraper.extensions import Action, CrawlRunExtension
 from qa_scraper.pages.article import ArticlePage
+from qa_scraper.pages.problems import Problem
 from qa_scraper.rejects import Rejected
 from qa_scraper.urls import (
     PageKind,
@@ -81,6 +85,7 @@ class DoctorQnASpider(scrapy.Spider):
         mode: str | None = None,
         discovery: str = "sitemaps",
         role: str | None = None,
+        render: str = "auto",
         **kwargs: Any,
     ) -> None:
         check_spider_arguments(kwargs)
@@ -91,6 +96,9 @@ class DoctorQnASpider(scrapy.Spider):
         check_discovery(discovery)
         self.discovery = discovery
         check_role(role)
+        check_render(render)
+        self.render = render  # auto | never | always (qa_scraper.render)
+        self.browser: str | None = None  # the Chromium to render with, set in from_crawler
         self.role = role  # None: a single-process crawl; coordinator or worker with Redis
         # Sitemap entries not yet handed to the scheduler: article id -> (url, lastmod).
         self._frontier: dict[str, tuple[str, str | None]] = {}
@@ -110,6 +118,15 @@ class DoctorQnASpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         check_settings(crawler.settings)
         apply_role(crawler.settings, spider.role)
+        spider.browser = check_browser(spider.render, crawler.settings)
+        if crawler.settings.frozen:  # a crawler built by hand (unit tests): no download handler
+            spider.browser = None
+        if spider.browser is not None:
+            for name, value in render.playwright_settings(
+                crawler.settings, spider.browser, urlsplit(spider.base_url).scheme
+            ).items():
+                crawler.settings.set(name, value, priority="spider")
+            render.use_crawler(crawler)
         spider.mode = resolve_mode(spider.mode, crawler.settings, spider.logger)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
@@ -434,17 +451,102 @@ class DoctorQnASpider(scrapy.Spider):
                 response.url,
                 page.canonical_conflict,
             )
+        item = page.to_item()
+        reason = self._render_reason(page)
+        if reason is not None:
+            yield from self._render(response, reason)
+            return
+        yield from self._deliver(page, item, response, response.meta)
+
+    def _render_reason(self, page: ArticlePage) -> str | None:
+        """Why this answer is rendered in Chromium (None: the fast read is the item)."""
+        if self.render == "never":
+            return None
+        if self.render == "always":
+            return "always"
+        return render.render_reason(page)  # (its item built: its problems are known)
+
+    def _render(self, response: Response, reason: str) -> Iterable[Any]:
+        stats = self.crawler.stats
+        kind = reason.split(":", 1)[0]
+        if self.browser is None:  # render=auto without a browser: a reject that says why
+            stats.inc_value("qa/render/needs_browser")
+            article_id = article_id_from_url(response.url)
+            if self.run is not None and article_id:
+                self.run.fetched(
+                    article_id,
+                    response.url,
+                    response.status,
+                    _header(response, "ETag"),
+                    _header(response, "Last-Modified"),
+                    response.meta.get("qa_lastmod"),
+                )
+            self.logger.warning("Not rendered (no browser): %s needs it (%s)", response.url, reason)
+            yield Rejected(
+                response.url,
+                "extraction",
+                [{"path": "(page)", "message": f"needs-browser: {reason}"}],
+                None,
+                response.meta.get("qa_warc"),
+            )
+            return
+        stats.inc_value(f"qa/render/reason/{kind}")
+        yield render.render_request(response, reason, self.parse_rendered, self.on_render_error)
+
+    def parse_rendered(self, response: Response) -> Iterable[Any]:
+        """A page rendered in Chromium: read like any answer, with the page request's state."""
+        stats = self.crawler.stats
+        stats.inc_value("qa/render/pages")
+        # scrapy-playwright's download latency: from the page's load to the page read.
+        latency = response.meta.get("download_latency")
+        if latency is not None:
+            stats.inc_value("qa/render/browser_seconds", round(latency, 3))
+        methods = response.meta.get("playwright_page_methods") or []
+        html = methods[0].result if methods and isinstance(methods[0].result, str) else None
+        if html is None:
+            yield from self.on_render_error(Failure(RuntimeError("no rendered page")), response)
+            return
+        page = ArticlePage(response.url, html)
+        meta = dict(response.meta["qa_page"], qa_rendered=response.meta["qa_render_reason"])
+        item = page.to_item()
+        still = render.incomplete_reason(page)
+        if still is not None:  # the script did not fill it (its data failed): not an item
+            stats.inc_value("qa/render/incomplete")
+            page.problems.append(Problem("(page)", f"rendered page still incomplete: {still}"))
+        yield from self._deliver(page, item, response, meta)
+        yield from self._feed()
+
+    def on_render_error(self, failure: Failure, response: Response | None = None) -> Iterable[Any]:
+        request = failure.request if response is None else response.request
+        self.crawler.stats.inc_value("qa/render/failed")
+        reason = f"render failed: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        self.logger.error("Could not render %s: %s", request.url, reason)
+        yield Rejected(request.url, "extraction", [{"path": "(page)", "message": reason}])
+        yield from self._feed()
+
+    def _deliver(
+        self, page: ArticlePage, item: dict[str, Any], response: Response, meta: dict[str, Any]
+    ) -> Iterable[Any]:
+        """The item (or reject) of an article page, and where it leads; ``meta`` holds the
+        page request's state (lastmod, validators, archive record)."""
+        article_id = article_id_from_url(response.url)
+        if "qa_rendered" in meta:  # a rendered page: the validators of the page request
+            status, etag, last_modified = meta["status"], meta["etag"], meta["last_modified"]
+            warc = meta.get("warc")
+        else:
+            status = response.status
+            etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
+            warc = meta.get("qa_warc")
         if self.run is not None and article_id:
             self.run.fetched(
                 article_id,
                 response.url,
-                response.status,
-                _header(response, "ETag"),
-                _header(response, "Last-Modified"),
-                lastmod,
+                status,
+                etag,
+                last_modified,
+                meta.get("qa_lastmod", meta.get("lastmod")),
             )
-        item = page.to_item()
-        item["warc"] = response.meta.get("qa_warc")  # where the answer is archived (provenance)
+        item["warc"] = warc  # where the answer is archived (provenance)
         if page.problems:
             yield Rejected(
                 item["url"] or response.url,
