@@ -54,8 +54,15 @@ def render_reason(page: Any) -> str | None:
     incomplete = incomplete_reason(page)
     if incomplete is not None:
         return incomplete
-    if page.problems:
-        return f"rejected: {page.problems[0].reason[:80]}"
+    # A reject a script could explain (a label or section missing), not a damaged answer
+    # (cut short, mis-decoded: a browser would paper over those, hiding a transport fault).
+    fixable = [
+        problem
+        for problem in page.problems
+        if problem.field != "(page)" and "mis-decoded" not in problem.reason
+    ]
+    if fixable and len(fixable) == len(page.problems):
+        return f"rejected: {fixable[0].reason[:80]}"
     return None
 
 
