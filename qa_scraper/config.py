@@ -139,14 +139,14 @@ def check_browser(render: str, settings: BaseSettings) -> str | None:
             "Install chromium (scripts/system-deps.sh) or set -s QA_BROWSER_PATH=/path/to/chromium",
         )
     if path is not None:
-        try:
-            import scrapy_playwright  # noqa: F401
-        except ImportError:
+        from importlib.util import find_spec
+
+        if find_spec("scrapy_playwright") is None:  # (not imported: it costs start-up time)
             if render == "always":
                 raise SetupError(
                     "-a render=always needs scrapy-playwright, which is not installed",
                     "Reinstall the project (pip install -e .): pyproject.toml pins it",
-                ) from None
+                )
             return None
     return path
 
