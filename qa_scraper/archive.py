@@ -20,8 +20,8 @@ use (truncated or bit-flipped gzip, a record cut short) and carrying on with the
 
 from __future__ import annotations
 
-import hashlib
 import io
+import mmap
 import os
 import zlib
 from collections.abc import Iterator
@@ -243,15 +243,17 @@ def _parse_record(offset: int, length: int, data: bytes) -> Record:
     return record
 
 
-def _members(data: memoryview) -> Iterator[tuple[int, int, bytes | None, str]]:
-    """(offset, length, uncompressed bytes or None, reason) for each gzip member."""
-    pos, size = 0, len(data)
+def _members(data: Any) -> Iterator[tuple[int, int, bytes | None, str]]:
+    """(offset, length, uncompressed bytes or None, reason) for each gzip member of ``data``
+    (bytes or an mmap: read a chunk at a time, never copied whole)."""
+    view = memoryview(data)
+    pos, size = 0, len(view)
     while pos < size:
         decompressor = zlib.decompressobj(zlib.MAX_WBITS + 16)
         out, fed, reason = [], pos, ""
         try:
             while not decompressor.eof and fed < size:
-                chunk = data[fed : fed + _CHUNK]
+                chunk = view[fed : fed + _CHUNK]
                 fed += len(chunk)
                 out.append(decompressor.decompress(chunk))
         except zlib.error as error:
@@ -260,8 +262,8 @@ def _members(data: memoryview) -> Iterator[tuple[int, int, bytes | None, str]]:
             if not decompressor.eof:
                 reason = "truncated gzip member (the file ends inside it)"
         if reason:
-            following = bytes(data[pos + 1 :]).find(GZIP_MAGIC) if pos + 1 < size else -1
-            end = size if following < 0 else pos + 1 + following
+            following = data.find(GZIP_MAGIC, pos + 1)  # resynchronise on the next member
+            end = size if following < 0 else following
             yield pos, end - pos, None, reason
             pos = end
             continue
@@ -270,34 +272,41 @@ def _members(data: memoryview) -> Iterator[tuple[int, int, bytes | None, str]]:
         pos = end
 
 
-def read_members(data: bytes | memoryview, path: Path) -> ScanResult:
-    result = ScanResult()
-    view = memoryview(data)
-    for offset, length, raw, reason in _members(view):
-        if raw is None:
-            result.damage.append(Damage(path, offset, reason))
-            continue
-        try:
-            record = _parse_record(offset, length, raw)
-        except ValueError as error:
-            result.damage.append(Damage(path, offset, str(error)))
-            continue
-        result.records.append(record)
-        if not result.damage:
-            result.end_of_last_good = offset + length
-    return result
+def iter_file(path: Path) -> Iterator[Record | Damage]:
+    """Every record of a file in order, or the :class:`Damage` of a member that cannot be
+    read (skipped: reading goes on with the next member). Memory: one record at a time."""
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for offset, length, raw, reason in _members(data):
+                if raw is None:
+                    yield Damage(path, offset, reason)
+                    continue
+                try:
+                    yield _parse_record(offset, length, raw)
+                except ValueError as error:
+                    yield Damage(path, offset, str(error))
 
 
 def scan(path: Path) -> ScanResult:
-    """Every readable record of a file, and every unreadable member (skipped, named)."""
-    with path.open("rb") as handle:
-        return read_members(handle.read(), path)
+    """Every readable record of a file, and every unreadable member (skipped, named).
+    Holds every record in memory: for small files (tests); see :func:`iter_file`."""
+    result = ScanResult()
+    for entry in iter_file(path):
+        if isinstance(entry, Damage):
+            result.damage.append(entry)
+            continue
+        result.records.append(entry)
+        if not result.damage:
+            result.end_of_last_good = entry.offset + entry.length
+    return result
 
 
 def read_member(data: bytes, path: Path, offset: int) -> Record:
     """The record of the gzip member at the start of ``data`` (read from ``path`` at
     ``offset``); ValueError naming the file and offset when it cannot be read."""
-    for _, size, raw, reason in _members(memoryview(data)):
+    for _, size, raw, reason in _members(data):
         if raw is None:
             raise ValueError(f"{path.name} at offset {offset}: {reason}")
         try:
@@ -315,26 +324,19 @@ def read_record(path: Path, offset: int, length: int | None = None) -> Record:
     return read_member(data, path, offset)
 
 
-def repair(path: Path) -> ScanResult:
+def repair(path: Path) -> tuple[int, Damage | None]:
     """A ``.part`` archive of a killed run: cut after its last complete record (a kill
-    mid-write leaves at most one torn member at the end). Returns what it keeps."""
-    result = scan(path)
-    if result.damage or path.stat().st_size != result.end_of_last_good:
+    mid-write leaves at most one torn member at the end). Returns the number of records
+    kept and the first damage found (None: the file was whole)."""
+    kept, end, first_damage = 0, 0, None
+    for entry in iter_file(path):
+        if isinstance(entry, Damage):
+            first_damage = entry
+            break
+        kept, end = kept + 1, entry.offset + entry.length
+    if first_damage is not None or path.stat().st_size != end:
         with path.open("r+b") as handle:
-            handle.truncate(result.end_of_last_good)
+            handle.truncate(end)
             handle.flush()
             os.fsync(handle.fileno())
-        result.records = [
-            record
-            for record in result.records
-            if record.offset + record.length <= result.end_of_last_good
-        ]
-    return result
-
-
-def sha256_and_records(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        data = handle.read()
-    digest.update(data)
-    return digest.hexdigest(), len(read_members(data, path).records)
+    return kept, first_damage

@@ -121,12 +121,15 @@ def build_index(
                 )
                 logger.error("Archive %s is missing: its records are skipped", path)
                 continue
-            scanned = warc.scan(path)
-            _check_site(path, scanned, base_url)
-            for damage in scanned.damage:
-                logger.error("Skipping a damaged record: %s", damage)
-            _inc(stats, "qa/reextract/damaged_records", len(scanned.damage))
-            for record in scanned.records:
+            site_checked = False
+            for record in warc.iter_file(path):
+                if isinstance(record, warc.Damage):
+                    logger.error("Skipping a damaged record: %s", record)
+                    _inc(stats, "qa/reextract/damaged_records")
+                    continue
+                if not site_checked:
+                    _check_site(path, record, base_url)  # its first record: the warcinfo
+                    site_checked = True
                 _inc(stats, "qa/reextract/records_read")
                 if record.type != "response":
                     continue
@@ -147,9 +150,8 @@ def build_index(
     return {article_id: source for article_id, (_, source) in latest.items()}
 
 
-def _check_site(path: Path, scanned: warc.ScanResult, base_url: str) -> None:
-    info = next((r for r in scanned.records if r.type == "warcinfo"), None)
-    site = info.warcinfo().get("base-url") if info is not None else None
+def _check_site(path: Path, first: warc.Record, base_url: str) -> None:
+    site = first.warcinfo().get("base-url") if first.type == "warcinfo" else None
     if site is None or not _same_site(site, base_url):
         raise SetupError(
             f"{path.name} is not an archive of {base_url} (its warcinfo names {site or 'no site'})",

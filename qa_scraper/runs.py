@@ -228,6 +228,7 @@ class CrawlRun:
         self._state_mode = mode if kind == "crawl" else f"{kind}/{mode}"
         self.archive_enabled = archive  # QA_ARCHIVE: keep every article answer (WARC)
         self.archive: warc.WarcArchive | None = None
+        self.archive_kept: int | None = None  # records of its archive a resumed run kept
 
     # --- paths ------------------------------------------------------------------------------
     def _path(self, suffix: str) -> Path | None:
@@ -326,12 +327,12 @@ class CrawlRun:
             )
         archive_part = _part(self.archive_path)
         if archive_part.exists():  # cut after its last complete record (a kill mid-write)
-            kept = warc.repair(archive_part)
-            if kept.damage:
+            self.archive_kept, damage = warc.repair(archive_part)
+            if damage is not None:
                 logger.warning(
                     "Resumed run %s: archive cut after its last complete record (%s)",
                     self.run_id,
-                    kept.damage[0],
+                    damage,
                 )
         rejects, _ = _keep_lines(rejects_part, _reject_record)
         self.rejected_ids = {
@@ -571,13 +572,17 @@ class CrawlRun:
         for part in self.archive_parts(self.items_path):
             if not part.exists():
                 continue
-            kept = warc.repair(part)  # a worker killed mid-write leaves half a record
+            if part == _part(self.archive_path) and (self.archive or self.archive_kept):
+                # this process wrote it (after a resume: appended to what it kept): whole
+                records = (self.archive_kept or 0) + (self.archive.records if self.archive else 0)
+            else:  # a worker's: one killed mid-write leaves half a record, cut off here
+                records, _ = warc.repair(part)
             sha256, _ = _sha256_and_lines(part)
             archives.append(
                 {
                     "name": part.name.removesuffix(".part"),
                     "sha256": sha256,
-                    "records": len(kept.records),
+                    "records": records,
                     "bytes": part.stat().st_size,
                 }
             )

@@ -33,7 +33,9 @@ def assert_warcio_reads(path: Path) -> list[dict]:
     checked = warcio("check", "-v", str(path))
     assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
     assert "digest pass" in checked.stdout
-    assert "fail" not in checked.stdout and "not checked" not in checked.stdout
+    assert "fail" not in checked.stdout
+    unchecked = [line for line in checked.stdout.splitlines() if "not checked" in line]
+    assert all(line.endswith("(revisit)") for line in unchecked)  # warcio skips revisits only
     indexed = warcio("index", "-f", "warc-type,warc-target-uri,offset", str(path))
     assert indexed.returncode == 0, indexed.stderr[-2000:]
     return [json.loads(line) for line in indexed.stdout.splitlines()]
@@ -186,3 +188,46 @@ def test_every_item_points_at_the_archived_answer_it_was_read_from(crawled) -> N
         assert record.target_uri == item["url"]
     feed = {item["article_id"]: item["warc"] for item in result.feed_items}
     assert feed == {item["article_id"]: item["warc"] for item in items}
+
+
+def test_a_304_is_archived_as_a_revisit_record_and_reextraction_keeps_the_page(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "output"
+    with DevServer(SITE) as server:
+        first = run_crawl(server.base_url, tmp_path, "-a", "mode=incremental", name="first")
+        # every known article re-checked conditionally: the server answers 304
+        second = run_crawl(
+            server.base_url,
+            tmp_path,
+            "-a",
+            "mode=incremental",
+            "-s",
+            "QA_REVALIDATE_AFTER_DAYS=0",
+            name="second",
+            output_dir=output,
+        )
+    assert first.returncode == 0 and second.returncode == 0, second.log[-2000:]
+    assert second.stats["qa/unchanged/not_modified"] == 25
+    [path] = second.run_files(f"{second.stats['qa/run_id']}.warc.gz")
+    index = assert_warcio_reads(path)
+    records = warc.scan(path).records
+    revisits = [record for record in records if record.type == "revisit"]
+    assert len(revisits) == 25 and not [r for r in records if r.type == "response"]
+    for record in revisits:
+        assert record.warc_headers["warc-profile"] == warc.NOT_MODIFIED_PROFILE
+        assert record.http_status() == 304 and record.body == b""
+    requests = [record for record in records if record.type == "request"]
+    assert all(b"If-None-Match:" in record.http_head for record in requests)
+    assert sum(1 for entry in index if entry["warc-type"] == "revisit") == 25
+    # the first run's crawl went to tmp_path/output too (the same state): its pages stay the
+    # content a re-extraction reads
+    done = subprocess.run(
+        [sys.executable, "-m", "qa_scraper", "reextract", "--output-dir", str(output)]
+        + ["--mode", "full"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Re-extracting 25 articles archived by 2 run(s)" in done.stderr

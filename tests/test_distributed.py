@@ -24,6 +24,7 @@ from qa_scraper.devserver import DevServer
 from qa_scraper.errors import ExitCode
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, parse_stats
+from tests.test_archive import assert_warcio_reads
 
 LIVE = {item["article_id"] for item in load_expected()}
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=2"]
@@ -167,6 +168,7 @@ def test_a_coordinator_and_three_workers_deliver_what_one_process_delivers(
         assert ".worker-" in entry["name"]
         records = warc.scan(folder / entry["name"]).records
         assert len(records) == entry["records"]
+        assert len(assert_warcio_reads(folder / entry["name"])) == entry["records"]
         assert records[0].warcinfo()["run-id"] == manifest["run_id"]
         archived |= {r.target_uri.rsplit("/", 1)[1] for r in records if r.type == "response"}
     assert archived >= LIVE
