@@ -43,6 +43,7 @@ from qa_scraper.urls import PageKind, article_id_from_url, page_kind
 
 logger = logging.getLogger(__name__)
 CHUNK = 48  # records per task handed to a process
+BATCH = 500  # results staged in one state transaction, then written
 
 
 class NetworkForbidden(OSError):
@@ -168,8 +169,60 @@ def _inc(stats: dict[str, Any], key: str, by: int = 1) -> None:
 _COUNTER: Any = None
 
 
+_ITEM_COUNT = "spidermon_item_scraped_count"
+_SKIPPED_STRINGS = ("", "N/A", "-")  # Spidermon's default skip values, with [] and {}
+
+
+def _project_coverage_settings(settings: Any) -> bool:
+    """The project's field-coverage settings (settings.py), which :func:`_fast_coverage_keys`
+    implements; any other goes through Spidermon's own counting."""
+    return (
+        settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_NONE")
+        and not settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_FALSY", True)
+        and settings.get("SPIDERMON_FIELD_COVERAGE_SKIP_VALUES") is None
+        and settings.getint("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS") == 1
+        and settings.get("SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS", -1) in (-1, "-1")
+    )
+
+
+def _fast_coverage_keys(item: dict[str, Any]) -> list[str]:
+    """Spidermon's counters for one item under the project's settings, without its generic
+    walk (≈ 5 % of a re-extraction); a test compares the two on every saved page."""
+    top = f"{_ITEM_COUNT}/dict"
+    keys = [_ITEM_COUNT, top]
+
+    def walk(node: dict[str, Any], prefix: str, level: int) -> None:
+        for name, value in node.items():
+            kind = type(value)
+            if (
+                value is None
+                or (kind is str and value in _SKIPPED_STRINGS)
+                or (kind in (list, dict) and not value)
+            ):
+                continue
+            key = f"{prefix}/{name}"
+            keys.append(key)
+            if kind is dict:
+                walk(value, key, level + 1)
+            elif kind is list and level < 1:
+                entries = key + "/_items"
+                for entry in value:
+                    keys.append(entries)
+                    if type(entry) is dict:
+                        walk(entry, entries, level + 1)
+
+    walk(item, top, 0)
+    return keys
+
+
 def _coverage_keys(item: dict[str, Any], settings: Any) -> list[str]:
     """The Spidermon field-coverage counters this item adds (as a crawl's item_scraped)."""
+    if _project_coverage_settings(settings):
+        return _fast_coverage_keys(item)
+    return _spidermon_coverage_keys(item, settings)
+
+
+def _spidermon_coverage_keys(item: dict[str, Any], settings: Any) -> list[str]:
     global _COUNTER  # noqa: PLW0603 (one per process)
     from spidermon.contrib.scrapy.extensions import Spidermon
 
@@ -314,8 +367,13 @@ def reextract(
         _count_resumed(run, stats)
     reason = "finished"
     try:
+        batch: list[tuple[Any, ...]] = []
         for result in _results(todo, jobs):
-            _deliver(run, result, stats)
+            batch.append(result)
+            if len(batch) >= BATCH:
+                _deliver_batch(run, batch, stats)
+                batch = []
+        _deliver_batch(run, batch, stats)
     except KeyboardInterrupt:
         reason = "shutdown"
         logger.warning("Interrupted: run %s stays resumable (start reextract again)", run.run_id)
@@ -386,7 +444,28 @@ def _results(todo: list[Source], jobs: int | None) -> Iterator[tuple[Any, ...]]:
             yield from results
 
 
-def _deliver(run: CrawlRun, result: tuple[Any, ...], stats: dict[str, Any]) -> None:
+def _deliver_batch(run: CrawlRun, batch: list[tuple[Any, ...]], stats: dict[str, Any]) -> None:
+    """Stage a batch in one transaction, then write its lines (staged before written, as in
+    a crawl: killed in between, the articles are extracted again by the resumed run)."""
+    lines: list[tuple[str, str]] = []
+    rejects: list[dict[str, Any]] = []
+    with run.staging_batch():
+        for result in batch:
+            _deliver(run, result, stats, lines, rejects)
+    for article_id, line in lines:
+        run.write_line(article_id, line)
+    for record in rejects:
+        run.write_reject(record)
+    run.flush()
+
+
+def _deliver(
+    run: CrawlRun,
+    result: tuple[Any, ...],
+    stats: dict[str, Any],
+    lines: list[tuple[str, str]],
+    rejects: list[dict[str, Any]],
+) -> None:
     kind, article_id = result[0], result[1]
     if kind == "damaged":
         logger.error("Skipping a damaged record: %s", result[2])
@@ -406,7 +485,7 @@ def _deliver(run: CrawlRun, result: tuple[Any, ...], stats: dict[str, Any]) -> N
         _inc(stats, f"qa/rejected/{record['stage']}")
         if article_id not in run.written_ids:
             run.stage(article_id, seen, url=record["url"], change="rejected")
-        run.write_reject(record)
+        rejects.append(record)
         return
     _, _, url, content_hash, line, keys, seen = result
     if known is None or known.content_hash is None:
@@ -420,7 +499,7 @@ def _deliver(run: CrawlRun, result: tuple[Any, ...], stats: dict[str, Any]) -> N
     if change == "unchanged" and run.mode == "incremental":
         _inc(stats, "qa/unchanged/content_same")
         return
-    run.write_line(article_id, line)
+    lines.append((article_id, line))
     _inc(stats, "qa/items_written")
     coverage = stats.setdefault("_coverage", Counter())
     coverage.update(keys)  # spidermon_item_scraped_count and the field counters

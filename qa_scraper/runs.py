@@ -17,6 +17,7 @@ article is delivered once, and no ``.part`` outlives the run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import hashlib
@@ -417,6 +418,14 @@ class CrawlRun:
     def stage(self, article_id: str, seen_at: str | None = None, **values: Any) -> None:
         if self.state is not None:
             self.state.stage(self.run_id, article_id, seen_at, **values)
+
+    def staging_batch(self) -> Any:
+        return self.state.staging_batch() if self.state is not None else contextlib.nullcontext()
+
+    def flush(self) -> None:
+        for handle in (self._items, self._rejects):
+            if handle is not None:
+                handle.flush()
 
     def write_line(self, article_id: str, line: str) -> None:
         """An item already serialised (one JSON object, no newline): a re-extraction's."""

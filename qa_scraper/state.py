@@ -15,6 +15,7 @@ still carry ``.part`` names) → ``finished`` (files under their final names).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import os
@@ -308,6 +309,18 @@ class CrawlState:
                 seen_at or utc_now(),
             ),
         )
+
+    @contextlib.contextmanager
+    def staging_batch(self) -> Iterator[None]:
+        """Many :meth:`stage` calls in one transaction (a re-extraction stages hundreds of
+        articles a second; one transaction each would cost more than the extraction)."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def changes(self, run_id: str) -> list[sqlite3.Row]:
         return list(

@@ -332,3 +332,22 @@ def test_fixture_save_refuses_what_the_archive_cannot_give(archived, output, tmp
     for done in (unknown, fetch_failed, beyond, nowhere):
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "pages").exists()
+
+
+def test_the_fast_field_coverage_count_is_spidermons() -> None:
+    from collections import Counter
+
+    from qa_scraper import reextract as module
+    from qa_scraper.pages.article import ArticlePage
+    from tests.conftest import saved_page
+
+    settings = module._settings().copy()  # changed below: not the module's own
+    assert module._project_coverage_settings(settings)
+    for expected in load_expected():
+        page = ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}"))
+        for warc_field in (None, {"file": "x.warc.gz", "offset": 0, "record_id": "<urn:uuid:x>"}):
+            item = dict(page.to_item(), warc=warc_field)
+            fast = Counter(module._fast_coverage_keys(item))
+            assert fast == Counter(module._spidermon_coverage_keys(item, settings))
+    settings.set("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS", 2)  # other settings: Spidermon counts
+    assert not module._project_coverage_settings(settings)
