@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import sys
 import zlib
 from pathlib import Path
@@ -196,15 +197,68 @@ def _line_article_id(raw: bytes, where: str, manifest: Path) -> str:
     return record["article_id"]
 
 
-def write_snapshot(folder: Path, out: Path, compress: bool) -> dict[str, Any]:
-    """Write the dataset, then its manifest (``<out>.manifest.json``), each atomically."""
-    current, runs, gone = fold_runs(folder)
-    body = b"".join(current[key] + b"\n" for key in sorted(current, key=lambda k: (len(k), k)))
-    if compress:
-        buffer = io.BytesIO()
-        with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
-            handle.write(body)
-        body = buffer.getvalue()
+def _gzip(body: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
+        handle.write(body)
+    return buffer.getvalue()
+
+
+def _parquet(lines: list[bytes]) -> bytes:
+    import pyarrow.parquet as pq
+
+    from qa_scraper.arrow import items_table
+
+    buffer = io.BytesIO()
+    table = items_table(json.loads(line) for line in lines)
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def run_lines(folder: Path, run_id: str) -> list[bytes]:
+    """The item lines one delivered run wrote (its new and changed articles)."""
+    if not re.fullmatch(r"\d{8}T\d{9}Z", run_id):
+        raise ValueError(f"--run {run_id!r} is not a run id (like 20261125T031700123Z)")
+    path = folder / f"{run_id}.manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such delivered run") from None
+    except (OSError, ValueError, RecursionError) as error:
+        raise ValueError(f"{path}: unreadable run manifest ({error})") from None
+    items, sha256, _ = _run_manifest_parts(path, manifest)
+    try:
+        data = items.read_bytes()
+    except OSError as error:
+        raise ValueError(
+            f"{items}: the items of run {run_id} are missing ({error.strerror})"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError(f"{items}: sha256 differs from its manifest {path.name}")
+    return [line for line in data.splitlines() if line.strip()]
+
+
+def write_snapshot(
+    folder: Path, out: Path, form: str = "jsonl", run_id: str | None = None
+) -> dict[str, Any]:
+    """Write the dataset (``form``: ``jsonl``, ``jsonl.gz`` or ``parquet``), then its manifest
+    (``<out>.manifest.json``), each atomically. With ``run_id``: that run's items only."""
+    if run_id is not None:
+        lines, runs, gone = run_lines(folder, run_id), [run_id], 0
+    else:
+        current, runs, gone = fold_runs(folder)
+        lines = [current[key] for key in sorted(current, key=lambda k: (len(k), k))]
+    if not runs:
+        raise ValueError(
+            f"{folder}: no delivered run here (no <run>.manifest.json); check --output-dir"
+            " and --spider"
+        )
+    if form == "parquet":
+        body = _parquet(lines)
+    else:
+        body = b"".join(line + b"\n" for line in lines)
+        if form == "jsonl.gz":
+            body = _gzip(body)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, body)
     manifest = {
@@ -212,13 +266,14 @@ def write_snapshot(folder: Path, out: Path, compress: bool) -> dict[str, Any]:
         "created_at": utc_now(),
         "schema_version": SCHEMA_VERSION,
         "runs": runs,
-        "last_run": runs[-1] if runs else None,
-        "counts": {"articles": len(current), "gone_removed": gone, "runs": len(runs)},
+        "last_run": runs[-1],
+        "counts": {"articles": len(lines), "gone_removed": gone, "runs": len(runs)},
         "file": {
             "name": out.name,
+            "format": "parquet" if form == "parquet" else "jsonl",
             "sha256": hashlib.sha256(body).hexdigest(),
-            "lines": len(current),
-            "gzip": compress,
+            "lines": len(lines),
+            "gzip": form == "jsonl.gz",
         },
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
@@ -226,12 +281,37 @@ def write_snapshot(folder: Path, out: Path, compress: bool) -> dict[str, Any]:
     return manifest
 
 
+SNAPSHOT_SUFFIXES = {".jsonl": "jsonl", ".jsonl.gz": "jsonl.gz", ".parquet": "parquet"}
+
+
+def snapshot_form(out: Path, form: str | None, gzipped: bool) -> str:
+    """What to write, from the file's suffix; a flag that says otherwise is refused."""
+    found = next((v for k, v in SNAPSHOT_SUFFIXES.items() if out.name.endswith(k)), None)
+    if found is None:
+        raise ValueError(
+            f"--out {out}: name it .jsonl, .jsonl.gz or .parquet (the suffix says the format"
+            " and the compression)"
+        )
+    if form is not None and found.split(".")[0] != form:
+        raise ValueError(f"--out {out} is not a {form} file name (--format {form})")
+    if gzipped != (found == "jsonl.gz"):
+        raise ValueError(
+            f"--out {out}: --gzip and a .gz suffix go together (the suffix says the compression)"
+        )
+    return found
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     folder = Path(args.output_dir) / args.spider
-    default = "snapshot.jsonl.gz" if args.gzip else "snapshot.jsonl"
+    form = args.format or "jsonl"
+    default = "snapshot.parquet" if form == "parquet" else "snapshot.jsonl"
+    if args.gzip:
+        default += ".gz"
     out = Path(args.out) if args.out else Path(args.output_dir) / default
     try:
-        manifest = write_snapshot(folder, out, args.gzip)
+        manifest = write_snapshot(
+            folder, out, snapshot_form(out, args.format, args.gzip), args.run_id
+        )
     except ValueError as error:
         print(f"snapshot: {error}", file=sys.stderr)
         return 1
@@ -342,8 +422,19 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot = commands.add_parser("snapshot", help="one current dataset from the runs")
     snapshot.add_argument("--output-dir", default="output")
     snapshot.add_argument("--spider", default="doctorqna")
-    snapshot.add_argument("--out", help="default: <output-dir>/snapshot.jsonl[.gz]")
-    snapshot.add_argument("--gzip", action="store_true")
+    snapshot.add_argument(
+        "--out", help="default: <output-dir>/snapshot.jsonl[.gz] or snapshot.parquet"
+    )
+    snapshot.add_argument(
+        "--format", choices=("jsonl", "parquet"), help="default: from --out's suffix, or jsonl"
+    )
+    snapshot.add_argument("--gzip", action="store_true", help="gzip the JSONL (.jsonl.gz)")
+    snapshot.add_argument(
+        "--run",
+        dest="run_id",
+        metavar="RUN_ID",
+        help="only this run's items (its new and changed articles)",
+    )
     snapshot.set_defaults(run=cmd_snapshot)
 
     fixture = commands.add_parser("fixture", help="save or check saved pages")
