@@ -198,11 +198,11 @@ def run_project(server: ServerProcess, work: Path, concurrency: int) -> dict[str
     result["items"] = sum(
         1
         for f in out.glob("doctorqna/*.jsonl")
-        if not f.name.endswith(".rejects.jsonl")
+        if not f.name.endswith(".rejects.ndjson")
         for _ in f.open(encoding="utf-8")
     )
     result["rejects"] = sum(
-        1 for f in out.glob("doctorqna/*.rejects.jsonl") for _ in f.open(encoding="utf-8")
+        1 for f in out.glob("doctorqna/*.rejects.ndjson") for _ in f.open(encoding="utf-8")
     )
     return result
 

@@ -57,7 +57,8 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     expected = load_expected()
     pages = [(item["url"], saved_page(f"/en/article/{item['article_id']}")) for item in expected]
-    items = [ArticlePage(url, html).to_item() for url, html in pages]
+    run_id = "20261125T093000123Z"  # as the pipelines stamp it
+    items = [dict(ArticlePage(url, html).to_item(), run_id=run_id) for url, html in pages]
     dates = [item["question"]["asked_on"].replace("-", "/") for item in expected]
     assert len(pages) == len([r for r in ROUTES.values() if r.get("kind") == "article"])
 

@@ -413,6 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa-scraper", description=(__doc__ or "").split("\n\n")[0]
     )
+    from qa_scraper.version import git_commit, package_version
+
+    commit = git_commit()
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"qa_scraper {package_version()}" + (f" (git {commit})" if commit else ""),
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check JSONL / .jsonl.gz files")

@@ -87,6 +87,7 @@ class RunKeys:
     """The Redis keys of one run of one spider."""
 
     def __init__(self, spider_name: str, run_id: str) -> None:
+        self.run_id = run_id
         base = f"qa:{spider_name}:{run_id}"
         self.queue = f"{base}:queue"  # scrapy-redis FIFO queue of article requests
         self.seeded = f"{base}:seeded"  # hash article id -> url: every article handed out

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from qa_scraper.pages.article import ArticlePage, decode_body
 
 PLACEHOLDER = "{{BASE}}"
-RUN_DEPENDENT = ("scraped_at", "content_hash", "warc")
+RUN_DEPENDENT = ("scraped_at", "content_hash", "warc", "run_id")
 CHECK_BASE = "http://127.0.0.1:8123"  # any base: the URLs are compared as placeholders
 
 

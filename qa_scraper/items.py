@@ -23,10 +23,10 @@ from itemloaders.processors import Compose, MapCompose, TakeFirst
 from qa_scraper.dates import parse_date
 from qa_scraper.text import clean_line, excerpt, text_block
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 SOURCE = "doctorqna"
 LANGUAGE = "en"
-NOT_CONTENT = ("scraped_at", "content_hash", "warc")  # fields outside content_hash
+NOT_CONTENT = ("scraped_at", "content_hash", "warc", "run_id")  # fields outside content_hash
 
 
 def _none_if_empty(value: Any) -> Any:
@@ -50,8 +50,8 @@ def excerpt_value(lines: Iterable[str] | None) -> str | None:
 
 
 def content_hash(item: dict[str, Any]) -> str:
-    """sha256 of the item's content: every field but scraped_at, content_hash and warc (where
-    the page is archived: the same content fetched again is archived elsewhere), with every
+    """sha256 of the item's content: every field but scraped_at, content_hash, run_id and warc
+    (where the page is archived: the same content fetched again is archived elsewhere), with every
     ``url`` site-relative (``/en/article/174501``), so that the same content read from a
     mirror, another port or host, or over another scheme has the same hash."""
     fields = {k: v for k, v in item.items() if k not in NOT_CONTENT}

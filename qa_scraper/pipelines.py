@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 
 from qa_scraper.extensions import CrawlRunExtension
 from qa_scraper.rejects import Rejected
-from qa_scraper.runs import CrawlRun
+from qa_scraper.runs import CrawlRun, new_run_id
 from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import item_errors
 
@@ -71,17 +71,33 @@ def failed_item(item: Any, stage: str, error: BaseException, where: str) -> Reje
 
 
 class ValidationPipeline(_CrawlerPipeline):
-    """Checks every item against the JSON Schema; a failing one becomes a ``Rejected``."""
+    """Stamps every item with the run's id, then checks it against the JSON Schema; a failing
+    one becomes a ``Rejected``."""
 
     stage = "validation"
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.schema_path = crawler.settings.get("QA_SCHEMA_PATH") or None  # None: packaged
+        self._own_run_id = new_run_id()  # a crawl that keeps no run (feeds only)
+
+    @property
+    def run_id(self) -> str:
+        """This run's id; a distributed worker's: the coordinator's (which stamps it again)."""
+        if self.run is not None:
+            return self.run.run_id
+        from qa_scraper.distributed import DistributedRun
+
+        distributed = self.crawler.get_extension(DistributedRun)
+        if distributed is not None and distributed.keys is not None:
+            return distributed.keys.run_id
+        return self._own_run_id
 
     def handle(self, item: Any) -> Any:
         if isinstance(item, Rejected):
             return item
+        if isinstance(item, dict):
+            item["run_id"] = self.run_id
         errors = item_errors(item, self.schema_path)
         if not errors:
             return item

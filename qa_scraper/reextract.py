@@ -22,6 +22,7 @@ and nothing of it is delivered before that.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import multiprocessing
 import os
@@ -240,8 +241,8 @@ def _warc_date(date: str) -> dt.datetime:
     return dt.datetime.strptime(date[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
 
 
-def extract(sources: list[Source]) -> list[tuple[Any, ...]]:
-    """Extract a batch of archived answers (runs in a worker process)."""
+def extract(sources: list[Source], run_id: str) -> list[tuple[Any, ...]]:
+    """Extract a batch of archived answers (runs in a worker process) for run ``run_id``."""
     from qa_scraper.pages.article import ArticlePage
     from qa_scraper.validation import item_errors
 
@@ -273,6 +274,7 @@ def extract(sources: list[Source]) -> list[tuple[Any, ...]]:
                 continue
             item = page.to_item(scraped_at=_warc_date(source.date))
             item["warc"] = provenance
+            item["run_id"] = run_id
             seen = item["scraped_at"]
             if page.problems:
                 errors = [problem.as_dict() for problem in page.problems]
@@ -368,7 +370,7 @@ def reextract(
     reason = "finished"
     try:
         batch: list[tuple[Any, ...]] = []
-        for result in _results(todo, jobs):
+        for result in _results(todo, jobs, run.run_id):
             batch.append(result)
             if len(batch) >= BATCH:
                 _deliver_batch(run, batch, stats)
@@ -428,11 +430,11 @@ def _warm_up() -> None:
     ArticlePage("http://localhost/en/article/1", "<html><body>warm-up</body></html>").to_item()
 
 
-def _results(todo: list[Source], jobs: int | None) -> Iterator[tuple[Any, ...]]:
+def _results(todo: list[Source], jobs: int | None, run_id: str) -> Iterator[tuple[Any, ...]]:
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(todo) <= CHUNK:
         for batch in _batches(todo):
-            yield from extract(batch)
+            yield from extract(batch, run_id)
         return
     _warm_up()  # imported and compiled once here, inherited by every forked worker
     context = multiprocessing.get_context("fork")
@@ -440,7 +442,7 @@ def _results(todo: list[Source], jobs: int | None) -> Iterator[tuple[Any, ...]]:
     with context.Pool(
         jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)
     ) as pool:
-        for results in pool.imap(extract, _batches(todo)):
+        for results in pool.imap(functools.partial(extract, run_id=run_id), _batches(todo)):
             yield from results
 
 

@@ -37,6 +37,7 @@ from qa_scraper.render import summary as render_summary
 from qa_scraper.state import CrawlState, RunLock, check_state_path, utc_now
 from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import item_errors
+from qa_scraper.version import code_version
 
 logger = logging.getLogger(__name__)
 # The steps of closing a finished run, in order; "committed" is the commit point.
@@ -65,7 +66,7 @@ _OUTCOME_STATS = (
 )
 
 
-def _new_run_id() -> str:
+def new_run_id() -> str:
     """UTC start time to the millisecond: fixed width, so names sort in run order."""
     now = dt.datetime.now(dt.UTC)
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
@@ -75,7 +76,7 @@ def _part(path: Path) -> Path:
     return path.with_name(path.name + ".part")
 
 
-_OWN_FILES = (".jsonl", ".rejects.jsonl", ".warc.gz")  # renamed in this order, then manifest
+_OWN_FILES = (".jsonl", ".rejects.ndjson", ".warc.gz")  # renamed in this order, then manifest
 
 
 def _is_archive(path: Path) -> bool:
@@ -88,7 +89,7 @@ def _rename_step(part: Path) -> str:
         return "manifest_renamed"
     if _is_archive(part):
         return "archive_renamed"
-    if part.name.endswith(".rejects.jsonl.part"):
+    if part.name.endswith(".rejects.ndjson.part"):
         return "rejects_renamed"
     return "items_renamed"
 
@@ -215,7 +216,7 @@ class CrawlRun:
             self.state_path = None
         self.state: CrawlState | None = None
         self.lock = RunLock(self.state_path) if self.state_path else None
-        self.run_id = _new_run_id()
+        self.run_id = new_run_id()
         self.started_at = utc_now()
         self.resumed = False
         self.written_ids: set[str] = set()
@@ -241,7 +242,7 @@ class CrawlRun:
 
     @property
     def rejects_path(self) -> Path | None:
-        return self._path(".rejects.jsonl")
+        return self._path(".rejects.ndjson")
 
     @property
     def archive_path(self) -> Path | None:
@@ -284,9 +285,12 @@ class CrawlRun:
                 self.items_path.exists() or _part(self.items_path).exists()
             ):
                 time.sleep(0.002)  # another run started in the same millisecond
-                self.run_id = _new_run_id()
+                self.run_id = new_run_id()
             items_part, rejects_part = _part(self.items_path), _part(self.rejects_path)
             if self.resumed:
+                legacy = self.folder / f"{self.run_id}.rejects.jsonl.part"  # before 2.2
+                if legacy.exists() and not rejects_part.exists():
+                    os.replace(legacy, rejects_part)
                 self._read_resumed_parts(items_part, rejects_part)
             self._items = items_part.open("a", encoding="utf-8", newline="\n")
             self._rejects = rejects_part.open("a", encoding="utf-8", newline="\n")
@@ -609,6 +613,7 @@ class CrawlRun:
             "mode": self.mode,
             "resumed": self.resumed,
             "schema_version": SCHEMA_VERSION,
+            "code_version": code_version(),
             "files": files,
             **self.summary(stats),
             # set by qa_scraper.monitoring.RunMonitorExtension, which runs first at close

@@ -51,6 +51,9 @@ every run manifest.
 - A run delivers one schema version; a resumed run drops lines of another version.
 
 History:
+- `2.2`: `run_id` added — the run that delivered the line (also the name of its files); not
+  part of `content_hash`. The rejects file is `<run>.rejects.ndjson` (was
+  `<run>.rejects.jsonl`, which the items' `*.jsonl` glob took).
 - `2.1`: `warc` added — where the answer an item (or a reject) was extracted from is
   archived: file, offset, WARC-Record-ID (`null` with the archive off). It is left out of
   `content_hash`, so hashes of `2.0` items stay valid.

@@ -72,7 +72,7 @@ ITEM_PIPELINES = {
     "qa_scraper.pipelines.RunOutputPipeline": 900,
 }
 
-# Default run output: output/doctorqna/<UTC run timestamp>.jsonl and .rejects.jsonl.
+# Default run output: output/doctorqna/<UTC run timestamp>.jsonl and .rejects.ndjson.
 # Set QA_OUTPUT_DIR to "" to write nothing but Scrapy's own feeds (-o / -O).
 QA_OUTPUT_DIR = "output"
 QA_SCHEMA_PATH = ""  # empty: the schema shipped in the package (qa_scraper/schemas/)

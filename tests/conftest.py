@@ -21,7 +21,7 @@ BASE = "http://127.0.0.1:8123"
 _SPEC = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))
 ROUTES = _SPEC["routes"]
 PLACEHOLDER = _SPEC["base_placeholder"]
-RUN_DEPENDENT = ("scraped_at", "content_hash", "warc")
+RUN_DEPENDENT = ("scraped_at", "content_hash", "warc", "run_id")
 
 
 def page_folders() -> list[Path]:
@@ -65,6 +65,14 @@ def strip_class_and_id(html: str) -> str:
             element.attrib.pop("class", None)
             element.attrib.pop("id", None)
     return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+TEST_RUN_ID = "20261125T093000123Z"
+
+
+def stamped(item: dict[str, Any], run_id: str = TEST_RUN_ID) -> dict[str, Any]:
+    """A page object's item as the pipelines deliver it: with the run's id."""
+    return dict(item, run_id=run_id)
 
 
 def without_run_fields(item: dict[str, Any]) -> dict[str, Any]:

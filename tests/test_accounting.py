@@ -92,7 +92,7 @@ def test_an_exception_in_a_pipeline_is_a_reject_with_its_stage(
     assert len(dropped) == 1
     folder = tmp_path / "doctorqna"
     [items_file] = folder.glob("*Z.jsonl")
-    [rejects_file] = folder.glob("*.rejects.jsonl")
+    [rejects_file] = folder.glob("*.rejects.ndjson")
     assert [json.loads(line)["article_id"] for line in items_file.open()] == [good["article_id"]]
     [reject] = [json.loads(line) for line in rejects_file.open()]
     assert reject["url"] == failing["url"]

@@ -14,6 +14,7 @@ from tests.conftest import (
     assert_items_equal,
     load_expected,
     saved_page,
+    stamped,
     strip_class_and_id,
     without_run_fields,
 )
@@ -34,7 +35,7 @@ def test_saved_page_gives_expected_item(article_id: str) -> None:
     assert_items_equal(without_run_fields(item), EXPECTED[article_id], f"article {article_id}")
     assert item["scraped_at"] == "2026-11-25T09:30:00Z"
     assert item["content_hash"] == content_hash(item)
-    assert item_errors(item) == []
+    assert item_errors(stamped(item)) == []
 
 
 @pytest.mark.parametrize("article_id", sorted(EXPECTED))

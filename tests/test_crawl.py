@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from qa_scraper.devserver import DevServer
 from qa_scraper.validation import item_errors
 from tests.conftest import SITE, assert_items_equal, load_expected, without_run_fields
-from tests.crawl_helpers import CrawlResult, run_crawl
+from tests.crawl_helpers import PROJECT, CrawlResult, run_crawl
 
 DISALLOWED_PREFIXES = ("/en/search", "/en/member/")
 
@@ -123,10 +124,19 @@ def test_sitemap_discovery_reads_no_department_listing_and_no_faq_page(
 def test_run_output_files_are_complete_and_renamed(crawl: tuple[CrawlResult, DevServer]) -> None:
     result, _ = crawl
     assert result.run_files("*.part") == []
-    [items_file] = result.run_files("*Z.jsonl")
-    [rejects_file] = result.run_files("*.rejects.jsonl")
+    [items_file] = result.run_files("*.jsonl")  # the items' glob takes no other file
+    [rejects_file] = result.run_files("*.rejects.ndjson")
     lines = items_file.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 25
+    run_id = result.stats["qa/run_id"]
+    assert {json.loads(line)["run_id"] for line in lines} == {run_id}  # on every row
+    assert {item["run_id"] for item in result.feed_items} == {run_id}
+    head = subprocess.run(
+        ["git", "-C", str(PROJECT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    code = result.manifest()["code_version"]
+    assert code["package"] == "0.1.0"
+    assert code["git_commit"].startswith(head) if head else code["git_commit"] is None
     assert {json.loads(line)["article_id"] for line in lines} == {
         item["article_id"] for item in result.feed_items
     }

@@ -7,7 +7,7 @@ import re
 
 from qa_scraper.pages.article import ArticlePage, decode_body
 from qa_scraper.validation import item_errors
-from tests.conftest import saved_page
+from tests.conftest import saved_page, stamped
 
 URL = "http://127.0.0.1:8123/en/article/174501"
 UTF8 = "text/html; charset=utf-8"
@@ -25,7 +25,7 @@ def test_one_invalid_byte_is_replaced_and_the_rest_read_as_declared() -> None:
     assert page.problems == []
     assert item["question"]["text"].startswith("Take 5 μg at 38°C, \ufffd then ")
     assert page.replaced_bytes == 1
-    assert item_errors(item) == []
+    assert item_errors(stamped(item)) == []
 
 
 def test_a_legacy_page_labelled_utf8_is_read_as_windows_1252() -> None:

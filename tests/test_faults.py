@@ -69,7 +69,7 @@ def trapped_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult
 
 
 def _rejects(result: CrawlResult) -> list[dict]:
-    [rejects_file] = result.run_files("*.rejects.jsonl")
+    [rejects_file] = result.run_files("*.rejects.ndjson")
     return [json.loads(line) for line in rejects_file.read_text(encoding="utf-8").splitlines()]
 
 

@@ -64,7 +64,13 @@ def test_parquet_snapshots_have_the_fixed_schema_full_and_empty(snapshots: Path)
 
 def test_an_all_null_field_keeps_its_type(tmp_path: Path) -> None:
     items = [
-        dict(item, more_info=None, scraped_at="2026-11-25T03:17:00Z", content_hash="0" * 64)
+        dict(
+            item,
+            more_info=None,
+            scraped_at="2026-11-25T03:17:00Z",
+            content_hash="0" * 64,
+            run_id="20261125T031700000Z",
+        )
         for item in load_expected()
     ]
     for item in items:

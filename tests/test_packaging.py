@@ -65,7 +65,13 @@ def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> Non
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     items = tmp_path / "items.json"
     valid = [
-        dict(item, scraped_at="2026-11-25T00:00:00Z", content_hash="0" * 64, warc=None)
+        dict(
+            item,
+            scraped_at="2026-11-25T00:00:00Z",
+            content_hash="0" * 64,
+            warc=None,
+            run_id="20261125T000000000Z",
+        )
         for item in load_expected()[:2]
     ]
     items.write_text(json.dumps([*valid, dict(valid[0], language="fr")]))

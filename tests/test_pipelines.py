@@ -77,7 +77,7 @@ def test_valid_items_are_written_and_invalid_ones_rejected_with_reasons(crawler,
     assert passed == [good]
     assert len(dropped) == 1 and "validation rejected" in dropped[0]
     [items_file] = (tmp_path / "doctorqna").glob("*Z.jsonl")
-    [rejects_file] = (tmp_path / "doctorqna").glob("*.rejects.jsonl")
+    [rejects_file] = (tmp_path / "doctorqna").glob("*.rejects.ndjson")
     assert [json.loads(line) for line in items_file.read_text().splitlines()] == [good]
     [reject] = [json.loads(line) for line in rejects_file.read_text().splitlines()]
     assert reject["url"] == bad["url"]
@@ -110,7 +110,7 @@ def test_extraction_and_fetch_rejects_are_written_not_lost(crawler, tmp_path):
     passed, dropped = _run(crawler, rejected)
     assert passed == []
     assert len(dropped) == 2
-    [rejects_file] = (tmp_path / "doctorqna").glob("*.rejects.jsonl")
+    [rejects_file] = (tmp_path / "doctorqna").glob("*.rejects.ndjson")
     records = [json.loads(line) for line in rejects_file.read_text().splitlines()]
     assert records == [reject.as_record() for reject in rejected]
     assert crawler.stats.get_value("qa/rejected") == 2

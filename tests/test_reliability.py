@@ -231,7 +231,7 @@ def test_a_page_cut_short_with_a_matching_length_is_retried(tmp_path: Path) -> N
     assert emitted == LIVE - {"174506"}
     assert result.stats["qa/retry/truncated"] == 1 + 2
     assert result.stats["retry/reason_count/truncated page"] == 3
-    [rejects_file] = result.run_files("*.rejects.jsonl")
+    [rejects_file] = result.run_files("*.rejects.ndjson")
     [reject] = _lines(rejects_file)
     assert reject["url"].endswith("/en/article/174506") and reject["stage"] == "extraction"
     assert "truncated page" in reject["errors"][0]["message"]

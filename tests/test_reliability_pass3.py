@@ -134,7 +134,7 @@ def test_410_means_gone(deletions) -> None:
     result, _ = deletions["410_and_500"]
     assert _changes(result) == {GONE_410: "gone"}
     assert result.manifest()["counts"]["gone"] == 1
-    [rejects] = result.run_files(f"{result.stats['qa/run_id']}.rejects.jsonl")
+    [rejects] = result.run_files(f"{result.stats['qa/run_id']}.rejects.ndjson")
     rejected = [line["url"].rsplit("/", 1)[1] for line in _lines(rejects)]
     assert rejected == [FAILED_THEN_DELETED]  # the 500 is a reject, the 410 is not
 

@@ -28,7 +28,7 @@ def _manifest(run_id: str, written: int, rejects: int, clinic: float) -> dict:
         "finished_at": "2026-11-03T03:19:00Z",
         "files": {
             "items": {"name": f"{run_id}.jsonl", "lines": written},
-            "rejects": {"name": f"{run_id}.rejects.jsonl", "lines": rejects},
+            "rejects": {"name": f"{run_id}.rejects.ndjson", "lines": rejects},
         },
         "counts": {"new": written, "rejected": rejects},
         "stats": {
@@ -74,7 +74,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path
         "errors": [{"path": "x", "message": "truncated page: x"}],
     }
     lines = [reject, reject, other]
-    (folder / f"{RUNS[-1]}.rejects.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    (folder / f"{RUNS[-1]}.rejects.ndjson").write_text("".join(json.dumps(r) + "\n" for r in lines))
     path = folder / f"{RUNS[-1]}.manifest.json"
     assert main(["report", str(path)]) == 0
     report = report_path(path)

@@ -19,13 +19,14 @@ from qa_scraper.errors import ExitCode
 from qa_scraper.items import content_hash
 from qa_scraper.runs import CLOSE_STEPS, CRASH_ENV, CrawlRun
 from qa_scraper.validation import item_errors
-from tests.conftest import load_expected
+from tests.conftest import load_expected, stamped
 
 
 def _complete(item: dict) -> dict:
     item = dict(item, scraped_at="2026-11-25T00:00:00Z")
     item["content_hash"] = content_hash(item)
     item["warc"] = None
+    item = stamped(item)
     assert item_errors(item) == []
     return item
 

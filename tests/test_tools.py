@@ -22,7 +22,12 @@ def _item(article_id: str = "174501") -> dict:
 
     [item] = [item for item in load_expected() if item["article_id"] == article_id]
     item = {**item, "scraped_at": "2026-11-25T09:30:00Z"}
-    return {**item, "content_hash": content_hash(item), "warc": None}
+    return {
+        **item,
+        "content_hash": content_hash(item),
+        "warc": None,
+        "run_id": "20261125T093000123Z",
+    }
 
 
 def _line(item: dict) -> str:

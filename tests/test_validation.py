@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.validation import SCHEMA_PATH, item_errors
-from tests.conftest import load_expected, saved_page
+from tests.conftest import load_expected, saved_page, stamped
 
 WARC_ID = "<urn:uuid:7eef0010-d543-4c7c-8743-7811933b7ba6>"
 
@@ -19,9 +19,9 @@ WARC_ID = "<urn:uuid:7eef0010-d543-4c7c-8743-7811933b7ba6>"
 @pytest.fixture(scope="module")
 def good_item() -> dict[str, Any]:
     expected = load_expected()[0]
-    return ArticlePage(
-        expected["url"], saved_page(f"/en/article/{expected['article_id']}")
-    ).to_item()
+    return stamped(
+        ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}")).to_item()
+    )
 
 
 def test_schema_is_valid_draft_2020_12() -> None:
@@ -35,7 +35,7 @@ def test_every_expected_item_with_run_fields_validates() -> None:
         item = ArticlePage(
             expected["url"], saved_page(f"/en/article/{expected['article_id']}")
         ).to_item()
-        assert item_errors(item) == [], expected["article_id"]
+        assert item_errors(stamped(item)) == [], expected["article_id"]
 
 
 def _mutated(item: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -147,6 +147,7 @@ def test_the_fast_validator_gives_jsonschemas_verdicts() -> None:
     for expected in load_expected():
         warc = {"file": "20261125T093000123Z.warc.gz", "offset": 0, "record_id": WARC_ID}
         item = dict(expected, scraped_at="2026-11-25T00:00:00Z", content_hash="0" * 64, warc=warc)
+        item = stamped(item)
         for candidate in [item, *_mutations(item)]:
             fast = fast_validator().is_valid(candidate)
             slow = not list(item_validator().iter_errors(candidate))
