@@ -11,6 +11,7 @@ schema-doc                write docs/schema.md from the schema
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import io
@@ -27,14 +28,17 @@ from qa_scraper.state import utc_now
 from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import item_errors
 
-PROJECT = Path(__file__).resolve().parent.parent
-
-
 # A line longer than this is not read (a verdict, not an allocation of its size).
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
 
 def _open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes (gunzipped for ``.gz``); ``-``: standard input (gunzipped when it
+    starts with gzip's magic number)."""
+    if str(path) == "-":
+        stdin = sys.stdin.buffer
+        peek = stdin.peek(2)[:2] if hasattr(stdin, "peek") else b""
+        return contextlib.nullcontext(gzip.open(stdin, "rb") if peek == b"\x1f\x8b" else stdin)
     return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
 
 
@@ -352,6 +356,13 @@ def cmd_fixture(args: argparse.Namespace) -> int:
             return 1
         print(f"Saved {folder}: review expected.json before committing it")
         return 0
+    if not pages.is_dir():
+        print(
+            f"fixture check: {pages}: no such folder (run it from the project's checkout, or"
+            " give --pages)",
+            file=sys.stderr,
+        )
+        return 1
     folders = sorted(folder for folder in pages.iterdir() if (folder / "meta.json").exists())
     failed = 0
     for folder in folders:
@@ -424,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check JSONL / .jsonl.gz files")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="- reads standard input")
     validate.set_defaults(run=cmd_validate)
 
     snapshot = commands.add_parser("snapshot", help="one current dataset from the runs")
@@ -458,7 +469,11 @@ def build_parser() -> argparse.ArgumentParser:
     save.add_argument("--force", action="store_true", help="replace an existing fixture")
     check = fixture_actions.add_parser("check", help="re-check every saved page")
     for sub in (save, check):
-        sub.add_argument("--pages", default=str(PROJECT / "tests" / "fixtures" / "pages"))
+        sub.add_argument(
+            "--pages",
+            default="tests/fixtures/pages",
+            help="the saved pages' folder (default: tests/fixtures/pages, from here)",
+        )
     fixture.set_defaults(run=cmd_fixture)
 
     again = commands.add_parser(
@@ -476,7 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=cmd_report)
 
     schema_doc = commands.add_parser("schema-doc", help="write docs/schema.md")
-    schema_doc.add_argument("--out", default=str(PROJECT / "docs" / "schema.md"))
+    schema_doc.add_argument(
+        "--out", default="docs/schema.md", help="default: docs/schema.md, from here"
+    )
     schema_doc.add_argument("--check", action="store_true", help="only compare, exit 1 if stale")
     schema_doc.set_defaults(run=cmd_schema_doc)
     return parser

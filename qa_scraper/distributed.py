@@ -156,7 +156,7 @@ class DistributedRun:
         url = crawler.settings.get("QA_REDIS_URL")
         role = getattr(crawler.spider, "role", None)
         if not url or role is None:
-            raise NotConfigured("QA_REDIS_URL is empty: a single-process crawl")
+            raise NotConfigured  # a single-process crawl: the normal case, nothing to log
         extension = cls(crawler, connect(url), role)
         if role == "coordinator":
             extension._acquire_lease()
@@ -493,7 +493,7 @@ class WorkerResultPipeline:
     def from_crawler(cls, crawler: Crawler) -> WorkerResultPipeline:
         distributed = crawler.get_extension(DistributedRun)
         if distributed is None or distributed.role != "worker":
-            raise NotConfigured("not a worker")
+            raise NotConfigured  # not a worker: nothing to log
         return cls(distributed)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
@@ -596,7 +596,7 @@ class SharedRateMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedRateMiddleware:
         if not crawler.settings.get("QA_REDIS_URL"):
-            raise NotConfigured("single-process crawl")
+            raise NotConfigured  # a single-process crawl: nothing to log
         return cls(crawler)
 
     async def process_request(self, request: Request, spider: Any = None) -> None:

@@ -55,6 +55,8 @@ class CrawlRunExtension:
         settings, spider = crawler.settings, crawler.spider
         output_dir = settings.get("QA_OUTPUT_DIR") or ""
         state_path = settings.get("QA_STATE_PATH") or ""
+        if settings.getbool("QA_SINGLE_PAGE"):
+            raise NotConfigured  # `scrapy parse`: one page, no run
         if not output_dir and not state_path:
             raise NotConfigured("QA_OUTPUT_DIR and QA_STATE_PATH are empty: no run files")
         if not getattr(spider, "base_url", None):

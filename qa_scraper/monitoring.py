@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import (
     FieldCoverageMonitor,
@@ -278,6 +279,8 @@ class RunMonitorExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunMonitorExtension:
+        if crawler.settings.getbool("QA_SINGLE_PAGE"):
+            raise NotConfigured  # `scrapy parse`: one page is not a run to judge
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)

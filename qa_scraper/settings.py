@@ -131,6 +131,8 @@ SPIDERMON_SMTP_HOST = ""  # with SPIDERMON_EMAIL_TO: an e-mail (SPIDERMON_SMTP_P
 SPIDERMON_EMAIL_TO = []
 SPIDERMON_SLACK_SENDER_TOKEN = ""  # Slack (with SPIDERMON_SLACK_RECIPIENTS); extra [alerts]
 SPIDERMON_SENTRY_DSN = ""  # Sentry (with SPIDERMON_SENTRY_PROJECT_NAME); extra [alerts]
+# Set by `scrapy parse` (qa_scraper/commands/parse.py): one page, no run, no crawl around it.
+QA_SINGLE_PAGE = False
 QA_PROGRESS_INTERVAL = 60  # seconds between progress log lines; 0: none
 
 FEED_EXPORT_ENCODING = "utf-8"

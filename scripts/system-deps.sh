@@ -6,6 +6,7 @@
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # tests/test_deploy.py
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
     || missing+=(chromium chromium-driver)
 if [ ${#missing[@]} -eq 0 ]; then

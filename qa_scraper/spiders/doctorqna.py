@@ -173,6 +173,8 @@ class DoctorQnASpider(scrapy.Spider):
         have all been read); the known articles deferred until the sitemaps spoke;
         once, the known articles nothing named this time (deleted, or only unlisted).
         """
+        if self.crawler.settings.getbool("QA_SINGLE_PAGE"):
+            return  # `scrapy parse <url>`: that page only
         engine = self.crawler.engine
         requests = list(self._feed())
         if not requests and not self._listing_walk_started:
@@ -414,6 +416,11 @@ class DoctorQnASpider(scrapy.Spider):
                 if request is not None:
                     yield request
         yield from self._feed()
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        """``scrapy parse --spider doctorqna <article URL>``: that page's item (or reject) and
+        the links it leads to, nothing else (see qa_scraper/commands/parse.py)."""
+        yield from self._article_outcome(response)
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         yield from self._article_outcome(response)
