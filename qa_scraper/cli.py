@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from qa_scraper.items import SCHEMA_VERSION, content_hash
+from qa_scraper.report import plural
 from qa_scraper.runs import atomic_write
 from qa_scraper.state import utc_now
 from qa_scraper.urls import article_id_from_url
@@ -320,8 +321,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         print(f"snapshot: {error}", file=sys.stderr)
         return 1
     print(
-        f"{out}: {manifest['counts']['articles']} articles from {len(manifest['runs'])} runs"
-        f" ({manifest['counts']['gone_removed']} gone removed); manifest"
+        f"{out}: {plural(manifest['counts']['articles'], 'article')} from"
+        f" {plural(len(manifest['runs']), 'run')} ({manifest['counts']['gone_removed']} gone"
+        " removed); manifest"
         f" {out.name}.manifest.json"
     )
     return 0
@@ -369,10 +371,11 @@ def cmd_fixture(args: argparse.Namespace) -> int:
         differences = check_fixture(folder)
         if differences:
             failed += 1
-            print(f"{folder.name}: {len(differences)} difference(s) from expected.json")
+            print(f"{folder.name}: {plural(len(differences), 'difference')} from expected.json")
             for line in differences:
                 print("  " + line)
-    print(f"{len(folders)} fixtures checked, {failed} differ")
+    differ = "differs" if failed == 1 else "differ"
+    print(f"{plural(len(folders), 'fixture')} checked, {failed} {differ}")
     return 1 if failed else 0
 
 

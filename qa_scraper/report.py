@@ -23,7 +23,39 @@ from qa_scraper.runs import run_manifests
 
 HISTORY_RUNS = 20
 _WIDTH = 360  # px of a full bar (rate 1.0 or the largest count)
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+_DASHES = ("", "6 3", "2 2")  # with the colours, so that neighbouring hues differ twice
+
+
+def series_colours(count: int) -> list[str]:
+    """``count`` different colours, hues spread evenly round the wheel and two lightnesses
+    alternating (a fixed palette repeats its colours once there are more series than it)."""
+    return [
+        f"hsl({round(360 * index / max(count, 1))}, 70%, {38 if index % 2 else 50}%)"
+        for index in range(count)
+    ]
+
+
+def run_labels(runs: list[str]) -> list[str]:
+    """Short axis labels of run ids (``20261125T031700123Z``), unique per run: the day and
+    the minute (``25 03:17``), down to the second or millisecond when runs share one."""
+    for width in (4, 6, 9):  # HHMM, HHMMSS, HHMMSSmmm
+
+        def label(run: str, width: int = width) -> str:
+            time = run[9 : 9 + width]
+            text = f"{run[6:8]} {time[:2]}:{time[2:4]}"
+            if width > 4:
+                text += f":{time[4:6]}"
+            return text + (f".{time[6:9]}" if width > 6 else "")
+
+        labels = [label(run) for run in runs]
+        if len(set(labels)) == len(labels):
+            return labels
+    return list(runs)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 run``, ``3 runs``."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def report_path(manifest_path: Path) -> Path:
@@ -83,13 +115,14 @@ def vbars(chart: str, rows: list[tuple[str, float]]) -> str:
     """Vertical bars over runs (oldest left); ``data-run`` names the run."""
     if not rows:
         return f'<p class="empty" data-chart="{_a(chart)}">none</p>'
-    step, height = 56, 140
+    labels = run_labels([run for run, _ in rows])
+    step, height = max(56, 7 * max(len(label) for label in labels) + 10), 140
     maximum = max(value for _, value in rows) or 1
     out = [
         f'<svg class="chart" data-chart="{_a(chart)}" width="{step * len(rows) + 20}"'
         f' height="{height + 40}" role="img" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for index, (run, value) in enumerate(rows):
+    for index, ((run, value), label) in enumerate(zip(rows, labels, strict=True)):
         h = height * value / maximum
         x = 10 + index * step
         out.append(
@@ -99,7 +132,7 @@ def vbars(chart: str, rows: list[tuple[str, float]]) -> str:
             f'<text x="{x + (step - 8) / 2}" y="{height - h + 11:.1f}"'
             f' text-anchor="middle">{_fmt(value)}</text>'
             f'<text class="run" x="{x + (step - 8) / 2}" y="{height + 30}"'
-            f' text-anchor="middle">{escape(run[6:8] + " " + run[9:13])}</text>'
+            f' text-anchor="middle">{escape(label)}</text>'
         )
     out.append("</svg>")
     return "".join(out)
@@ -121,15 +154,17 @@ def lines(chart: str, runs: list[str], series: dict[str, list[float | None]]) ->
             f'<line class="grid" x1="{left}" x2="{left + step * len(runs)}" y1="{y}" y2="{y}"/>'
             f'<text x="{left - 4}" y="{y + 4}" text-anchor="end">{tick:g}</text>'
         )
+    colours = series_colours(len(series))
     for number, (field, values) in enumerate(sorted(series.items())):
-        colour = _PALETTE[number % len(_PALETTE)]
+        colour, dash = colours[number], _DASHES[number % len(_DASHES)]
         points = [
             (left + step * index + step / 2, 10 + height * (1 - value), run, value)
             for index, (run, value) in enumerate(zip(runs, values, strict=True))
             if value is not None
         ]
         out.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="'
+            f'<polyline class="series" data-field="{_a(field)}" fill="none" stroke="{colour}"'
+            f' stroke-width="1.5" stroke-dasharray="{dash}" points="'
             + " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
             + '"/>'
         )
@@ -140,9 +175,11 @@ def lines(chart: str, runs: list[str], series: dict[str, list[float | None]]) ->
                 f"<title>{escape(field)} {escape(run)}: {_fmt(value)}</title></circle>"
             )
         legend_y = 14 + number * 14
+        legend_x = left + step * len(runs) + 12
         out.append(
-            f'<rect x="{left + step * len(runs) + 12}" y="{legend_y - 8}" width="10" height="10"'
-            f' fill="{colour}"/><text x="{left + step * len(runs) + 26}" y="{legend_y}">'
+            f'<line class="legend" data-field="{_a(field)}" x1="{legend_x}" x2="{legend_x + 14}"'
+            f' y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{colour}" stroke-width="3"'
+            f' stroke-dasharray="{dash}"/><text x="{legend_x + 18}" y="{legend_y}">'
             f"{escape(field)}</text>"
         )
     out.append("</svg>")
@@ -248,7 +285,7 @@ def render(manifest: dict[str, Any], folder: Path) -> str:
     parts.append(
         "<h2>Field fill rates</h2><p class=muted>share of items (for list fields: of entries)"
         " with the field filled; dashed line: the monitor's minimum; red: below it"
-        f" ({monitors.get('items_scraped', 0)} items)</p>"
+        f" ({plural(monitors.get('items_scraped', 0), 'item')})</p>"
     )
     parts.append(hbars("coverage", list(coverage.items()), 1.0, thresholds))
     rejects_name = (manifest.get("files", {}).get("rejects") or {}).get("name", "")
@@ -261,7 +298,8 @@ def render(manifest: dict[str, Any], folder: Path) -> str:
     parts.append(hbars("statuses", statuses, max((n for _, n in statuses), default=1)))
     past = history(folder, run_id)
     runs = [entry["run_id"] for entry in past]
-    parts.append(f"<h2>Last {len(past)} runs</h2><h3>Items written</h3>")
+    last = "Last run" if len(past) == 1 else f"Last {len(past)} runs"
+    parts.append(f'<h2 id="history">{last}</h2><h3>Items written</h3>')
     parts.append(
         vbars("history-items", [(m["run_id"], m["files"]["items"]["lines"]) for m in past])
     )

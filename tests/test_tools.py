@@ -121,7 +121,7 @@ def test_fixture_check_names_each_differing_field(tmp_path: Path, capsys) -> Non
     expected_path.write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
     assert main(["fixture", "check", "--pages", str(tmp_path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "article-174501: 1 difference(s) from expected.json"
+    assert out[0] == "article-174501: 1 difference from expected.json"
     assert out[1].startswith("  replies/0/clinic: expected 'Somewhere Else', got ")
 
 
