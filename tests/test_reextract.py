@@ -261,7 +261,7 @@ def test_drift_recovery_rejects_become_a_fixture_and_are_delivered_offline(tmp_p
     folder = output / "doctorqna"
     run_id = broken.stats["qa/run_id"]
     assert (folder / f"{run_id}.jsonl").read_bytes() == b""
-    rejects = lines(folder / f"{run_id}.rejects.jsonl")
+    rejects = lines(folder / f"{run_id}.rejects.ndjson")
     assert {r["item"]["article_id"] for r in rejects} == LIVE
     assert all(r["stage"] == "extraction" for r in rejects)
     assert all(r["errors"][0]["path"] == "question/asked_on" for r in rejects)
@@ -273,7 +273,7 @@ def test_drift_recovery_rejects_become_a_fixture_and_are_delivered_offline(tmp_p
     assert reject["warc"]["file"] == f"{run_id}.warc.gz"
     pages = tmp_path / "pages"
     saved = fixture_save(
-        "--reject", f"{folder / f'{run_id}.rejects.jsonl'}:{number}", "--pages", str(pages)
+        "--reject", f"{folder / f'{run_id}.rejects.ndjson'}:{number}", "--pages", str(pages)
     )
     assert saved.returncode == 0, saved.stderr
     fixture = pages / "article-174501"

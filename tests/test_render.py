@@ -83,7 +83,7 @@ def test_a_script_filled_site_is_rendered_and_reads_every_article(
     assert result.stats["qa/render/pages"] == ARTICLES
     assert result.stats["qa/render/reason/placeholder"] == ARTICLES
     # The page whose data never came is not delivered half-read: a reject that says why.
-    [rejects] = result.run_files("*.rejects.jsonl")
+    [rejects] = result.run_files("*.rejects.ndjson")
     [record] = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert record["url"].endswith(f"/en/article/{NO_DATA}")
     assert [error["message"] for error in record["errors"]] == [
@@ -140,7 +140,7 @@ def test_without_a_browser_auto_rejects_what_needs_one(tmp_path: Path) -> None:
     assert "Traceback" not in result.log
     assert result.feed_items == []
     assert result.stats["qa/render/needs_browser"] == ARTICLES
-    [rejects] = result.run_files("*.rejects.jsonl")
+    [rejects] = result.run_files("*.rejects.ndjson")
     records = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert len(records) == ARTICLES
     assert {record["errors"][0]["message"] for record in records} == {
