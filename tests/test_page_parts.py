@@ -22,6 +22,7 @@ RUN_AND_CONSTANT_FIELDS = {
     "scraped_at",
     "content_hash",
     "warc",
+    "run_id",
 }
 
 

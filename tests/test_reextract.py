@@ -21,7 +21,7 @@ from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, run_crawl
 
 LIVE = {item["article_id"] for item in load_expected()}
-RUN_FIELDS = ("scraped_at",)
+RUN_FIELDS = ("scraped_at", "run_id")
 
 
 def reextract(output: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -123,9 +123,9 @@ def test_one_or_two_processes_give_the_same_run(archived, output, tmp_path) -> N
     crawl_id = archived.stats["qa/run_id"]
     [one] = new_runs(output, {crawl_id})
     [two] = new_runs(other, {crawl_id})
-    assert lines(output / "doctorqna" / f"{one}.jsonl") == lines(
-        other / "doctorqna" / f"{two}.jsonl"
-    )
+    assert [without(item, "run_id") for item in lines(output / "doctorqna" / f"{one}.jsonl")] == [
+        without(item, "run_id") for item in lines(other / "doctorqna" / f"{two}.jsonl")
+    ]
 
 
 @pytest.mark.parametrize("step", ["flushed", "manifest_staged"])
@@ -292,7 +292,11 @@ def test_drift_recovery_rejects_become_a_fixture_and_are_delivered_offline(tmp_p
     assert {item["article_id"] for item in items} == LIVE
     expected = {item["article_id"]: item for item in load_expected(base)}
     for item in items:
-        assert without(item, "scraped_at", "content_hash", "warc") == expected[item["article_id"]]
+        assert item["run_id"] == again
+        assert (
+            without(item, "scraped_at", "content_hash", "warc", "run_id")
+            == expected[item["article_id"]]
+        )
     manifest = manifest_of(output, again)
     assert manifest["counts"]["new"] == 25 and manifest["runs_read"] == [run_id]
 
