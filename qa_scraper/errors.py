@@ -19,6 +19,13 @@ class ExitCode(IntEnum):
     NOTHING_FETCHED = 5  # the site gave nothing usable (down, not HTTP): run not delivered
     INTERRUPTED = 6  # stopped before the end (Ctrl-C, CLOSESPIDER_*): not delivered, resumable
     MONITOR_FAILED = 7  # delivered, but a monitor failed (qa_scraper/monitoring.py)
+    # The run could not write its output or its state (disk full, permissions): not
+    # delivered and resumed by the next start; or committed, and published by the next start.
+    WRITE_FAILED = 8
+
+
+class WriteFailed(Exception):
+    """The run can no longer write its output or its state: nothing more is written."""
 
 
 class SetupError(Exception):

@@ -15,6 +15,7 @@ pipelines reach the run's files through :attr:`CrawlRunExtension.run`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -23,7 +24,9 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
+from qa_scraper.errors import ExitCode, WriteFailed
 from qa_scraper.runs import CrawlRun
 
 
@@ -71,6 +74,7 @@ class CrawlRunExtension:
         )
         run.open()  # refuses (SetupError) before any file of the run exists
         extension = cls(crawler, run)
+        run.on_failure = extension._stop_on_write_failure
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -88,8 +92,19 @@ class CrawlRunExtension:
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Deliver the run (or keep it resumable) and record the exit code."""
         fetched = bool(self.stats.get_value("qa/usable_responses"))
-        code = self.run.close(reason, self.stats.get_stats(), fetched_anything=fetched)
+        try:
+            code = self.run.close(reason, self.stats.get_stats(), fetched_anything=fetched)
+        except BaseException:
+            self.stats.set_value("qa/exit_code", int(ExitCode.ERROR))  # a bug: never a 0
+            raise
         self.stats.set_value("qa/exit_code", int(code))
+
+    def _stop_on_write_failure(self) -> None:
+        """The run cannot write its files or state: stop the crawl (exit code 8)."""
+        self.stats.set_value("qa/write_failed", 1)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="write_failed"))
 
     # --- the spider's question -----------------------------------------------------------
     def plan_article(
@@ -115,7 +130,7 @@ class CrawlRunExtension:
             and known.seen_within(self.revalidate_after_days)
         ):
             self.stats.inc_value("qa/unchanged/skipped_by_lastmod")
-            run.stage(article_id, change="unchanged", status="skipped")
+            self._stage(article_id, change="unchanged", status="skipped")
             return ArticlePlan(Action.SKIP)
         headers = {}
         if known.etag:
@@ -140,6 +155,12 @@ class CrawlRunExtension:
         ]
 
     # --- what the spider saw -------------------------------------------------------------
+    def _stage(self, article_id: str, **values: Any) -> None:
+        """Stage what the spider saw; once the run failed to write, nothing is (the run is
+        not delivered, and the next start resumes it)."""
+        with contextlib.suppress(WriteFailed):
+            self.run.stage(article_id, **values)
+
     def fetched(
         self,
         article_id: str,
@@ -149,7 +170,7 @@ class CrawlRunExtension:
         last_modified: str | None,
         lastmod: str | None,
     ) -> None:
-        self.run.stage(
+        self._stage(
             article_id,
             url=url,
             status=str(status),
@@ -160,9 +181,7 @@ class CrawlRunExtension:
 
     def not_modified(self, article_id: str, url: str, lastmod: str | None) -> None:
         self.stats.inc_value("qa/unchanged/not_modified")
-        self.run.stage(
-            article_id, url=url, status="304", change="unchanged", sitemap_lastmod=lastmod
-        )
+        self._stage(article_id, url=url, status="304", change="unchanged", sitemap_lastmod=lastmod)
 
     def not_found(self, article_id: str, url: str, status: str = "404") -> None:
         """Gone (404 or 410) when it was delivered before — reported once, by the run that
@@ -170,4 +189,4 @@ class CrawlRunExtension:
         known = self.run.state.known(article_id) if self.run.state else None
         if known is not None and known.content_hash is not None and not known.gone:
             self.stats.inc_value("qa/gone")
-            self.run.stage(article_id, url=url, status=status, change="gone")
+            self._stage(article_id, url=url, status=status, change="gone")

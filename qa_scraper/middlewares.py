@@ -162,17 +162,29 @@ class ArchiveMiddleware:
             return response
         archive = self._archive()
         if archive is not None:
-            request.meta["qa_warc"] = archive.write_exchange(
-                response.url,
-                request.method,
-                _header_pairs(request.headers, host=urlsplit(request.url).netloc),
-                response.status,
-                _header_pairs(response.headers),
-                response.body,
-                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-            )
+            try:
+                request.meta["qa_warc"] = archive.write_exchange(
+                    response.url,
+                    request.method,
+                    _header_pairs(request.headers, host=urlsplit(request.url).netloc),
+                    response.status,
+                    _header_pairs(response.headers),
+                    response.body,
+                    protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+                )
+            except OSError as error:  # disk full: the run fails as a whole (exit code 8)
+                run = self._run()
+                if run is None:
+                    raise
+                raise IgnoreRequest(str(run.fail("the archive", error))) from None
             self.crawler.stats.inc_value("qa/archive/records")
         return response
+
+    def _run(self) -> Any:
+        from qa_scraper.extensions import CrawlRunExtension
+
+        extension = self.crawler.get_extension(CrawlRunExtension)
+        return extension.run if extension is not None else None
 
 
 def _header_pairs(headers: Any, host: str | None = None) -> list[tuple[str, str]]:

@@ -298,7 +298,8 @@ class RunMonitorExtension:
                 for entry in section["results"]
                 if entry["name"] in section["failed"]
             )
-            logger.error("Monitors failed (exit code 7): %s", reasons)
+            code = " (exit code 7)" if reason == "finished" else ""  # else the run's own code
+            logger.error("Monitors failed%s: %s", code, reasons)
         else:
             logger.info(
                 "Monitors passed (%d checked)",

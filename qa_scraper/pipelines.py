@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.python.failure import Failure
 
+from qa_scraper.errors import WriteFailed
 from qa_scraper.extensions import CrawlRunExtension
 from qa_scraper.rejects import Rejected
 from qa_scraper.runs import CrawlRun, new_run_id
@@ -47,6 +48,8 @@ class _CrawlerPipeline:
             return self.handle(item)
         except DropItem:
             raise
+        except WriteFailed as error:  # the run already failed (logged, exit code 8)
+            raise DropItem(f"not written: {error}", log_level="INFO") from None
         except Exception as error:
             if isinstance(item, Rejected):
                 raise  # already a reject: the writer's own failure (item_error logs it)
@@ -198,6 +201,8 @@ class RunOutputPipeline(_CrawlerPipeline):
         try:
             if self.run is not None:
                 self.run.write_item(item)
+        except WriteFailed:
+            raise  # the whole run failed: no reject to write either
         except Exception as error:
             self._reject(failed_item(item, self.stage, error, type(self).__name__))
         self.stats.inc_value("qa/items_written")

@@ -25,13 +25,16 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from qa_scraper import archive as warc
 from qa_scraper.config import check_mode, check_writable_folder
-from qa_scraper.errors import ExitCode, SetupError
+from qa_scraper.errors import ExitCode, SetupError, WriteFailed
 from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.render import summary as render_summary
 from qa_scraper.state import CrawlState, RunLock, check_state_path, utc_now
@@ -229,6 +232,9 @@ class CrawlRun:
         # How the state's runs table tells kinds apart (a crawl never resumes a re-extraction).
         self._state_mode = mode if kind == "crawl" else f"{kind}/{mode}"
         self.archive_enabled = archive  # QA_ARCHIVE: keep every article answer (WARC)
+        # Set when the run could not write its files or its state (see :meth:`fail`).
+        self.failure: str | None = None
+        self.on_failure: Callable[[], None] | None = None  # the crawl stops (the extension)
         self.archive: warc.WarcArchive | None = None
         self.archive_kept: int | None = None  # records of its archive a resumed run kept
 
@@ -275,6 +281,13 @@ class CrawlRun:
             except SetupError:
                 self._release()
                 raise
+            except (OSError, sqlite3.Error) as error:
+                self._release()
+                raise SetupError(
+                    f"cannot finish an earlier run in {self.folder or self.state_path} ({error})",
+                    "Free space or fix the rights of the output folder and the state, then"
+                    " start again: the earlier run is completed first",
+                ) from None
         if self.folder is not None:
             try:
                 check_writable_folder(self.folder, "QA_OUTPUT_DIR")
@@ -320,6 +333,8 @@ class CrawlRun:
 
         items, dropped = _keep_lines(items_part, first_deliverable)
         self.written_ids = {item["article_id"] for item in items}
+        if self.state is not None:
+            self.state.forget_unwritten(self.run_id, self.written_ids)
         if dropped:
             self.dropped_on_resume = dropped
             logger.warning(
@@ -402,8 +417,38 @@ class CrawlRun:
         """Written or rejected earlier in this run (before an interruption)."""
         return article_id in self.written_ids or article_id in self.rejected_ids
 
+    def fail(self, what: str, error: BaseException) -> WriteFailed:
+        """The run could not write ``what`` (disk full, permissions…): from here on it writes
+        nothing more, so what it wrote stays consistent with what it staged; it is not
+        delivered and the next start resumes it (exit code 8). The crawl is stopped
+        (:attr:`on_failure`). Returns the exception for the caller to raise."""
+        if self.failure is None:
+            self.failure = f"cannot write {what}: {error}"
+            logger.error(
+                "Run %s %s. It stops here and is not delivered; once the cause is fixed,"
+                " start the crawl again: it resumes the run",
+                self.run_id,
+                self.failure,
+            )
+            if self.on_failure is not None:
+                self.on_failure()
+        return WriteFailed(self.failure)
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """A write to the run's files or state: refused once one failed, and any failure
+        (``OSError``: ENOSPC, EACCES…; ``sqlite3.Error``: "database or disk is full") makes
+        the whole run fail instead of losing one article's outcome."""
+        if self.failure is not None:
+            raise WriteFailed(self.failure)
+        try:
+            yield
+        except (OSError, sqlite3.Error) as error:
+            raise self.fail(what, error) from None
+
     def write_item(self, item: dict[str, Any]) -> None:
-        _write_line(self._items, item)
+        with self._writing("the items file"):
+            _write_line(self._items, item)
         self.written_ids.add(item["article_id"])  # only once the line is written
 
     def archive_writer(self) -> warc.WarcArchive | None:
@@ -417,11 +462,13 @@ class CrawlRun:
         return self.archive
 
     def write_reject(self, record: dict[str, Any]) -> None:
-        _write_line(self._rejects, record)
+        with self._writing("the rejects file"):
+            _write_line(self._rejects, record)
 
     def stage(self, article_id: str, seen_at: str | None = None, **values: Any) -> None:
         if self.state is not None:
-            self.state.stage(self.run_id, article_id, seen_at, **values)
+            with self._writing(f"the crawl state {self.state.path}"):
+                self.state.stage(self.run_id, article_id, seen_at, **values)
 
     def staging_batch(self) -> Any:
         return self.state.staging_batch() if self.state is not None else contextlib.nullcontext()
@@ -433,9 +480,10 @@ class CrawlRun:
 
     def write_line(self, article_id: str, line: str) -> None:
         """An item already serialised (one JSON object, no newline): a re-extraction's."""
-        self.written_ids.add(article_id)
         if self._items is not None:
-            self._items.write(line + "\n")
+            with self._writing("the items file"):
+                self._items.write(line + "\n")
+        self.written_ids.add(article_id)
 
     # --- closing ----------------------------------------------------------------------------
     def close(
@@ -446,14 +494,13 @@ class CrawlRun:
         Returns the run's exit code (:class:`ExitCode`).
         """
         try:
-            for handle in (self._items, self._rejects):
-                if handle is not None:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                    handle.close()
-            if self.archive is not None:
-                self.archive.close()
+            try:
+                self._flush_files()
+            except OSError as error:
+                self.fail("the run's files", error)
             _crash_point("flushed")
+            if self.failure is not None:
+                return self._write_failed()
             if finish_reason != "finished":
                 logger.warning(
                     "Run %s stopped (%s) before the end: its output stays under"
@@ -465,13 +512,26 @@ class CrawlRun:
             if not fetched_anything:
                 self._not_delivered()
                 return ExitCode.NOTHING_FETCHED
-            if self.folder is not None:
-                self._stage_manifest(finish_reason, stats)
-            _crash_point("manifest_staged")
-            if self.state is not None:
-                self.state.commit_run(self.run_id)  # the commit point
+            try:
+                if self.folder is not None:
+                    self._stage_manifest(finish_reason, stats)
+                _crash_point("manifest_staged")
+                if self.state is not None:
+                    self.state.commit_run(self.run_id)  # the commit point
+            except (OSError, sqlite3.Error) as error:
+                self.fail("the manifest or the commit", error)
+                return self._write_failed()
             _crash_point("committed")
-            self._publish(self.run_id, self.items_path)
+            try:
+                self._publish(self.run_id, self.items_path)
+            except (OSError, sqlite3.Error) as error:
+                logger.error(
+                    "Run %s is committed, but its files could not get their final names (%s):"
+                    " it is not published yet; the next start publishes it",
+                    self.run_id,
+                    error,
+                )
+                return ExitCode.WRITE_FAILED
             if self.folder is not None:
                 logger.info(
                     "Wrote %s, %s and %s", self.items_path, self.rejects_path, self.manifest_path
@@ -481,6 +541,29 @@ class CrawlRun:
             return ExitCode.OK
         finally:
             self._release()
+
+    def _flush_files(self) -> None:
+        """The run's files on disk (each closed even if flushing it failed)."""
+        try:
+            for handle in (self._items, self._rejects):
+                if handle is not None and not handle.closed:
+                    try:
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    finally:
+                        handle.close()
+        finally:
+            if self.archive is not None:
+                self.archive.close()
+
+    def _write_failed(self) -> ExitCode:
+        logger.error(
+            "Run %s is not delivered (%s): its output stays under .part names and the state"
+            " as it was; start the crawl again (with space, with rights) to resume it",
+            self.run_id,
+            self.failure,
+        )
+        return ExitCode.WRITE_FAILED
 
     def _release(self) -> None:
         if self.state is not None:

@@ -322,6 +322,25 @@ class CrawlState:
             raise
         self.db.execute("COMMIT")
 
+    def forget_unwritten(self, run_id: str, written: set[str]) -> int:
+        """A resumed run: drop the staged deliveries (new, changed) whose line never reached
+        its file (a write that failed, a kill between staging and writing). Those articles
+        are fetched again; left staged, the commit would record a delivery that never was."""
+        staged = self.db.execute(
+            "SELECT article_id FROM pending WHERE run_id = ? AND change IN ('new', 'changed')",
+            (run_id,),
+        )
+        unwritten = [
+            (run_id, row["article_id"]) for row in staged if row["article_id"] not in written
+        ]
+        if unwritten:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.executemany(
+                    "DELETE FROM pending WHERE run_id = ? AND article_id = ?", unwritten
+                )
+        return len(unwritten)
+
     def changes(self, run_id: str) -> list[sqlite3.Row]:
         return list(
             self.db.execute(
