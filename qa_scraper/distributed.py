@@ -43,7 +43,7 @@ import redis
 from scrapy import signals
 from scrapy.core.scheduler import Scheduler as MemoryScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, DropItem, NotConfigured
 from scrapy.http import Request
 from scrapy_redis.queue import FifoQueue
 from twisted.internet import task
@@ -98,6 +98,9 @@ class RunKeys:
         self.done = f"{base}:done"  # set once the run is over: workers stop
         self.rate = f"{base}:rate"  # the next free request slot (microseconds)
         self.base_url = f"{base}:base_url"  # the site this run crawls: workers must match
+        # Set by the coordinator for the run's life: gone means Redis lost the run's keys
+        # (restarted empty, flushed), queue and outcomes included.
+        self.marker = f"{base}:marker"
 
     @staticmethod
     def current(spider_name: str) -> str:
@@ -147,6 +150,10 @@ class DistributedRun:
         self._reserve = server.register_script(_RESERVE_SLOT)
         self._loop: task.LoopingCall | None = None
         self._reseeds = 0
+        # The coordinator's own record, which survives Redis losing its data: every article
+        # it handed out (id -> url) and every one whose outcome it processed.
+        self._handed_out: dict[str, str] = {}
+        self._answered: set[str] = set()
         self._refused = False
         self._redis_failures = 0
         self._archive: WarcArchive | None = None
@@ -190,7 +197,7 @@ class DistributedRun:
     def spider_opened(self, spider: Any) -> None:
         if self.role == "coordinator":
             self.keys = RunKeys(self.spider_name, self._run_id)
-            self.server.set(self.keys.base_url, self.crawler.spider.base_url)
+            self._mark_run()
             self._renew_lease()
             self.crawler.stats.set_value("qa/distributed/role", "coordinator")
         else:
@@ -239,7 +246,46 @@ class DistributedRun:
                 self.crawler.engine.close_spider(self.crawler.spider, "redis_lost")
 
     # --- coordinator -------------------------------------------------------------------------
+    def _mark_run(self) -> None:
+        assert self.keys is not None
+        self.server.set(self.keys.base_url, self.crawler.spider.base_url)
+        self.server.set(self.keys.marker, self._run_id, ex=7 * 86400)
+
+    def _check_marker(self) -> None:
+        """Redis answers, but the run's marker is gone: Redis lost the run's keys (restarted
+        empty, flushed), its queue and its record of outcomes with them. The run goes on:
+        every article this coordinator handed out and got no outcome for is handed out again
+        (from its own record), so the run is never declared complete without them."""
+        assert self.keys is not None
+        if self.server.exists(self.keys.marker):
+            return
+        unanswered = self._unanswered()
+        self.crawler.stats.inc_value("qa/distributed/redis_lost_keys")
+        logger.error(
+            "Redis lost the keys of run %s (restarted empty?): handing out again the %d"
+            " article(s) without an outcome recorded by this coordinator",
+            self._run_id,
+            len(unanswered),
+        )
+        self._mark_run()
+        for article_id in sorted(unanswered):
+            self._hand_out_again(article_id)
+
+    def _unanswered(self, completed: set[str] = frozenset()) -> set[str]:
+        """Articles this coordinator handed out with no outcome it recorded (here, in the
+        run's files before a restart, or in Redis's ``completed`` set while it is intact)."""
+        run = self.crawler.spider.run
+        done = run.run.done if run is not None else (lambda article_id: False)
+        return {
+            article_id
+            for article_id in self._handed_out
+            if article_id not in self._answered
+            and article_id not in completed
+            and not done(article_id)
+        }
+
     def _coordinator_tick(self) -> None:
+        self._check_marker()
         self._renew_lease()
         self._drain_results()
         self._requeue_from_dead_workers()
@@ -280,6 +326,7 @@ class DistributedRun:
                     )
                 )
             if message.get("final") and article_id:
+                self._answered.add(article_id)
                 self.server.sadd(keys.completed, article_id)
 
     def _process(self, item: Any) -> None:
@@ -297,13 +344,17 @@ class DistributedRun:
     def _alive(self, worker: bytes) -> bool:
         return bool(self.server.exists(RunKeys.heartbeat(self.spider_name, worker.decode())))
 
-    def _hand_out_again(self, article_id: bytes) -> None:
+    def _hand_out_again(self, article_id: bytes | str) -> None:
         """Queue a seeded article once more (plainly): its outcome never came back."""
         assert self.keys is not None
-        url = self.server.hget(self.keys.seeded, article_id)
+        if isinstance(article_id, bytes):
+            article_id = article_id.decode()
+        url = self._handed_out.get(article_id)
+        if url is None and (stored := self.server.hget(self.keys.seeded, article_id)):
+            url = stored.decode()
         if url is not None:
             self.crawler.stats.inc_value("qa/distributed/requeued")
-            self.seed(self.crawler.spider.plain_article_request(url.decode()), again=True)
+            self.seed(self.crawler.spider.plain_article_request(url), again=True)
 
     def _requeue_from_dead_workers(self) -> None:
         keys = self.keys
@@ -327,6 +378,7 @@ class DistributedRun:
         keys = self.keys
         assert keys is not None
         article_id = article_id_from_url(request.url) or request.url
+        self._handed_out.setdefault(article_id, request.url)  # before Redis may fail
         if not self.server.hsetnx(keys.seeded, article_id, request.url) and not again:
             self.crawler.stats.inc_value("qa/distributed/already_seeded")
             return
@@ -334,27 +386,55 @@ class DistributedRun:
         self.crawler.stats.inc_value("qa/distributed/seeded")
 
     def queued(self) -> int:
-        return int(self.server.llen(self.keys.queue)) if self.keys is not None else 0
+        if self.keys is None:
+            return 0
+        try:
+            return int(self.server.llen(self.keys.queue))
+        except redis.RedisError:
+            return 1  # unknown while Redis is away: not idle (the tick decides to stop)
 
     def spider_idle(self, spider: Any) -> None:
+        try:
+            self._idle()
+        except redis.RedisError as error:
+            # Never "finished" for want of an answer: wait, the tick stops after 10 s.
+            logger.error("Redis error while checking the end of the run: %s", error)
+            raise DontCloseSpider from None
+
+    def _idle(self) -> None:
         if self.role == "worker":
             if not self._run_over():
                 raise DontCloseSpider
             return
-        self._drain_results()
         keys = self.keys
         assert keys is not None
+        self._check_marker()
+        self._drain_results()
         live_inflight = any(map(self._alive, self.server.hvals(keys.inflight)))
         if self.queued() or live_inflight or self.server.llen(keys.results):
             raise DontCloseSpider
-        missing = set(self.server.hkeys(keys.seeded)) - set(self.server.smembers(keys.completed))
-        if missing and self._reseeds < 3:
-            # Seeded, yet no outcome came back (a worker killed before it answered).
+        completed = {member.decode() for member in self.server.smembers(keys.completed)}
+        missing = {member.decode() for member in self.server.hkeys(keys.seeded)} - completed
+        missing |= self._unanswered(completed)
+        if not missing:
+            return  # every article handed out has an outcome: the run may be delivered
+        if self._reseeds < 3:
+            # Handed out, yet no outcome came back (a worker killed before it answered,
+            # an answer lost with Redis).
             self._reseeds += 1
             logger.warning("Handing out %d article(s) again that got no outcome", len(missing))
-            for article_id in missing:
+            for article_id in sorted(missing):
                 self._hand_out_again(article_id)
             raise DontCloseSpider
+        logger.error(
+            "%d article(s) still have no outcome after %d hand-outs (e.g. %s): the run is"
+            " not delivered; start the coordinator again to resume it",
+            len(missing),
+            self._reseeds,
+            ", ".join(sorted(missing)[:5]),
+        )
+        self.crawler.stats.set_value("qa/distributed/no_outcome", len(missing))
+        raise CloseSpider("outcomes_missing")  # not "finished": exit code 6, resumable
 
     def _merge_worker_stats(self) -> None:
         """Add the workers' counters (requests, retries, 404s…) to this run's stats."""
@@ -481,6 +561,9 @@ class WorkerRunProxy:
 
     def not_found(self, article_id: str, *args: Any) -> None:
         self._call("not_found", True, article_id, *args)
+
+    def answered(self, article_id: str, *args: Any) -> None:
+        self._call("answered", True, article_id, *args)
 
 
 class WorkerResultPipeline:

@@ -183,6 +183,11 @@ class CrawlRunExtension:
         self.stats.inc_value("qa/unchanged/not_modified")
         self._stage(article_id, url=url, status="304", change="unchanged", sitemap_lastmod=lastmod)
 
+    def answered(self, article_id: str, url: str) -> None:
+        """A worker's request for this article was answered by another article's page (a
+        same-site redirect): its outcome is that article's."""
+        self.stats.inc_value("qa/distributed/redirected_to_other_article")
+
     def not_found(self, article_id: str, url: str, status: str = "404") -> None:
         """Gone (404 or 410) when it was delivered before — reported once, by the run that
         finds it."""

@@ -31,15 +31,17 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_T
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def start_redis() -> tuple[subprocess.Popen, int]:
-    """A Redis of the test's own on a free loopback port, answering pings."""
+def start_redis(port: int | None = None) -> tuple[subprocess.Popen, int]:
+    """A Redis of the test's own on a free loopback port (or ``port``: a restart), empty,
+    answering pings."""
     if not Path(REDIS_SERVER).exists():
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing: scripts/system-deps.sh installs it (Debian)")
         pytest.skip("redis-server is not installed (scripts/system-deps.sh installs it as root)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     process = subprocess.Popen([*command, "--appendonly", "no"], stdout=subprocess.DEVNULL)
     client = redis.Redis(port=port)
@@ -299,3 +301,49 @@ def test_a_worker_stops_when_redis_is_gone(tmp_path: Path) -> None:
             own.kill()
     assert code == ExitCode.INTERRUPTED
     assert "Redis unreachable" in (tmp_path / "w.log").read_text()
+
+
+def test_a_redis_restarted_empty_mid_run_is_noticed_and_the_run_completes(
+    tmp_path: Path,
+) -> None:
+    """Issue 16, defect 2: Redis killed mid-run and restarted empty 3 s later (queue, seeded
+    and completed sets gone). The coordinator notices (its run marker is gone), hands out
+    again every article it has no outcome for, and delivers all of them, each once; the old
+    coordinator declared the run complete with the few it had."""
+    output = tmp_path / "output"
+    slow = ["-s", "QA_REDIS_RATE=6"]  # about 5 s for the site: Redis dies in the middle
+    own, port = start_redis()
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        with DevServer(SITE) as server:
+            workers = [
+                start("worker", server.base_url, url, tmp_path / f"w{i}.log", *slow)
+                for i in range(2)
+            ]
+            coordinator = start(
+                "coordinator",
+                server.base_url,
+                url,
+                tmp_path / "c.log",
+                "-s",
+                f"QA_OUTPUT_DIR={output}",
+                *slow,
+            )
+            deadline = time.monotonic() + 60
+            while len(article_fetches(server)) < 6 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            own.kill()
+            own.wait(timeout=10)
+            time.sleep(3)
+            own, _ = start_redis(port)  # the same address, empty
+            codes = wait_all([coordinator, *workers])
+    finally:
+        own.kill()
+        own.wait(timeout=10)
+    log = (tmp_path / "c.log").read_text()
+    assert codes[0] == 0, log[-3000:]
+    ids = delivered(output)
+    assert sorted(ids) == sorted(LIVE)  # every article, each once
+    assert "Redis lost the keys of run" in log
+    [manifest] = (output / "doctorqna").glob("*.manifest.json")
+    assert json.loads(manifest.read_text())["counts"]["new"] == len(LIVE)

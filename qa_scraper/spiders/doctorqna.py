@@ -424,6 +424,11 @@ class DoctorQnASpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         yield from self._article_outcome(response)
+        requested = article_id_from_url((response.meta.get("redirect_urls") or [response.url])[0])
+        if self.role == "worker" and requested and requested != article_id_from_url(response.url):
+            # Redirected to another article: the coordinator must know the one it handed
+            # out was answered (under the other's id), or it would wait for it.
+            self.run.answered(requested, response.url)
         yield from self._feed()  # one answered, room for the next
 
     def _article_outcome(self, response: Response) -> Iterable[Any]:
