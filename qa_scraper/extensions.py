@@ -102,7 +102,10 @@ class CrawlRunExtension:
     def _stop_on_write_failure(self) -> None:
         """The run cannot write its files or state: stop the crawl (exit code 8)."""
         self.stats.set_value("qa/write_failed", 1)
-        engine = self.crawler.engine
+        try:
+            engine = self.crawler.engine
+        except (AttributeError, RuntimeError):  # not crawling (yet): nothing to stop
+            return
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason="write_failed"))
 
