@@ -14,8 +14,14 @@ from typing import Any
 def package_version() -> str:
     try:
         return metadata.version("qa_scraper")
-    except metadata.PackageNotFoundError:  # e.g. a zipped egg without its metadata found
-        return "unknown"
+    except metadata.PackageNotFoundError:
+        pass
+    # A zipped egg (scrapyd): its EGG-INFO is found only when that path is searched.
+    home = str(Path(__file__).resolve().parent.parent)
+    for distribution in metadata.distributions(path=[home]):
+        if distribution.metadata["Name"] == "qa_scraper":
+            return distribution.version
+    return "unknown"
 
 
 @cache

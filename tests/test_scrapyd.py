@@ -169,6 +169,7 @@ def test_a_deployed_egg_runs_a_scheduled_job_to_delivery(scrapyd: str, tmp_path:
     ]
     assert {item["article_id"] for item in items} == LIVE
     assert manifest["counts"]["rejected"] == 0
+    assert manifest["code_version"] == {"package": "0.1.0", "git_commit": None}  # an egg
     assert manifest["counts"]["errors"] == 0
     # scrapyd does not pass the exit code on: the verdict is read from the manifest
     assert manifest["monitors"]["passed"] is False
