@@ -101,12 +101,17 @@ class LiveArticleCountMonitor(ItemCountMonitor):
 
     stat_name = "qa/articles"
 
+    @monitors.name("minimum articles")
+    def test_stat_monitor(self) -> None:
+        super().test_stat_monitor()
+
 
 @monitors.name("Field coverage")
 class MinimumFieldCoverageMonitor(FieldCoverageMonitor):
     """Spidermon's FieldCoverageMonitor (``SPIDERMON_FIELD_COVERAGE_RULES``), skipped when
     fewer than ``QA_MONITOR_COVERAGE_MIN_ITEMS`` items were written (no verdict on a few)."""
 
+    @monitors.name("minimum fill rate")
     def test_check_if_field_coverage_rules_are_met(self) -> None:
         qa = self.data.qa
         if qa["items_scraped"] < qa["coverage_min_items"]:
@@ -264,7 +269,8 @@ def _reason(monitor_result: Any) -> str | None:
         text = error.rsplit("AssertionError: ", 1)[1] if "AssertionError: " in error else error
         if "AssertionError: " not in error:
             text = ([line for line in error.splitlines() if line.strip()] or [""])[-1]
-    return "; ".join(line.strip() for line in text.splitlines() if line.strip()) or None
+    joined = "; ".join(line.strip() for line in text.splitlines() if line.strip())
+    return joined.replace(":; ", ": ") or None
 
 
 class RunMonitorExtension:

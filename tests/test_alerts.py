@@ -37,7 +37,7 @@ def test_a_failed_monitor_sends_an_email(tmp_path: Path) -> None:
     assert recipients == ["ops@example.org", "data@example.org"]
     assert message["Subject"] == f"qa_scraper run {run_id}: monitors failed (1)"
     text = body_text(message)
-    assert "Field coverage/test_check_if_field_coverage_rules_are_met" in text
+    assert "Field coverage/minimum fill rate" in text
     assert "dict/replies/_items/clinic (expected 0.9, got 0.54" in text
     manifest_path = result.output_dir.resolve() / "doctorqna" / f"{run_id}.manifest.json"
     assert f"Manifest: {manifest_path}" in text

@@ -71,9 +71,9 @@ def test_manifest_has_the_fill_rates_of_the_saved_site(crawls) -> None:
     statuses = {entry["name"]: entry["status"] for entry in monitors["results"]}
     assert statuses == {
         "Finish Reason Monitor/Should have the expected finished reason(s)": "OK",
-        "Item count/test_stat_monitor": "OK",
+        "Item count/minimum articles": "OK",
         "Rejects/reject share": "OK",
-        "Field coverage/test_check_if_field_coverage_rules_are_met": "OK",
+        "Field coverage/minimum fill rate": "OK",
         "Field coverage drift/drift": "SKIPPED",  # no earlier run
     }
     assert "Monitors passed" in first.log
@@ -96,8 +96,8 @@ def test_a_failed_monitor_is_exit_7_one_log_line_and_still_delivered(crawls) -> 
     assert manifest["files"]["items"]["lines"] == 25
     monitors = manifest["monitors"]
     assert monitors["failed"] == [
-        "Item count/test_stat_monitor",
-        "Field coverage/test_check_if_field_coverage_rules_are_met",
+        "Item count/minimum articles",
+        "Field coverage/minimum fill rate",
     ]
     assert monitors["previous_run"] == crawls[0].stats["qa/run_id"]
     [line] = [line for line in second.log.splitlines() if "Monitors failed" in line]

@@ -173,9 +173,7 @@ def test_a_deployed_egg_runs_a_scheduled_job_to_delivery(scrapyd: str, tmp_path:
     assert manifest["counts"]["errors"] == 0
     # scrapyd does not pass the exit code on: the verdict is read from the manifest
     assert manifest["monitors"]["passed"] is False
-    assert manifest["monitors"]["failed"] == [
-        "Field coverage/test_check_if_field_coverage_rules_are_met"
-    ]
+    assert manifest["monitors"]["failed"] == ["Field coverage/minimum fill rate"]
     # ... and from the alert
     [(_, recipients, message)] = inbox
     assert recipients == ["ops@example.org"]
