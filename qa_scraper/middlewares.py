@@ -132,7 +132,9 @@ class RedirectGuardMiddleware:
 
 
 class ArchiveMiddleware:
-    """Every article answer (200, 304) and its request into the run's WARC (QA_ARCHIVE).
+    """Every article answer (200, 304) and its request into the run's WARC (QA_ARCHIVE),
+    and every answer to a same-host request of a page rendered in the browser (its data,
+    scripts, styles: qa_scraper/render.py), so that a rendered page can be replayed.
 
     The response's place in the archive (``{"file", "offset", "record_id"}``) travels in
     ``request.meta["qa_warc"]``: the item (or reject) made from it points there.
@@ -158,7 +160,11 @@ class ArchiveMiddleware:
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:
-        if request.meta.get("qa_kind") != "article" or response.status not in (200, 304):
+        kind = request.meta.get("qa_kind")
+        if not (
+            (kind == "article" and response.status in (200, 304))
+            or kind == "render-subrequest"  # what a rendered page's scripts asked for
+        ):
             return response
         archive = self._archive()
         if archive is not None:

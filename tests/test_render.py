@@ -291,3 +291,27 @@ def test_what_makes_auto_render_a_page(change, reason: str | None) -> None:
         assert found is None
     else:
         assert found is not None and found.startswith(reason), found
+
+
+def test_the_archive_keeps_what_the_rendered_pages_asked_for(
+    rendered_crawl: tuple[CrawlResult, DevServer],
+) -> None:
+    """Each page's same-host sub-request is archived with its answer (a 404 too), beside the
+    page itself: what a replay of the rendered page needs; the items point at the page."""
+    from qa_scraper import archive as warc
+
+    result, _ = rendered_crawl
+    [path] = result.run_files("*.warc.gz")
+    records = warc.scan(path).records
+    responses = [record for record in records if record.type == "response"]
+    data = {
+        r.target_uri.split("/", 3)[3]: r.http_status() for r in responses if "/api/" in r.target_uri
+    }
+    assert len(data) == ARTICLES
+    assert Counter(data.values()) == Counter({200: ARTICLES - 1, 404: 1})
+    pages = {r.target_uri.rsplit("/", 1)[1] for r in responses if "/en/article/" in r.target_uri}
+    assert len(pages) == ARTICLES
+    by_offset = {record.offset: record for record in records}
+    for item in result.feed_items:
+        page = by_offset[item["warc"]["offset"]]
+        assert page.record_id == item["warc"]["record_id"] and page.target_uri == item["url"]
