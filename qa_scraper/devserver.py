@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 LOOPBACK = "127.0.0.1"
+_HOP = "/en/hop/"  # the path of the hops of an endless redirect chain
 HANG_SECONDS = 6.0  # "timeout": longer than the tests' DOWNLOAD_TIMEOUT, bounded all the same
 SLOW_SECONDS = 1.5
 HUGE_BYTES = 3 * 1024 * 1024
@@ -51,6 +52,7 @@ FAULTS = {
     "429": "429 with Retry-After: 1, every time",
     "429-once": "429 with Retry-After: 1 the first time, then the page",
     "redirect-loop": "302 to itself",
+    "redirect-endless": "302 to /en/hop/N, which redirects to /en/hop/N+1… (never loops)",
     "redirect-offsite": "302 to another host",
     "redirect-private": "302 to a private address",
     "soft404": "200 with the not-found page",
@@ -131,6 +133,12 @@ class DevSite:
     def respond(self, method: str, target: str, headers: dict[str, str]) -> Reply:
         parts = urlsplit(target)
         fault = self.faults.get(parts.path)
+        if (
+            fault is None
+            and parts.path.startswith(_HOP)
+            and "redirect-endless" in self.faults.values()
+        ):
+            fault = "redirect-endless"  # the rest of an endless chain
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
         reply = self._normal_reply(parts.path, parts.query, headers)
@@ -261,6 +269,9 @@ class DevSite:
             return Reply(
                 int(fault), {**html, "Retry-After": "1"}, b"<html><body>Busy</body></html>"
             )
+        if fault == "redirect-endless":
+            hop = int(path.rsplit("/", 1)[1]) + 1 if path.startswith(_HOP) else 1
+            return Reply(302, {**html, "Location": f"{base}{_HOP}{hop}"}, b"")
         if fault.startswith("redirect-"):
             target = {
                 "redirect-loop": f"{base}{path}",

@@ -181,7 +181,10 @@ def coverage_name(rule: str) -> str:
 
 
 def _articles(stats: dict[str, Any]) -> int:
-    return int(stats.get("qa/items_written", 0)) + sum(
+    """Articles seen live: written (by this process, and before the interruption of a
+    resumed run) and unchanged."""
+    written = int(stats.get("qa/items_written", 0)) + int(stats.get("qa/resumed_written", 0))
+    return written + sum(
         int(value)
         for key, value in stats.items()
         if key.startswith("qa/unchanged/") and isinstance(value, int)

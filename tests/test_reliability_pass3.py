@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 from pathlib import Path
 
 import pytest
 
 from qa_scraper.devserver import DevServer
+from qa_scraper.runs import CRASH_ENV
 from tests.conftest import SITE, load_expected, without_run_fields
 from tests.crawl_helpers import run_crawl
 
@@ -153,3 +155,56 @@ def test_after_the_site_moved_the_recheck_asks_the_new_host(deletions) -> None:
     assert changes[DELETED_AFTER_MOVE] == "gone"
     [gone] = [row for row in result.manifest()["changes"] if row["change"] == "gone"]
     assert gone["url"] == f"{deletions['moved_base']}/en/article/{DELETED_AFTER_MOVE}"
+
+
+def test_a_resumed_run_with_nothing_left_to_write_is_a_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect 7: killed after writing everything, before its commit; the resumed run has
+    nothing left to write. The old item-count monitor saw "0 articles" (exit 7) while the
+    manifest said written=25."""
+    output = tmp_path / "output"
+    with DevServer(SITE) as server:
+        monkeypatch.setenv(CRASH_ENV, "manifest_staged")
+        killed = run_crawl(
+            server.base_url, tmp_path, *INCREMENTAL, name="killed", output_dir=output
+        )
+        monkeypatch.delenv(CRASH_ENV)
+        assert killed.returncode == -signal.SIGKILL
+        resumed = run_crawl(
+            server.base_url, tmp_path, *INCREMENTAL, name="resumed", output_dir=output
+        )
+    assert resumed.returncode == 0, resumed.log[-3000:]
+    manifest = resumed.manifest()
+    assert manifest["resumed"] is True and manifest["counts"]["written"] == len(LIVE)
+    assert manifest["monitors"]["failed"] == []
+
+
+def test_an_endless_redirect_chain_is_rejected_under_the_article_requested(
+    tmp_path: Path,
+) -> None:
+    """Defect 7: the old reject named the chain's last hop (/en/hop/5: no article id), so
+    the manifest counted rejected=0 against one rejects line."""
+    with DevServer(SITE) as server:
+        server.site.faults["/en/article/174501"] = "redirect-endless"
+        result = run_crawl(server.base_url, tmp_path, *INCREMENTAL)
+        base = server.base_url.rstrip("/")
+    assert result.returncode == 0, result.log[-3000:]
+    assert {item["article_id"] for item in result.feed_items} == LIVE - {"174501"}
+    [rejects] = result.run_files(f"{result.stats['qa/run_id']}.rejects.*")
+    [reject] = _lines(rejects)
+    assert reject["url"] == f"{base}/en/article/174501" and reject["stage"] == "fetch"
+    assert "max redirections reached" in reject["errors"][0]["message"]
+    assert result.manifest()["counts"]["rejected"] == 1
+
+
+def test_an_entity_bomb_sitemap_is_counted_invalid(tmp_path: Path) -> None:
+    """Defect 7: a billion-laughs sitemap read as an empty one, uncounted."""
+    with DevServer(SITE) as server:
+        server.site.faults["/sitemap-articles-2.xml"] = "xml-bomb"
+        result = run_crawl(server.base_url, tmp_path, *INCREMENTAL)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stats["qa/sitemap_invalid"] == 1
+    assert "declares XML entities" in result.log
+    # its articles are still found (listings, Similar Q&A links); none lost
+    assert {item["article_id"] for item in result.feed_items} == LIVE

@@ -357,6 +357,12 @@ class DoctorQnASpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
         body = self._sitemap_body(response)
+        if body and b"<!ENTITY" in body:
+            # A sitemap never declares entities; a bomb (or an XXE) does. Entities are never
+            # expanded anyway, so it would read as an empty sitemap: say it is invalid.
+            self.crawler.stats.inc_value("qa/sitemap_invalid")
+            self.logger.warning("Ignoring sitemap %s: it declares XML entities", response.url)
+            return
         sitemap = Sitemap(body) if body else None
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             self.crawler.stats.inc_value("qa/sitemap_invalid")
@@ -594,7 +600,14 @@ class DoctorQnASpider(scrapy.Spider):
         ):
             yield sitemap
         if kind == PageKind.ARTICLE.value:
-            yield Rejected(request.url, "fetch", [{"path": "(page)", "message": reason}])
+            # Under the URL the crawl asked for, not the last hop of a redirect chain that
+            # failed (which may name no article): the reject keeps the article's identity.
+            requested = (request.meta.get("redirect_urls") or [request.url])[0]
+            if requested != request.url:
+                reason += (
+                    f" (after {len(request.meta['redirect_urls'])} redirects, at {request.url})"
+                )
+            yield Rejected(requested, "fetch", [{"path": "(page)", "message": reason}])
         yield from self._feed()
 
     def _not_found(self, request: Request, why: str, soft: bool = False, status: int = 404) -> None:
