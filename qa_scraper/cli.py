@@ -52,7 +52,12 @@ def validate_file(path: Path, out: IO[str]) -> bool:
     lines = valid = 0
     first_line: dict[str, int] = {}  # article id -> the line that holds it
     try:
-        with _open_binary(path) as stream:
+        opened = _open_binary(path)
+    except OSError as error:  # missing, a folder, no rights: no line was read
+        out.write(f"{path}: unreadable: {error.strerror or error}\n")
+        return False
+    try:
+        with opened as stream:
             while raw := stream.readline(MAX_LINE_BYTES + 1):
                 lines += 1
                 reasons = _line_reasons(stream, raw, lines, first_line)

@@ -156,11 +156,15 @@ def _keep_lines(path: Path, keep: Any) -> tuple[list[dict[str, Any]], int]:
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` all at once: written beside it, synced, renamed."""
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a disk full must not leave half a copy
+        raise
 
 
 def _deliverable_item(record: dict[str, Any]) -> bool:
@@ -288,12 +292,36 @@ class CrawlRun:
                     "Free space or fix the rights of the output folder and the state, then"
                     " start again: the earlier run is completed first",
                 ) from None
+        try:
+            self._open_files()
+        except SetupError:
+            self._release()
+            raise
+        except (OSError, sqlite3.Error) as error:  # disk full, rights: before any new file
+            for handle in (self._items, self._rejects):
+                if handle is not None:
+                    handle.close()
+            if not self.resumed:  # a refusal leaves no file behind
+                for part in self._part_paths(self.items_path):
+                    if part.exists() and part.stat().st_size == 0:
+                        part.unlink()
+            self._release()
+            raise SetupError(
+                f"cannot {'resume' if self.resumed else 'start'} run {self.run_id} in"
+                f" {self.folder or self.state_path} ({error})",
+                "Free space or fix the rights of the output folder and the state, then start again",
+            ) from None
+        if self.resumed:
+            logger.warning(
+                "Resuming interrupted run %s: %d articles already written",
+                self.run_id,
+                len(self.written_ids),
+            )
+
+    def _open_files(self) -> None:
+        """This run's files (a resumed run's kept lines first) and its row in the state."""
         if self.folder is not None:
-            try:
-                check_writable_folder(self.folder, "QA_OUTPUT_DIR")
-            except SetupError:
-                self._release()
-                raise
+            check_writable_folder(self.folder, "QA_OUTPUT_DIR")
             while not self.resumed and (
                 self.items_path.exists() or _part(self.items_path).exists()
             ):
@@ -313,12 +341,6 @@ class CrawlRun:
                 self.base_url,
                 self._state_mode,
                 str(self.items_path) if self.items_path else None,
-            )
-        if self.resumed:
-            logger.warning(
-                "Resuming interrupted run %s: %d articles already written",
-                self.run_id,
-                len(self.written_ids),
             )
 
     def _read_resumed_parts(self, items_part: Path, rejects_part: Path) -> None:

@@ -74,6 +74,11 @@ def _full_then_freed(tmp_path: Path, disk: TinyDisk, output: Path, state: Path):
     with DevServer(SITE) as server:
         full = run_crawl(server.base_url, tmp_path, *extra, name="full", output_dir=output)
         left = sorted(path.name for path in (output / "doctorqna").iterdir())
+        still = run_crawl(server.base_url, tmp_path, *extra, name="still", output_dir=output)
+        # Started again while the disk is still full: refused in one line or failed, never
+        # a traceback, never a success.
+        assert still.returncode in (ExitCode.SETUP, ExitCode.WRITE_FAILED), still.log[-3000:]
+        assert "Traceback" not in still.log
         disk.grow()
         again = run_crawl(server.base_url, tmp_path, *extra, name="again", output_dir=output)
     return full, left, again
