@@ -235,7 +235,7 @@ def test_a_restarted_coordinator_resumes_its_run(tmp_path: Path, redis_url: str)
 def test_a_second_coordinator_refuses(tmp_path: Path, redis_url: str) -> None:
     with DevServer(SITE) as server:
         worker = start(
-            "worker", server.base_url, redis_url, tmp_path / "w.log", "-s", "QA_REDIS_RATE=10"
+            "worker", server.base_url, redis_url, tmp_path / "w.log", "-s", "QA_REDIS_RATE=3"
         )
         first = start(
             "coordinator",
@@ -245,9 +245,9 @@ def test_a_second_coordinator_refuses(tmp_path: Path, redis_url: str) -> None:
             "-s",
             f"QA_OUTPUT_DIR={tmp_path / 'one'}",
             "-s",
-            "QA_REDIS_RATE=10",
+            "QA_REDIS_RATE=3",
         )
-        time.sleep(3)
+        time.sleep(3)  # the first run takes about 9 s at 3 requests a second: still on
         second = start(
             "coordinator",
             server.base_url,
