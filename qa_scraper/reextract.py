@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qa_scraper import archive as warc
-from qa_scraper.errors import ArgumentError, ExitCode, SetupError
+from qa_scraper.errors import ArgumentError, ExitCode, SetupError, WriteFailed
 from qa_scraper.runs import CrawlRun, run_manifests
 from qa_scraper.urls import PageKind, article_id_from_url, page_kind
 
@@ -376,6 +376,8 @@ def reextract(
                 _deliver_batch(run, batch, stats)
                 batch = []
         _deliver_batch(run, batch, stats)
+    except WriteFailed:  # a full disk, a read-only state: the run fails as a whole (exit 8)
+        reason = "write_failed"
     except KeyboardInterrupt:
         reason = "shutdown"
         logger.warning("Interrupted: run %s stays resumable (start reextract again)", run.run_id)

@@ -17,7 +17,6 @@ article is delivered once, and no ``.part`` outlives the run.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import glob
 import hashlib
@@ -492,13 +491,19 @@ class CrawlRun:
             with self._writing(f"the crawl state {self.state.path}"):
                 self.state.stage(self.run_id, article_id, seen_at, **values)
 
-    def staging_batch(self) -> Any:
-        return self.state.staging_batch() if self.state is not None else contextlib.nullcontext()
+    @contextmanager
+    def staging_batch(self) -> Iterator[None]:
+        if self.state is None:
+            yield
+            return
+        with self._writing(f"the crawl state {self.state.path}"), self.state.staging_batch():
+            yield
 
     def flush(self) -> None:
-        for handle in (self._items, self._rejects):
-            if handle is not None:
-                handle.flush()
+        with self._writing("the run's files"):
+            for handle in (self._items, self._rejects):
+                if handle is not None:
+                    handle.flush()
 
     def write_line(self, article_id: str, line: str) -> None:
         """An item already serialised (one JSON object, no newline): a re-extraction's."""

@@ -355,3 +355,72 @@ def test_the_fast_field_coverage_count_is_spidermons() -> None:
             assert fast == Counter(module._spidermon_coverage_keys(item, settings))
     settings.set("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS", 2)  # other settings: Spidermon counts
     assert not module._project_coverage_settings(settings)
+
+
+def test_refusals_unknown_run_held_lock_and_a_crawl_waiting_to_resume(archived, output) -> None:
+    from qa_scraper.runs import CrawlRun
+    from qa_scraper.state import RunLock
+
+    crawl_id = archived.stats["qa/run_id"]
+    unknown = reextract(output, "--runs", "20000101T000000000Z")
+    assert unknown.returncode == 2 and "--runs: no delivered run" in unknown.stderr
+    chosen = reextract(output, "--runs", crawl_id, "--mode", "full")
+    assert chosen.returncode == 0, chosen.stderr[-2000:]
+
+    lock = RunLock(output / "doctorqna" / "state.sqlite3")
+    lock.acquire()
+    try:
+        locked = reextract(output)
+    finally:
+        lock.release()
+    assert locked.returncode == 3 and "another doctorqna crawl is using" in locked.stderr
+
+    crawl = CrawlRun(
+        spider_name="doctorqna",
+        base_url=archived.manifest()["base_url"],
+        mode="incremental",
+        output_dir=str(output),
+    )
+    crawl.open()
+    crawl.close("shutdown", {})  # a crawl interrupted: resumable
+    waiting = reextract(output)
+    assert waiting.returncode == 4
+    assert f"crawl run {crawl.run_id} was interrupted" in waiting.stderr
+    for done in (unknown, locked, waiting):
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+FULL_DISK = (  # the items file's write fails as on a full disk
+    "import errno, sys\n"
+    "from qa_scraper.runs import CrawlRun\n"
+    "def write_line(self, article_id, line):\n"
+    "    with self._writing('the items file'):\n"
+    "        raise OSError(errno.ENOSPC, 'No space left on device')\n"
+    "CrawlRun.write_line = write_line\n"
+    "from qa_scraper.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def test_a_full_disk_fails_the_reextraction_as_a_whole(archived, output) -> None:
+    crawl_id = archived.stats["qa/run_id"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FULL_DISK,
+            "reextract",
+            "--output-dir",
+            str(output),
+            "--mode",
+            "full",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 8, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert new_runs(output, {crawl_id}) == []  # nothing delivered; resumable
+    assert list((output / "doctorqna").glob("*Z.jsonl.part"))
