@@ -424,3 +424,51 @@ def test_a_full_disk_fails_the_reextraction_as_a_whole(archived, output) -> None
     assert "Traceback" not in done.stderr
     assert new_runs(output, {crawl_id}) == []  # nothing delivered; resumable
     assert list((output / "doctorqna").glob("*Z.jsonl.part"))
+
+
+SLOW_EXTRACTION = (  # each batch takes a while: time to press Ctrl-C
+    "import sys, time\n"
+    "from qa_scraper import reextract\n"
+    "extract = reextract.extract\n"
+    "def slow(*args):\n"
+    "    time.sleep(30)\n"
+    "    return extract(*args)\n"
+    "reextract.extract = slow\n"
+    "from qa_scraper.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def test_ctrl_c_stops_a_reextraction_undelivered_and_the_next_one_resumes_it(
+    archived, output
+) -> None:
+    import time
+
+    crawl_id = archived.stats["qa/run_id"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_EXTRACTION, "reextract", "--output-dir", str(output)]
+        + ["--mode", "full", "--jobs", "1"],
+        cwd=PROJECT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        seen = ""
+        while "Re-extracting" not in seen:  # started: the run is open, extraction under way
+            seen += process.stderr.readline()
+            assert process.poll() is None, seen
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 6
+        seen += process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Traceback" not in seen and "stays resumable" in seen
+    assert new_runs(output, {crawl_id}) == []  # nothing delivered
+    [part] = (output / "doctorqna").glob("*Z.jsonl.part")
+    done = reextract(output, "--mode", "full")
+    assert done.returncode == 0, done.stderr[-2000:]
+    [run_id] = new_runs(output, {crawl_id})
+    assert part.name == f"{run_id}.jsonl.part"  # the interrupted run, resumed
+    assert {item["article_id"] for item in lines(output / "doctorqna" / f"{run_id}.jsonl")} == LIVE
