@@ -31,6 +31,8 @@ from qa_scraper.validation import item_errors
 
 # A line longer than this is not read (a verdict, not an allocation of its size).
 MAX_LINE_BYTES = 64 * 1024 * 1024
+# A run's id, the name of its files (qa_scraper.runs.new_run_id).
+RUN_ID = re.compile(r"\d{8}T\d{9}Z")
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -136,13 +138,19 @@ def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
     current: dict[str, bytes] = {}
     runs: list[str] = []
     gone = 0
+    _refuse_orphan_items(folder)
     for path in sorted(folder.glob("*.manifest.json")):  # run ids sort in time order
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ValueError(f"{path}: unreadable run manifest ({error})") from None
-        if isinstance(manifest, dict) and "run_id" not in manifest and "snapshot" in manifest:
-            continue  # a snapshot's own manifest
+        if (
+            not RUN_ID.fullmatch(path.name.removesuffix(".manifest.json"))
+            and isinstance(manifest, dict)
+            and "run_id" not in manifest
+            and "snapshot" in manifest
+        ):
+            continue  # a snapshot's own manifest (a run's is named by its run id)
         items, sha256, changes = _run_manifest_parts(path, manifest)
         try:
             data = items.read_bytes()
@@ -161,6 +169,21 @@ def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
                 gone += 1
         runs.append(manifest["run_id"])
     return current, runs, gone
+
+
+def _refuse_orphan_items(folder: Path) -> None:
+    """A run's items file without its manifest (neither final nor, while the run is being
+    published, ``.part``): a snapshot without that run would silently lack its articles."""
+    for items in sorted(folder.glob("*.jsonl")):
+        run_id = items.name.removesuffix(".jsonl")
+        if RUN_ID.fullmatch(run_id) and not any(
+            (folder / f"{run_id}.manifest.json{part}").exists() for part in ("", ".part")
+        ):
+            raise ValueError(
+                f"{items}: the items of run {run_id} without its manifest"
+                f" {run_id}.manifest.json (deleted or moved?). Restore the manifest, or move"
+                " the run's files aside"
+            )
 
 
 def _tampered(path: Path, what: str) -> ValueError:
@@ -227,7 +250,7 @@ def _parquet(lines: list[bytes]) -> bytes:
 
 def run_lines(folder: Path, run_id: str) -> list[bytes]:
     """The item lines one delivered run wrote (its new and changed articles)."""
-    if not re.fullmatch(r"\d{8}T\d{9}Z", run_id):
+    if not RUN_ID.fullmatch(run_id):
         raise ValueError(f"--run {run_id!r} is not a run id (like 20261125T031700123Z)")
     path = folder / f"{run_id}.manifest.json"
     try:
@@ -252,7 +275,13 @@ def write_snapshot(
     folder: Path, out: Path, form: str = "jsonl", run_id: str | None = None
 ) -> dict[str, Any]:
     """Write the dataset (``form``: ``jsonl``, ``jsonl.gz`` or ``parquet``), then its manifest
-    (``<out>.manifest.json``), each atomically. With ``run_id``: that run's items only."""
+    (``<out>.manifest.json``), each atomically. With ``run_id``: that run's items only.
+    ``out`` may not be in the runs' folder: it could replace a run's own file."""
+    if out.resolve().parent == folder.resolve():
+        raise ValueError(
+            f"--out {out} is in the runs' folder {folder}, where it could replace a run's own"
+            " files. Write the snapshot elsewhere (e.g. in --output-dir)"
+        )
     if run_id is not None:
         lines, runs, gone = run_lines(folder, run_id), [run_id], 0
     else:
@@ -269,8 +298,7 @@ def write_snapshot(
         body = b"".join(line + b"\n" for line in lines)
         if form == "jsonl.gz":
             body = _gzip(body)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, body)
+    _write_out(out, body)
     manifest = {
         "snapshot": out.name,
         "created_at": utc_now(),
@@ -287,8 +315,20 @@ def write_snapshot(
         },
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    atomic_write(out.with_name(out.name + ".manifest.json"), text.encode("utf-8"))
+    _write_out(out.with_name(out.name + ".manifest.json"), text.encode("utf-8"))
     return manifest
+
+
+def _write_out(path: Path, data: bytes) -> None:
+    """``atomic_write``, its folder made first; a failure is a one-line refusal (``ValueError``)
+    that leaves no temporary file behind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, data)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + ".tmp").unlink()
+        raise ValueError(f"{path}: cannot write it ({error.strerror or error})") from None
 
 
 SNAPSHOT_SUFFIXES = {".jsonl": "jsonl", ".jsonl.gz": "jsonl.gz", ".parquet": "parquet"}

@@ -1,0 +1,101 @@
+"""Issue 19, a hostile operator's snapshot: it never overwrites a run's own file, a place it
+cannot write is one line (no traceback, no temporary file left), and a run whose manifest is
+missing or replaced is refused rather than silently left out of the dataset."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.crawl_helpers import PROJECT
+from tests.test_tools import _item
+from tests.test_tools_hostile import _good_run
+
+FIRST, SECOND = "20260101T000000000Z", "20260102T000000000Z"
+
+
+def _runs(tmp_path: Path) -> Path:
+    """Two delivered runs: three articles in all."""
+    folder = tmp_path / "output" / "doctorqna"
+    folder.mkdir(parents=True)
+    _good_run(folder, FIRST, [_item("174501"), _item("174506")])
+    _good_run(folder, SECOND, [_item("174507")])
+    return folder
+
+
+def _snapshot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qa_scraper", "snapshot", "--output-dir", str(tmp_path / "output")]
+        + list(args),
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        timeout=60,
+    )
+
+
+def _one_line_refusal(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("snapshot: ")
+    for word in words:
+        assert word in line, line
+
+
+def test_snapshot_never_overwrites_a_run_file(tmp_path: Path) -> None:
+    """--out naming a delivered run's items file replaced it with the snapshot: the run's
+    sha256 no longer matched and every later snapshot was refused."""
+    folder = _runs(tmp_path)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    for out in (folder / f"{FIRST}.jsonl", folder / "current.parquet"):
+        _one_line_refusal(_snapshot(tmp_path, "--out", str(out)), "runs' folder")
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    result = _snapshot(tmp_path, "--out", str(tmp_path / "current.jsonl"))
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "current.jsonl").read_text().splitlines()) == 3
+
+
+def test_snapshot_that_cannot_write_is_one_line(tmp_path: Path) -> None:
+    _runs(tmp_path)
+    (tmp_path / "taken.jsonl").mkdir()  # a folder where the file goes
+    (tmp_path / "a_file").write_text("")
+    for out in (tmp_path / "taken.jsonl", tmp_path / "a_file" / "x.parquet"):
+        _one_line_refusal(_snapshot(tmp_path, "--out", str(out)), str(out), "cannot write")
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_snapshot_refuses_a_run_whose_manifest_is_gone(tmp_path: Path) -> None:
+    """Its items file still there, the manifest deleted: the snapshot left the run's
+    articles out and exited 0."""
+    folder = _runs(tmp_path)
+    (folder / f"{FIRST}.manifest.json").unlink()
+    _one_line_refusal(
+        _snapshot(tmp_path, "--out", str(tmp_path / "s.jsonl")), f"{FIRST}.jsonl", "manifest"
+    )
+    assert not (tmp_path / "s.jsonl").exists()
+
+
+def test_a_run_being_published_is_not_an_orphan(tmp_path: Path) -> None:
+    """Killed between renaming its items and its manifest, a run is not delivered yet (the
+    next crawl start finishes it): the snapshot folds the delivered runs only."""
+    folder = _runs(tmp_path)
+    manifest = folder / f"{SECOND}.manifest.json"
+    manifest.rename(manifest.with_name(manifest.name + ".part"))
+    result = _snapshot(tmp_path, "--out", str(tmp_path / "s.jsonl"))
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "s.jsonl").read_text().splitlines()) == 2
+
+
+def test_snapshot_refuses_a_run_manifest_passed_off_as_a_snapshot(tmp_path: Path) -> None:
+    """A run's manifest replaced by a snapshot's: it was skipped, the run's articles lost."""
+    folder = _runs(tmp_path)
+    body = (folder / f"{FIRST}.jsonl").read_bytes()
+    fake = {"snapshot": "x.jsonl", "file": {"sha256": hashlib.sha256(body).hexdigest()}}
+    (folder / f"{FIRST}.manifest.json").write_text(json.dumps(fake))
+    _one_line_refusal(
+        _snapshot(tmp_path, "--out", str(tmp_path / "s.jsonl")), f"{FIRST}.manifest.json"
+    )
