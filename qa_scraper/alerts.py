@@ -127,6 +127,17 @@ def check_alerts(settings: Any) -> None:
             "e-mail alerts need both SPIDERMON_SMTP_HOST and SPIDERMON_EMAIL_TO",
             "Give both (or neither)",
         )
+    port = settings.get("SPIDERMON_SMTP_PORT")
+    if port not in (None, ""):
+        try:
+            number = int(port)
+        except (TypeError, ValueError):
+            number = 0
+        if not 1 <= number <= 65535:
+            raise ArgumentError(
+                f"SPIDERMON_SMTP_PORT={port!r} is not a port",
+                "Give a number from 1 to 65535 (or leave it out: 25, or 465 with SSL)",
+            )
     for setting, module in (
         ("SPIDERMON_SLACK_SENDER_TOKEN", "slack_sdk"),
         ("SPIDERMON_SENTRY_DSN", "sentry_sdk"),

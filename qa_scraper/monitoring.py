@@ -38,6 +38,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from spidermon import Monitor, MonitorSuite, monitors
+from spidermon import settings as spidermon_settings
 from spidermon.contrib.scrapy.monitors import (
     FieldCoverageMonitor,
     FinishReasonMonitor,
@@ -260,8 +261,19 @@ def run_monitors(
             "QA_MONITOR_COVERAGE_MIN_ITEMS": coverage_min_items,
         },
         "previous_run": previous["run_id"] if previous else None,
-        "alerts": [action.__name__ for action in alert_actions(settings)] if failed else [],
+        # The alerts that went out, and those that could not (their error is in the log).
+        "alerts": _alerts(result, spidermon_settings.ACTION.STATUS.SUCCESS),
+        "alerts_failed": _alerts(result, spidermon_settings.ACTION.STATUS.ERROR),
     }
+
+
+def _alerts(result: Any, status: str) -> list[str]:
+    """The names of the alert actions that ended with this status."""
+    return [
+        type(entry.action).__name__
+        for entry in result.monitors_failed_action_results
+        if entry.status == status
+    ]
 
 
 def _reason(monitor_result: Any) -> str | None:
