@@ -40,6 +40,9 @@ class Command(ScrapyCrawlCommand):
         error = failures[0] if failures else None
         if isinstance(error, SetupError):
             sys.stderr.write(f"qa_scraper: refused: {error}\n")
+            if self.settings is not None and self.settings.get("LOG_FILE"):
+                # scrapyd (and any LOG_FILE) keeps the job's log, not its stderr or exit code
+                logger.error("qa_scraper: refused (exit code %d): %s", error.exit_code, error)
             self.exitcode = int(error.exit_code)
         elif error is not None:
             logger.error("The crawl failed to start", exc_info=error)
