@@ -201,6 +201,20 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path: Path, redis_url: str) -
     assert codes == [0, 0], (tmp_path / "c.log").read_text()[-3000:]
     ids = delivered(output)
     assert sorted(ids) == sorted(LIVE) and len(ids) == len(set(ids))
+    # the killed worker's archive (its last record possibly torn, cut off by the coordinator)
+    # and the survivor's: both in the manifest, both read whole by warcio
+    folder = output / "doctorqna"
+    manifest = json.loads(next(folder.glob("*.manifest.json")).read_text())
+    archives = manifest["files"]["archives"]
+    assert 1 <= len(archives) <= 2  # the victim's unless it was killed before its first record
+    for entry in archives:
+        assert len(assert_warcio_reads(folder / entry["name"])) == entry["records"]
+    for path in folder.glob("*Z.jsonl"):  # every item points at a readable page record
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            record = warc.read_record(folder / item["warc"]["file"], item["warc"]["offset"])
+            assert record.record_id == item["warc"]["record_id"]
+            assert record.target_uri == item["url"]
 
 
 def test_a_restarted_coordinator_resumes_its_run(tmp_path: Path, redis_url: str) -> None:
