@@ -430,7 +430,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         print(write_report(Path(args.manifest)))
-    except (OSError, ValueError, KeyError, TypeError) as error:  # JSONDecodeError is a ValueError
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+        # JSONDecodeError is a ValueError; a field of the wrong type, a TypeError or an
+        # AttributeError
         print(f"report: {args.manifest}: not a readable run manifest ({error!r})", file=sys.stderr)
         return 1
     return 0

@@ -203,8 +203,27 @@ def rejects_by_reason(rejects_path: Path) -> list[tuple[str, int]]:
 
 def history(folder: Path, run_id: str) -> list[dict[str, Any]]:
     """This run's manifest and up to HISTORY_RUNS - 1 before it, oldest first."""
-    manifests = [manifest for name, manifest in run_manifests(folder) if name <= run_id]
+    manifests = [
+        manifest
+        for name, manifest in run_manifests(folder)
+        if name <= run_id and (name == run_id or _chartable(manifest))
+    ]
     return manifests[-HISTORY_RUNS:]
+
+
+def _chartable(manifest: dict[str, Any]) -> bool:
+    """A past manifest with what the history charts read (an edited or foreign one is left
+    out: it made every later run's report fail)."""
+    files = manifest.get("files")
+    return (
+        isinstance(manifest.get("run_id"), str)
+        and isinstance(files, dict)
+        and all(
+            isinstance(files.get(kind), dict) and isinstance(files[kind].get("lines"), int)
+            for kind in ("items", "rejects")
+        )
+        and isinstance(manifest.get("coverage") or {}, dict)
+    )
 
 
 _CSS = """
