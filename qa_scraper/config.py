@@ -59,6 +59,11 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "DOWNLOAD_WARNSIZE": (int, 0),
     "QA_RENDER_TIMEOUT": (float, 0.1),
     "QA_RENDER_PAGES": (int, 1),
+    # The monitors' thresholds: a bad one stopped the monitors at close (no verdict, exit 0).
+    "SPIDERMON_MIN_ITEMS": (int, 0),
+    "QA_MONITOR_MAX_REJECT_SHARE": (float, 0),
+    "QA_FIELD_COVERAGE_MAX_DROP": (float, 0),
+    "QA_MONITOR_COVERAGE_MIN_ITEMS": (int, 0),
 }
 
 
@@ -171,6 +176,7 @@ def check_settings(settings: BaseSettings) -> None:
     from qa_scraper.alerts import check_alerts
 
     check_alerts(settings)
+    _check_coverage_rules(settings)
     for name in BOOLEAN_SETTINGS:
         try:
             settings.getbool(name)
@@ -207,6 +213,26 @@ def check_settings(settings: BaseSettings) -> None:
             raise ArgumentError(
                 f"-s {name}={raw!r} is below {minimum:g}", f"Give a value >= {minimum:g}"
             )
+
+
+def _check_coverage_rules(settings: BaseSettings) -> None:
+    """SPIDERMON_FIELD_COVERAGE_RULES: a dict of field -> a fill rate from 0 to 1."""
+    raw = settings.get("SPIDERMON_FIELD_COVERAGE_RULES")
+    try:
+        rules = settings.getdict("SPIDERMON_FIELD_COVERAGE_RULES")
+    except (TypeError, ValueError):
+        rules = None
+    if rules is None or not all(
+        isinstance(field, str)
+        and isinstance(rate, int | float)
+        and not isinstance(rate, bool)
+        and 0 <= rate <= 1
+        for field, rate in rules.items()
+    ):
+        raise ArgumentError(
+            f"-s SPIDERMON_FIELD_COVERAGE_RULES={raw!r} is not a dict of fill rates",
+            'Give a JSON object of field -> rate from 0 to 1, e.g. {"dict/asker/name": 0.7}',
+        )
 
 
 def check_writable_folder(folder: Path, setting: str) -> None:

@@ -276,6 +276,20 @@ def _alerts(result: Any, status: str) -> list[str]:
     ]
 
 
+def _not_run(error: Exception) -> dict[str, Any]:
+    """The ``monitors`` section of a run whose monitors could not run: a failure, so that the
+    run needs a look (exit 7) instead of passing unchecked."""
+    name = "Monitors/could not run"
+    reason = f"{type(error).__name__}: {error}"
+    return {
+        "passed": False,
+        "failed": [name],
+        "results": [{"name": name, "status": "ERROR", "reason": reason}],
+        "alerts": [],
+        "alerts_failed": [],
+    }
+
+
 def _reason(monitor_result: Any) -> str | None:
     """The failure's message, on one line (Spidermon's coverage message spans several)."""
     text = str(monitor_result.reason or "")
@@ -309,7 +323,11 @@ class RunMonitorExtension:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.stats.get_stats()
-        section = run_monitors(stats, self.crawler.settings, self.folder, reason, spider)
+        try:
+            section = run_monitors(stats, self.crawler.settings, self.folder, reason, spider)
+        except Exception as error:  # any: the verdict must not be lost (exit 7, not 0)
+            logger.exception("The monitors could not run")
+            section = _not_run(error)
         self.stats.set_value("qa/coverage", field_coverage(stats))
         self.stats.set_value("qa/monitors", section)
         self.stats.set_value("qa/monitors/failed", len(section["failed"]))
