@@ -36,6 +36,9 @@ _LOADING = re.compile(
     re.IGNORECASE,
 )
 
+_HEADING_LIKE = ("h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "dt")
+_CONTAINERS = frozenset({"div", "ul", "ol", "section", "table", "tbody", "dl", "p", "article"})
+
 # The crawler of this process (one crawl, one browser per process): what the page's route
 # handler asks Scrapy's downloader through.
 _crawler: Any = None
@@ -77,10 +80,34 @@ def incomplete_reason(page: Any) -> str | None:
         if _LOADING.match(text):
             return f"placeholder: {text[:40]}"
     for index, text in enumerate(texts):
-        if any(label.match(text) for label in labels.SECTION_LABELS):
+        if _is_section_label(text):
             following = texts[index + 1] if index + 1 < len(texts) else None
-            if following is None or any(label.match(following) for label in labels.SECTION_LABELS):
+            if following is None or _is_section_label(following):
                 return f"empty section: {text[:40]}"
+    return _empty_container(page.selector.root)
+
+
+def _is_section_label(text: str) -> bool:
+    return any(label.match(text) for label in labels.SECTION_LABELS)
+
+
+def _empty_container(root: Any) -> str | None:
+    """A section heading whose next element is a container with no text at all (the box a
+    script fills), e.g. ``<h2>Similar Q&A</h2><div id="similar"></div>``."""
+    for element in root.iter(*_HEADING_LIKE):
+        text = " ".join("".join(element.itertext()).split())
+        if not text or len(text) > 40 or not _is_section_label(text):
+            continue
+        box = element.getnext()
+        while box is not None and not isinstance(box.tag, str):
+            box = box.getnext()  # comments
+        if (
+            box is not None
+            and box.tag in _CONTAINERS
+            and not "".join(box.itertext()).strip()
+            and next(box.iter("img", "svg", "canvas", "iframe"), None) is None
+        ):
+            return f"empty section: {text}"
     return None
 
 

@@ -917,3 +917,21 @@ def script_filled(item: dict[str, Any]) -> tuple[str, str, str]:
     )
     markup = markup.replace("</body>", f"<script>{script}</script></body>", 1)
     return markup, data_path, json.dumps({"entries": entries})
+
+
+def numbered_sections(item: dict[str, Any]) -> str:
+    """Similar Q&A entries and Related FAQ topics in ordered lists: a title is drawn as
+    "2. <title>" (the marker outside its link) but is still the title; the numbered lines of
+    replies and More Info as in :func:`ordered_lists`."""
+    markup = ordered_lists(item)
+    markup = markup.replace("<h2>Similar Q&amp;A</h2><ul>", "<h2>Similar Q&amp;A</h2><ol>")
+    markup = markup.replace(
+        "</ul></section><section><h2>Related FAQ</h2>",
+        "</ol></section><section><h2>Related FAQ</h2><ol style='list-style-position:inside'>",
+    )
+    markup = markup.replace("</section></article></main>", "</ol></section></article></main>")
+    return re.sub(r"<p>(<a href='/en/faq[^>]*>[^<]*</a> \([^)]*\))</p>", r"<li>\1</li>", markup)
+
+
+RENDERERS["css_numbered_sections"] = numbered_sections
+CSS_DRAWN = CSS_DRAWN | {"css_numbered_sections"}

@@ -252,6 +252,14 @@ def test_a_crawl_killed_while_rendering_leaves_no_browser_and_resumes(tmp_path: 
             None,
         ),
         (lambda html: html[: len(html) // 2], None),  # cut short: a fault, not for a browser
+        (  # the last section's box, empty, with unmarked chrome after it
+            lambda html: re.sub(
+                r"(<h2>Related FAQ</h2>).*?(</section>)",
+                r"\1<div id='faq-box'></div>\2<div>Disclaimer: reference only.</div>",
+                html,
+            ),
+            "empty section: Related FAQ",
+        ),
         (
             lambda html: html.replace(
                 "</body>", "<div aria-busy='true'></div><script>fill()</script></body>"

@@ -417,11 +417,18 @@ class Link:
 class Line:
     text: str
     links: list[Link] = field(default_factory=list)
+    marker: str = ""  # the list marker the line starts with ("3."), part of ``text``
+
+    @property
+    def content(self) -> str:
+        """The line without its list marker (a title in a numbered list is still the title)."""
+        return self.text[len(self.marker) :].lstrip() if self.marker else self.text
 
     def link_covering_line(self) -> Link | None:
-        """The link whose text is the whole line (a title link, a "[Read More]")."""
+        """The link whose text is the whole line (a title link, a "[Read More]"), the list
+        marker drawn before it apart."""
         for link in self.links:
-            if link.text and link.text == self.text:
+            if link.text and link.text in (self.text, self.content):
                 return link
         return None
 
@@ -441,6 +448,7 @@ class _LineBuilder:
         self.lines: list[Line] = []
         self._parts: list[str] = []
         self._marker = ""
+        self._line_marker = ""  # the marker the line being built starts with
         self._links: list[Link] = []
         self._open_links: list[tuple[str | None, list[str]]] = []
         self._urls: dict[str, str | None] = {}  # href -> absolute URL (pages repeat links)
@@ -458,6 +466,8 @@ class _LineBuilder:
     def text(self, value: str | None) -> None:
         if value:
             if self._marker and not value.isspace():
+                if not "".join(self._parts).strip():
+                    self._line_marker = self._marker
                 self._parts.append(self._marker)  # beside the item's first text, not in a link
                 self._marker = ""
             self._parts.append(value)
@@ -491,9 +501,15 @@ class _LineBuilder:
         if url:
             self._links.append(Link(url, text))
 
-    def marker(self, value: str) -> None:
-        """A list marker drawn outside the item: it prefixes the item's first line of text."""
-        self._marker = (self._marker + value) if self._marker else value
+    def marker(self, value: str, inside: bool = False) -> None:
+        """A list marker: drawn inside the item, it is text where it stands; outside, it
+        prefixes the item's first line of text."""
+        if inside:
+            if not "".join(self._parts).strip():
+                self._line_marker = value
+            self._parts.append(value)
+        else:
+            self._marker = (self._marker + value) if self._marker else value
 
     def flush_marker(self) -> None:
         """The item ended without text: its marker is drawn alone."""
@@ -514,9 +530,13 @@ class _LineBuilder:
                 self._open_links[index] = (url, [])
         text = clean_line("".join(self._parts))
         if text:
-            self.lines.append(Line(text, self._links))
+            marker = clean_line(self._line_marker)
+            if marker and not text.startswith(marker):
+                marker = ""
+            self.lines.append(Line(text, self._links, marker))
             self._links = []
         self._parts = []
+        self._line_marker = ""
 
     def last_line(self) -> str | None:
         return self.lines[-1].text if self.lines else None
@@ -1016,10 +1036,7 @@ class _Reader:
                     marker = self.marker(node, style)
                     ends |= _ITEM
             if marker:
-                if style[1] == "inside":
-                    out.text(marker)
-                else:
-                    out.marker(marker)
+                out.marker(marker, inside=style[1] == "inside")
             if tag == "a":
                 out.start_link(node.get("href"))
             if node in declared_style:

@@ -121,10 +121,10 @@ def split_similar_questions(section: list[Line]) -> list[SimilarQuestion]:
             and canonical_article_url(title_link.url)
             and (current is None or current.has_body())
         ):
-            current = SimilarQuestion(title_text=line.text, href=title_link.url)
+            current = SimilarQuestion(title_text=line.content, href=title_link.url)
             entries.append(current)
         elif current is None:
-            current = SimilarQuestion(title_text=line.text, plain_title=True)
+            current = SimilarQuestion(title_text=line.content, plain_title=True)
             entries.append(current)
         elif current.header is None and (found := header_at(section, index - 1))[0]:
             current.header = found[0]
