@@ -21,6 +21,7 @@ import asyncio
 import re
 from typing import Any
 
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
@@ -128,7 +129,7 @@ def playwright_settings(settings: Any, executable: str, scheme: str) -> dict[str
     pages = settings.getint("QA_RENDER_PAGES")
     slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
     slots[RENDER_SLOT] = {"concurrency": pages, "delay": 0, "randomize_delay": False}
-    handler = "qa_scraper.render.LazyPlaywrightHandler"
+    handler = "qa_scraper.render.RenderingDownloadHandler"
     return {
         "DOWNLOAD_HANDLERS": {**settings.getdict("DOWNLOAD_HANDLERS"), scheme: handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
@@ -301,7 +302,7 @@ def _lazy_handler_class() -> type:
 
     class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         """scrapy-playwright's handler, whose driver and browser start at the first render
-        instead of when the engine starts: a crawl that renders nothing pays nothing."""
+        instead of when the engine starts."""
 
         def __init__(self, crawler: Any) -> None:
             super().__init__(crawler)
@@ -318,8 +319,24 @@ def _lazy_handler_class() -> type:
     return LazyPlaywrightHandler
 
 
-def __getattr__(name: str) -> Any:
-    # The handler class is built on first use: importing this module needs no Playwright.
-    if name == "LazyPlaywrightHandler":
-        return _lazy_handler_class()
-    raise AttributeError(name)
+class RenderingDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP handler for every request; render requests (``meta["playwright"]``) go to
+    scrapy-playwright's, created (and Playwright imported) at the first one: a crawl that
+    renders nothing pays nothing for the browser."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._for_browser = crawler
+        self._browser_handler: Any = None
+
+    async def download_request(self, request: Request) -> Any:
+        if not request.meta.get("playwright"):
+            return await super().download_request(request)
+        if self._browser_handler is None:
+            self._browser_handler = _lazy_handler_class()(self._for_browser)
+        return await self._browser_handler.download_request(request)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._browser_handler is not None:
+            await self._browser_handler.close()
