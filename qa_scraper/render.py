@@ -21,6 +21,7 @@ import asyncio
 import re
 from typing import Any
 
+from lxml import etree
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
@@ -37,7 +38,24 @@ _LOADING = re.compile(
     re.IGNORECASE,
 )
 
-_HEADING_LIKE = ("h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "dt")
+_ARIA_BUSY = etree.XPath("//*[@aria-busy]")
+# Elements whose own text starts like a section label (regex in C, over text nodes only).
+_LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_LABEL_HOLDERS = etree.XPath(
+    "//text()[string-length(.) < 80 and ("
+    + " or ".join(f"contains({_LOWER}, '{word}')" for word in ("more", "similar", "related"))
+    + ")]/parent::*"
+)
+_SECTION_FIELDS = {
+    labels.MORE_INFO: "more_info",
+    labels.SIMILAR_QA: "similar_questions",
+    labels.RELATED_FAQ: "related_faqs",
+}
+_SECTION_NAMES = {
+    labels.MORE_INFO: "More Info",
+    labels.SIMILAR_QA: "Similar Q&A",
+    labels.RELATED_FAQ: "Related FAQ",
+}
 _CONTAINERS = frozenset({"div", "ul", "ol", "section", "table", "tbody", "dl", "p", "article"})
 
 # The crawler of this process (one crawl, one browser per process): what the page's route
@@ -50,12 +68,12 @@ def use_crawler(crawler: Any) -> None:
     _crawler = crawler
 
 
-def render_reason(page: Any) -> str | None:
-    """Why the fast read of ``page`` (an :class:`ArticlePage` whose item was built) may not
-    be what a reader sees, or None. Generic signs only: no site's class names."""
+def render_reason(page: Any, item: dict[str, Any] | None = None) -> str | None:
+    """Why the fast read of ``page`` (an :class:`ArticlePage` whose item was built: ``item``)
+    may not be what a reader sees, or None. Generic signs only: no site's class names."""
     if not _has_scripts(page.selector.root):
         return None  # nothing can change the page after it loads
-    incomplete = incomplete_reason(page)
+    incomplete = incomplete_reason(page, item)
     if incomplete is not None:
         return incomplete
     # A reject a script could explain (a label or section missing), not a damaged answer
@@ -70,22 +88,27 @@ def render_reason(page: Any) -> str | None:
     return None
 
 
-def incomplete_reason(page: Any) -> str | None:
+def incomplete_reason(page: Any, item: dict[str, Any] | None = None) -> str | None:
     """A section announced but not there yet: a placeholder ("Loading…", ``aria-busy``) or
-    a section label with nothing under it. None if the page shows none."""
-    for element in page.selector.root.iter():
-        if isinstance(element.tag, str) and (element.get("aria-busy") or "").lower() == "true":
+    a section label with nothing under it. None if the page shows none. (This runs on every
+    article page of an ``auto`` crawl: the DOM is searched for an empty box only when
+    ``item`` lacks a section, or no item is given.)"""
+    root = page.selector.root
+    for element in _ARIA_BUSY(root):
+        if (element.get("aria-busy") or "").strip().lower() == "true":
             return "placeholder: aria-busy"
     texts = [line.text for line in page.lines]
     for text in texts:
-        if _LOADING.match(text):
+        if text[:1] in "LlPpFfOo" and _LOADING.match(text):
             return f"placeholder: {text[:40]}"
-    for index, text in enumerate(texts):
-        if _is_section_label(text):
-            following = texts[index + 1] if index + 1 < len(texts) else None
-            if following is None or _is_section_label(following):
-                return f"empty section: {text[:40]}"
-    return _empty_container(page.selector.root)
+    for label, lines in page.sections.items():  # (read once by the item)
+        if not lines and label in _SECTION_NAMES:
+            return f"empty section: {_SECTION_NAMES[label]}"
+    if item is not None and not any(
+        not item[field] for label, field in _SECTION_FIELDS.items() if label in page.sections
+    ):
+        return None  # every section the page announces was read
+    return _empty_container(root)
 
 
 def _is_section_label(text: str) -> bool:
@@ -95,7 +118,9 @@ def _is_section_label(text: str) -> bool:
 def _empty_container(root: Any) -> str | None:
     """A section heading whose next element is a container with no text at all (the box a
     script fills), e.g. ``<h2>Similar Q&A</h2><div id="similar"></div>``."""
-    for element in root.iter(*_HEADING_LIKE):
+    for element in _LABEL_HOLDERS(root):
+        if not isinstance(element.tag, str):
+            continue
         text = " ".join("".join(element.itertext()).split())
         if not text or len(text) > 40 or not _is_section_label(text):
             continue

@@ -470,19 +470,19 @@ class DoctorQnASpider(scrapy.Spider):
                 page.canonical_conflict,
             )
         item = page.to_item()
-        reason = self._render_reason(page)
+        reason = self._render_reason(page, item)
         if reason is not None:
             yield from self._render(response, reason)
             return
         yield from self._deliver(page, item, response, response.meta)
 
-    def _render_reason(self, page: ArticlePage) -> str | None:
+    def _render_reason(self, page: ArticlePage, item: dict[str, Any]) -> str | None:
         """Why this answer is rendered in Chromium (None: the fast read is the item)."""
         if self.render == "never":
             return None
         if self.render == "always":
             return "always"
-        return render.render_reason(page)  # (its item built: its problems are known)
+        return render.render_reason(page, item)
 
     def _render(self, response: Response, reason: str) -> Iterable[Any]:
         stats = self.crawler.stats
