@@ -345,10 +345,13 @@ class CrawlRun:
     def _read_resumed_parts(self, items_part: Path, rejects_part: Path) -> None:
         """What the interrupted run wrote and may keep; the rest is fetched again."""
         seen: set[str] = set()
+        archived = self._repair_archive()
 
         def first_deliverable(record: dict[str, Any]) -> bool:
             if not _deliverable_item(record) or record["article_id"] in seen:
                 return False  # a second line for one article is never kept
+            if not archived(record):
+                return False
             seen.add(record["article_id"])
             return True
 
@@ -360,28 +363,51 @@ class CrawlRun:
             self.dropped_on_resume = dropped
             logger.warning(
                 "Resumed run %s: dropped %d line(s) of %s that cannot be delivered"
-                " (torn, not JSON, another schema version, or invalid); those"
+                " (torn, not JSON, another schema version, invalid, or its archived record"
+                " cut off); those"
                 " articles are fetched again",
                 self.run_id,
                 dropped,
                 items_part.name,
             )
-        archive_part = _part(self.archive_path)
-        if archive_part.exists():  # cut after its last complete record (a kill mid-write)
-            self.archive_kept, damage = warc.repair(archive_part)
-            if damage is not None:
-                logger.warning(
-                    "Resumed run %s: archive cut after its last complete record (%s)",
-                    self.run_id,
-                    damage,
-                )
-        rejects, _ = _keep_lines(rejects_part, _reject_record)
+        rejects, _ = _keep_lines(
+            rejects_part, lambda record: _reject_record(record) and archived(record)
+        )
         self.rejected_ids = {
             article_id for record in rejects if (article_id := article_id_from_url(record["url"]))
         }
         stale_manifest = _part(self.manifest_path)
         if stale_manifest.exists():
             stale_manifest.unlink()  # staged by a close that did not reach its commit
+
+    def _repair_archive(self) -> Callable[[dict[str, Any]], bool]:
+        """Cut the interrupted run's archive after its last complete record (a kill
+        mid-write); returns whether a line's provenance still points into what was kept.
+
+        A line whose record was cut off (damage before the end of the file, or the archive
+        gone) is dropped and its article fetched again: the resumed run appends new records
+        from the cut, so that offset would name another record."""
+        archive_part = _part(self.archive_path)
+        end = 0
+        if archive_part.exists():
+            self.archive_kept, damage = warc.repair(archive_part)
+            end = archive_part.stat().st_size
+            if damage is not None:
+                logger.warning(
+                    "Resumed run %s: archive cut after its last complete record (%s)",
+                    self.run_id,
+                    damage,
+                )
+        name = self.archive_path.name
+
+        def archived(record: dict[str, Any]) -> bool:
+            pointer = record.get("warc")
+            if not isinstance(pointer, dict) or pointer.get("file") != name:
+                return True  # not archived by this run's own file
+            offset = pointer.get("offset")
+            return isinstance(offset, int) and 0 <= offset < end
+
+        return archived
 
     def _recover_unfinished_runs(self) -> None:
         assert self.state is not None

@@ -231,3 +231,50 @@ def test_a_304_is_archived_as_a_revisit_record_and_reextraction_keeps_the_page(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Re-extracting 25 articles archived by 2 run(s)" in done.stderr
+
+
+def test_a_resume_that_cuts_the_archive_drops_the_lines_whose_record_was_cut_off(
+    tmp_path: Path,
+) -> None:
+    """Damage before the end of the archive (not only a torn last member): the resume cuts
+    there and appends new records from the cut, so a kept line pointing past it would name
+    another record. Those lines are dropped and their articles fetched again."""
+    output = tmp_path / "output"
+    folder = output / "doctorqna"
+    with DevServer(SITE) as server:
+        command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl", *SLOW)
+        process = start_crawl(command, tmp_path / "killed.log")
+        deadline = time.monotonic() + 120
+        try:
+            while time.monotonic() < deadline and process.poll() is None:
+                parts = list(folder.glob("*Z.jsonl.part"))
+                if parts and parts[0].read_bytes().count(b"\n") >= 8:
+                    process.send_signal(signal.SIGKILL)
+                    break
+                time.sleep(0.02)
+            assert process.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            if process.poll() is None:
+                process.kill()
+        [part] = folder.glob("*.warc.gz.part")
+        responses = [r for r in warc.scan(part).records if r.type == "response"]
+        damaged = responses[2]  # the third article's answer: lines after it point past the cut
+        data = bytearray(part.read_bytes())
+        data[damaged.offset + damaged.length // 2] ^= 0xFF
+        part.write_bytes(bytes(data))
+
+        resumed = run_crawl(server.base_url, tmp_path, *SLOW, name="resumed", output_dir=output)
+    assert resumed.returncode == 0, resumed.log[-2000:]
+    assert "archive cut after its last complete record" in resumed.log
+    [items_path] = folder.glob("*Z.jsonl")
+    items = [json.loads(line) for line in items_path.read_text(encoding="utf-8").splitlines()]
+    assert sorted(item["article_id"] for item in items) == sorted(LIVE)  # each once
+    [path] = folder.glob("*.warc.gz")
+    assert_warcio_reads(path)
+    for item in items:
+        record = warc.read_record(path, item["warc"]["offset"])
+        assert (record.type, record.record_id, record.target_uri) == (
+            "response",
+            item["warc"]["record_id"],
+            item["url"],
+        )
