@@ -343,6 +343,15 @@ def reextract(
     base_url = sources_runs[-1][1]["base_url"]
     stats: dict[str, Any] = {}
     index = build_index(folder, sources_runs, base_url, stats)
+    if not index:  # every archive missing or damaged: refuse, as for a missing folder
+        raise SetupError(
+            f"nothing to re-extract: the archives of {len(sources_runs)} run(s) in {folder}"
+            " hold no readable article answer (damaged records:"
+            f" {stats.get('qa/reextract/damaged_records', 0)}, missing archives:"
+            f" {stats.get('qa/reextract/missing_archives', 0)}, records of another site:"
+            f" {stats.get('qa/reextract/offsite_records', 0)})",
+            "Check them with warcio check, or give --runs the runs whose archives are whole",
+        )
     run = CrawlRun(
         spider_name=spider_name,
         base_url=base_url,

@@ -3,6 +3,7 @@ without the site — a delivered run of its own, resumable, refusing what it can
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -202,6 +203,28 @@ def test_damaged_records_are_skipped_counted_and_named(archived, output) -> None
     ids = {item["article_id"] for item in lines(output / "doctorqna" / f"{run_id}.jsonl")}
     lost = {flipped.target_uri.rsplit("/", 1)[1], cut.target_uri.rsplit("/", 1)[1]}
     assert ids == LIVE - lost  # everything else carried on
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not gzip", "missing"])
+def test_archives_with_nothing_readable_are_refused_with_exit_4(archived, output, damage) -> None:
+    """Every article answer unreadable: "nothing to read" (exit 4, one line naming the counts),
+    not a crawl's exit 5 "robots.txt, sitemaps, home page and articles all failed"."""
+    crawl_id = archived.stats["qa/run_id"]
+    path = output / "doctorqna" / f"{crawl_id}.warc.gz"
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "not gzip":
+        path.write_bytes(gzip.decompress(path.read_bytes()))
+    else:
+        path.unlink()
+    done = reextract(output, "--mode", "full")
+    assert done.returncode == 4, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    [refusal] = [line for line in done.stderr.splitlines() if "qa_scraper:" in line]
+    assert refusal.startswith("qa_scraper: refused: nothing to re-extract: the archives of 1 run")
+    assert "robots.txt" not in done.stderr
+    assert new_runs(output, {crawl_id}) == []
+    assert list((output / "doctorqna").glob("*.part")) == []
 
 
 def test_reextraction_never_opens_a_connection() -> None:
