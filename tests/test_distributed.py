@@ -307,7 +307,13 @@ def test_a_worker_stops_when_redis_is_gone(tmp_path: Path) -> None:
         worker = start(
             "worker", "http://127.0.0.1:9/", f"redis://127.0.0.1:{port}/0", tmp_path / "w.log"
         )
-        time.sleep(3)  # started, waiting for a run
+        # started and waiting for a run once its heartbeat is in Redis (a fixed sleep was
+        # too short under load: the worker then failed to start, exit 4, instead of stopping)
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 60
+        while not client.keys("qa:*:heartbeat:*") and time.monotonic() < deadline:
+            assert worker.poll() is None, (tmp_path / "w.log").read_text()[-2000:]
+            time.sleep(0.1)
         own.kill()
         code = wait_all([worker], timeout=60)[0]
     finally:
