@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages some tests need: redis-server (distributed crawls against a real Redis) and
-# chromium (the run report rendered in a headless browser). Installed with apt-get when
+# System packages some tests need: redis-server (distributed crawls against a real Redis),
+# systemd (systemd-analyze verifies deploy/'s units) and chromium (the report rendered in a
+# headless browser, the reader's oracle, the render fallback). Installed with apt-get when
 # missing and this user may (root on Debian/Ubuntu); otherwise those tests are skipped
 # locally (never in CI, where CI=true makes a missing one a failure).
 set -euo pipefail
