@@ -14,17 +14,18 @@ import argparse
 import contextlib
 import gzip
 import hashlib
-import io
 import json
+import os
 import re
 import sys
 import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from qa_scraper.items import SCHEMA_VERSION, content_hash
 from qa_scraper.report import plural
-from qa_scraper.runs import atomic_write
 from qa_scraper.state import utc_now
 from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import item_errors
@@ -33,6 +34,11 @@ from qa_scraper.validation import item_errors
 MAX_LINE_BYTES = 64 * 1024 * 1024
 # A run's id, the name of its files (qa_scraper.runs.new_run_id).
 RUN_ID = re.compile(r"\d{8}T\d{9}Z")
+# Where a delivered item line is: its run's items file, its offset and its length. A snapshot
+# keeps these, not the lines, so its memory does not grow with the size of the dataset.
+LinePlace = tuple[Path, int, int]
+# Items converted to Arrow at a time when a snapshot is written as Parquet (one row group).
+PARQUET_ROWS = 1000
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -128,14 +134,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 # --- snapshot ---------------------------------------------------------------------------
-def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
-    """Latest line of every article over the delivered runs, gone ones removed.
+def fold_runs(folder: Path) -> tuple[dict[str, LinePlace], list[str], int]:
+    """Where the latest line of every article is, over the delivered runs, gone ones removed.
 
     Every ``*.manifest.json`` must be a run's (or a snapshot's, skipped): a manifest that
     is unreadable, lacks its items file's name and sha256, or whose items or changes lack
     an article id is refused (``ValueError`` naming it), never skipped: a snapshot built
     without one run would silently hold old or missing articles."""
-    current: dict[str, bytes] = {}
+    current: dict[str, LinePlace] = {}
     runs: list[str] = []
     gone = 0
     _refuse_orphan_items(folder)
@@ -152,18 +158,15 @@ def fold_runs(folder: Path) -> tuple[dict[str, bytes], list[str], int]:
         ):
             continue  # a snapshot's own manifest (a run's is named by its run id)
         items, sha256, changes = _run_manifest_parts(path, manifest)
-        try:
-            data = items.read_bytes()
-        except OSError as error:
-            raise ValueError(
-                f"{items}: the items of run {manifest['run_id']} are missing ({error.strerror});"
-                " a snapshot needs every delivered run since the first"
-            ) from None
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise ValueError(f"{items}: sha256 differs from its manifest {path.name}")
-        for number, raw in enumerate(data.splitlines(), start=1):
-            if raw.strip():
-                current[_line_article_id(raw, f"{items}:{number}", path)] = raw
+        current.update(
+            _run_item_places(
+                items,
+                sha256,
+                path,
+                manifest["run_id"],
+                "; a snapshot needs every delivered run since the first",
+            )
+        )
         for change in changes:
             if change["change"] == "gone" and current.pop(change["article_id"], None):
                 gone += 1
@@ -184,6 +187,48 @@ def _refuse_orphan_items(folder: Path) -> None:
                 f" {run_id}.manifest.json (deleted or moved?). Restore the manifest, or move"
                 " the run's files aside"
             )
+
+
+def _run_item_places(
+    items: Path, sha256: str, manifest: Path, run_id: str, missing_hint: str = ""
+) -> dict[str, LinePlace]:
+    """Each article's item line in a run's items file (the last one, if twice), read one line
+    at a time; the file's sha256 is checked against its manifest's before any is used."""
+    places: dict[str, LinePlace] = {}
+    digest = hashlib.sha256()
+    offset = 0
+    try:
+        with items.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                digest.update(raw)
+                line = raw.rstrip(b"\r\n")
+                if line.strip():
+                    article_id = _line_article_id(line, f"{items}:{number}", manifest)
+                    places[article_id] = (items, offset, len(line))
+                offset += len(raw)
+    except OSError as error:
+        raise ValueError(
+            f"{items}: the items of run {run_id} are missing ({error.strerror}){missing_hint}"
+        ) from None
+    if digest.hexdigest() != sha256:
+        raise ValueError(f"{items}: sha256 differs from its manifest {manifest.name}")
+    return places
+
+
+def _read_lines(places: Iterable[LinePlace], open_files: int = 64) -> Iterator[bytes]:
+    """The lines at ``places``, in that order (a few of the runs' files kept open)."""
+    handles: OrderedDict[Path, IO[bytes]] = OrderedDict()
+    try:
+        for path, offset, length in places:
+            handle = handles.pop(path, None) or path.open("rb")
+            handles[path] = handle
+            if len(handles) > open_files:
+                handles.popitem(last=False)[1].close()
+            handle.seek(offset)
+            yield handle.read(length)
+    finally:
+        for handle in handles.values():
+            handle.close()
 
 
 def _tampered(path: Path, what: str) -> ValueError:
@@ -230,26 +275,34 @@ def _line_article_id(raw: bytes, where: str, manifest: Path) -> str:
     return record["article_id"]
 
 
-def _gzip(body: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
-        handle.write(body)
-    return buffer.getvalue()
+def _write_jsonl(lines: Iterable[bytes], handle: IO[bytes], gzipped: bool) -> None:
+    if gzipped:  # no name and no time in the header: the same lines give the same bytes
+        with gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as packed:
+            _write_jsonl(lines, packed, gzipped=False)
+        return
+    for line in lines:
+        handle.write(line + b"\n")
 
 
-def _parquet(lines: list[bytes]) -> bytes:
+def _write_parquet(lines: Iterable[bytes], handle: IO[bytes]) -> None:
+    """One row group per :data:`PARQUET_ROWS` items: memory bounded whatever the size."""
     import pyarrow.parquet as pq
 
-    from qa_scraper.arrow import items_table
+    from qa_scraper.arrow import arrow_schema, items_table
 
-    buffer = io.BytesIO()
-    table = items_table(json.loads(line) for line in lines)
-    pq.write_table(table, buffer, compression="zstd")
-    return buffer.getvalue()
+    with pq.ParquetWriter(handle, arrow_schema(), compression="zstd") as writer:
+        batch: list[bytes] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) == PARQUET_ROWS:
+                writer.write_table(items_table(json.loads(entry) for entry in batch))
+                batch.clear()
+        if batch:
+            writer.write_table(items_table(json.loads(entry) for entry in batch))
 
 
-def run_lines(folder: Path, run_id: str) -> list[bytes]:
-    """The item lines one delivered run wrote (its new and changed articles)."""
+def run_lines(folder: Path, run_id: str) -> list[LinePlace]:
+    """Where the item lines of one delivered run are (its new and changed articles)."""
     if not RUN_ID.fullmatch(run_id):
         raise ValueError(f"--run {run_id!r} is not a run id (like 20261125T031700123Z)")
     path = folder / f"{run_id}.manifest.json"
@@ -260,15 +313,8 @@ def run_lines(folder: Path, run_id: str) -> list[bytes]:
     except (OSError, ValueError, RecursionError) as error:
         raise ValueError(f"{path}: unreadable run manifest ({error})") from None
     items, sha256, _ = _run_manifest_parts(path, manifest)
-    try:
-        data = items.read_bytes()
-    except OSError as error:
-        raise ValueError(
-            f"{items}: the items of run {run_id} are missing ({error.strerror})"
-        ) from None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ValueError(f"{items}: sha256 differs from its manifest {path.name}")
-    return [line for line in data.splitlines() if line.strip()]
+    places = _run_item_places(items, sha256, path, run_id).values()
+    return sorted(places, key=lambda place: place[1])
 
 
 def write_snapshot(
@@ -293,12 +339,10 @@ def write_snapshot(
             " and --spider"
         )
     if form == "parquet":
-        body = _parquet(lines)
+        sha256 = _write_out(out, lambda handle: _write_parquet(_read_lines(lines), handle))
     else:
-        body = b"".join(line + b"\n" for line in lines)
-        if form == "jsonl.gz":
-            body = _gzip(body)
-    _write_out(out, body)
+        gzipped = form == "jsonl.gz"
+        sha256 = _write_out(out, lambda handle: _write_jsonl(_read_lines(lines), handle, gzipped))
     manifest = {
         "snapshot": out.name,
         "created_at": utc_now(),
@@ -309,26 +353,42 @@ def write_snapshot(
         "file": {
             "name": out.name,
             "format": "parquet" if form == "parquet" else "jsonl",
-            "sha256": hashlib.sha256(body).hexdigest(),
+            "sha256": sha256,
             "lines": len(lines),
             "gzip": form == "jsonl.gz",
         },
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    _write_out(out.with_name(out.name + ".manifest.json"), text.encode("utf-8"))
+    data = text.encode("utf-8")
+    _write_out(out.with_name(out.name + ".manifest.json"), lambda handle: handle.write(data))
     return manifest
 
 
-def _write_out(path: Path, data: bytes) -> None:
-    """``atomic_write``, its folder made first; a failure is a one-line refusal (``ValueError``)
-    that leaves no temporary file behind."""
+def _write_out(path: Path, write: Callable[[IO[bytes]], object]) -> str:
+    """Replace ``path`` all at once with what ``write`` writes (streamed to ``<path>.tmp``,
+    synced, renamed), its folder made first; returns the file's sha256. A failure is a
+    one-line refusal (``ValueError``) that leaves no temporary file behind."""
+    temporary = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, data)
+        with temporary.open("wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        digest = hashlib.sha256()
+        with temporary.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        os.replace(temporary, path)
     except OSError as error:
         with contextlib.suppress(OSError):
-            path.with_name(path.name + ".tmp").unlink()
+            temporary.unlink()
         raise ValueError(f"{path}: cannot write it ({error.strerror or error})") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    return digest.hexdigest()
 
 
 SNAPSHOT_SUFFIXES = {".jsonl": "jsonl", ".jsonl.gz": "jsonl.gz", ".parquet": "parquet"}
