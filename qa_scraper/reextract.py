@@ -441,9 +441,15 @@ def _warm_up() -> None:
     ArticlePage("http://localhost/en/article/1", "<html><body>warm-up</body></html>").to_item()
 
 
+def processes(jobs: int | None, articles: int) -> int:
+    """Extraction processes for ``articles``: ``--jobs`` (default: the CPUs), never more than
+    there are tasks of :data:`CHUNK` records (``--jobs 100000`` must not fork 100,000)."""
+    return max(1, min(jobs or os.cpu_count() or 1, -(-articles // CHUNK)))
+
+
 def _results(todo: list[Source], jobs: int | None, run_id: str) -> Iterator[tuple[Any, ...]]:
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) <= CHUNK:
+    jobs = processes(jobs, len(todo))
+    if jobs == 1:
         for batch in _batches(todo):
             yield from extract(batch, run_id)
         return

@@ -495,3 +495,16 @@ def test_ctrl_c_stops_a_reextraction_undelivered_and_the_next_one_resumes_it(
     [run_id] = new_runs(output, {crawl_id})
     assert part.name == f"{run_id}.jsonl.part"  # the interrupted run, resumed
     assert {item["article_id"] for item in lines(output / "doctorqna" / f"{run_id}.jsonl")} == LIVE
+
+
+def test_no_more_processes_than_tasks() -> None:
+    """--jobs 100000 forked 100,000 processes once there were more than CHUNK articles: the
+    count is capped at the number of tasks (default: the CPUs)."""
+    from qa_scraper.reextract import CHUNK, processes
+
+    assert processes(100_000, 3 * CHUNK) == 3
+    assert processes(100_000, 3 * CHUNK + 1) == 4
+    assert processes(2, 10 * CHUNK) == 2
+    assert processes(8, CHUNK) == 1  # one task: no pool at all
+    assert processes(4, 0) == 1
+    assert processes(None, 1000 * CHUNK) == (os.cpu_count() or 1)
