@@ -6,10 +6,12 @@ import ast
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,3 +132,34 @@ def parse_stats(log: str) -> dict[str, Any]:
         return {}
     text = re.sub(r"datetime\.datetime\([^)]*\)", "None", match.group(1))
     return ast.literal_eval(text)
+
+
+# One request at a time, 40 ms apart: a test can kill the crawl after N lines.
+SLOW_CRAWL = [
+    "-s",
+    "CONCURRENT_REQUESTS=1",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    "-s",
+    "DOWNLOAD_DELAY=0.04",
+    "-s",
+    "RANDOMIZE_DOWNLOAD_DELAY=0",
+]
+
+
+def kill_after_lines(command: list[str], log: Path, part_glob: Path, lines: int) -> int:
+    """Start ``command`` and kill -9 it once the file matching ``part_glob`` holds ``lines``
+    lines; its exit code (``-SIGKILL`` when killed)."""
+    process = start_crawl(command, log)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            parts = list(part_glob.parent.glob(part_glob.name))
+            if parts and parts[0].read_bytes().count(b"\n") >= lines:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.02)
+        return process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()

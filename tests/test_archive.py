@@ -8,7 +8,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from qa_scraper import archive as warc
 from qa_scraper.devserver import DevServer
 from tests.conftest import SITE, load_expected
-from tests.crawl_helpers import crawl_command, run_crawl, start_crawl
+from tests.crawl_helpers import SLOW_CRAWL, crawl_command, kill_after_lines, run_crawl
 
 LIVE = {item["article_id"] for item in load_expected()}
 
@@ -117,18 +116,7 @@ def test_archive_off_writes_no_warc(tmp_path: Path) -> None:
     assert "archives" not in result.manifest()["files"]
 
 
-SLOW = [
-    "-s",
-    "CONCURRENT_REQUESTS=1",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-    "-s",
-    "DOWNLOAD_DELAY=0.04",
-    "-s",
-    "RANDOMIZE_DOWNLOAD_DELAY=0",
-    "-a",
-    "mode=incremental",
-]
+SLOW = [*SLOW_CRAWL, "-a", "mode=incremental"]
 
 
 def test_after_kill_9_and_resume_the_archive_is_whole_and_warcio_reads_it(tmp_path: Path) -> None:
@@ -136,19 +124,8 @@ def test_after_kill_9_and_resume_the_archive_is_whole_and_warcio_reads_it(tmp_pa
     folder = output / "doctorqna"
     with DevServer(SITE) as server:
         command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl", *SLOW)
-        process = start_crawl(command, tmp_path / "killed.log")
-        deadline = time.monotonic() + 120
-        try:
-            while time.monotonic() < deadline and process.poll() is None:
-                parts = list(folder.glob("*Z.jsonl.part"))
-                if parts and parts[0].read_bytes().count(b"\n") >= 8:
-                    process.send_signal(signal.SIGKILL)
-                    break
-                time.sleep(0.02)
-            assert process.wait(timeout=30) == -signal.SIGKILL
-        finally:
-            if process.poll() is None:
-                process.kill()
+        killed = kill_after_lines(command, tmp_path / "killed.log", folder / "*Z.jsonl.part", 8)
+        assert killed == -signal.SIGKILL
         [part] = folder.glob("*.warc.gz.part")
         whole = part.read_bytes()
         # A kill in the middle of a record's write: half a gzip member at the end.
@@ -243,19 +220,8 @@ def test_a_resume_that_cuts_the_archive_drops_the_lines_whose_record_was_cut_off
     folder = output / "doctorqna"
     with DevServer(SITE) as server:
         command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl", *SLOW)
-        process = start_crawl(command, tmp_path / "killed.log")
-        deadline = time.monotonic() + 120
-        try:
-            while time.monotonic() < deadline and process.poll() is None:
-                parts = list(folder.glob("*Z.jsonl.part"))
-                if parts and parts[0].read_bytes().count(b"\n") >= 8:
-                    process.send_signal(signal.SIGKILL)
-                    break
-                time.sleep(0.02)
-            assert process.wait(timeout=30) == -signal.SIGKILL
-        finally:
-            if process.poll() is None:
-                process.kill()
+        killed = kill_after_lines(command, tmp_path / "killed.log", folder / "*Z.jsonl.part", 8)
+        assert killed == -signal.SIGKILL
         [part] = folder.glob("*.warc.gz.part")
         responses = [r for r in warc.scan(part).records if r.type == "response"]
         damaged = responses[2]  # the third article's answer: lines after it point past the cut

@@ -8,7 +8,6 @@ import re
 import signal
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,13 @@ from qa_scraper.devserver import DevServer
 from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.state import RunLock
 from tests.conftest import SITE, load_expected
-from tests.crawl_helpers import CrawlResult, crawl_command, run_crawl, start_crawl
+from tests.crawl_helpers import (
+    SLOW_CRAWL,
+    CrawlResult,
+    crawl_command,
+    kill_after_lines,
+    run_crawl,
+)
 
 LIVE = {item["article_id"] for item in load_expected()}
 CHANGED = ("174501", "174534", "174602")
@@ -175,46 +180,18 @@ def test_manifest_names_files_with_their_sha256(runs) -> None:
 
 
 # --- crash safety ------------------------------------------------------------------------------
-SLOW = [
-    "-s",
-    "CONCURRENT_REQUESTS=1",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-    "-s",
-    "DOWNLOAD_DELAY=0.04",
-    "-s",
-    "RANDOMIZE_DOWNLOAD_DELAY=0",
-]
-
-
-def _kill_after_lines(command: list[str], log: Path, part_glob: Path, lines: int) -> int:
-    process = start_crawl(command, log)
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            parts = list(part_glob.parent.glob(part_glob.name))
-            if parts and parts[0].read_bytes().count(b"\n") >= lines:
-                process.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.02)
-        return process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-
-
 @pytest.mark.parametrize("jobdir", [False, True], ids=["rerun", "jobdir"])
 def test_killed_crawl_started_again_loses_nothing_and_duplicates_nothing(tmp_path, jobdir) -> None:
     output = tmp_path / "output"
     extra = [
-        *SLOW,
+        *SLOW_CRAWL,
         "-a",
         "mode=incremental",
         *(["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else []),
     ]
     with DevServer(SITE) as server:
         command = crawl_command(server.base_url, output, tmp_path / "killed.jsonl", *extra)
-        code = _kill_after_lines(
+        code = kill_after_lines(
             command, tmp_path / "killed.log", output / "doctorqna" / "*Z.jsonl.part", lines=8
         )
         assert code == -signal.SIGKILL
