@@ -15,7 +15,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-import os
 import re
 import sys
 import zlib
@@ -26,6 +25,7 @@ from typing import IO, Any
 
 from qa_scraper.items import SCHEMA_VERSION, content_hash
 from qa_scraper.report import plural
+from qa_scraper.runs import atomic_write, sha256_and_lines
 from qa_scraper.state import utc_now
 from qa_scraper.urls import article_id_from_url
 from qa_scraper.validation import item_errors
@@ -365,30 +365,16 @@ def write_snapshot(
 
 
 def _write_out(path: Path, write: Callable[[IO[bytes]], object]) -> str:
-    """Replace ``path`` all at once with what ``write`` writes (streamed to ``<path>.tmp``,
-    synced, renamed), its folder made first; returns the file's sha256. A failure is a
-    one-line refusal (``ValueError``) that leaves no temporary file behind."""
-    temporary = path.with_name(path.name + ".tmp")
+    """``atomic_write`` of what ``write`` writes, its folder made first; returns the file's
+    sha256. A failure is a one-line refusal (``ValueError``) that leaves no temporary file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        digest = hashlib.sha256()
-        with temporary.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        os.replace(temporary, path)
+        atomic_write(path, write)
+        return sha256_and_lines(path)[0]
     except OSError as error:
         with contextlib.suppress(OSError):
-            temporary.unlink()
+            path.with_name(path.name + ".tmp").unlink()
         raise ValueError(f"{path}: cannot write it ({error.strerror or error})") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-    return digest.hexdigest()
 
 
 SNAPSHOT_SUFFIXES = {".jsonl": "jsonl", ".jsonl.gz": "jsonl.gz", ".parquet": "parquet"}

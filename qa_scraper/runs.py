@@ -96,7 +96,7 @@ def _rename_step(part: Path) -> str:
     return "items_renamed"
 
 
-def _sha256_and_lines(path: Path) -> tuple[str, int]:
+def sha256_and_lines(path: Path) -> tuple[str, int]:
     """One read of the file: its sha256 and its number of lines."""
     digest, lines = hashlib.sha256(), 0
     with path.open("rb") as handle:
@@ -152,12 +152,16 @@ def _keep_lines(path: Path, keep: Any) -> tuple[list[dict[str, Any]], int]:
     return kept, dropped
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once: written beside it, synced, renamed."""
+def atomic_write(path: Path, data: bytes | Callable[[IO[bytes]], object]) -> None:
+    """Replace ``path`` with ``data`` all at once: written beside it, synced, renamed.
+    ``data`` may be a function that writes to the open file (a stream too large to hold)."""
     temporary = path.with_name(path.name + ".tmp")
     try:
         with temporary.open("wb") as handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
@@ -715,7 +719,7 @@ class CrawlRun:
         """Write ``<run>.manifest.json.part`` (describing the files by their final names)."""
         files = {}
         for role, path in (("items", self.items_path), ("rejects", self.rejects_path)):
-            sha256, lines = _sha256_and_lines(_part(path))
+            sha256, lines = sha256_and_lines(_part(path))
             files[role] = {"name": path.name, "sha256": sha256, "lines": lines}
         archives = []
         for part in self.archive_parts(self.items_path):
@@ -726,7 +730,7 @@ class CrawlRun:
                 records = (self.archive_kept or 0) + (self.archive.records if self.archive else 0)
             else:  # a worker's: one killed mid-write leaves half a record, cut off here
                 records, _ = warc.repair(part)
-            sha256, _ = _sha256_and_lines(part)
+            sha256, _ = sha256_and_lines(part)
             archives.append(
                 {
                     "name": part.name.removesuffix(".part"),
