@@ -8,8 +8,10 @@ For each N: generates an N-article replica of the saved site (make_site.py) in a
 temporary folder, serves it on 127.0.0.1 from a separate process (its CPU is not
 the crawler's; it counts the requests it answers), then runs as subprocesses
 (a) the project's crawl, ``python -m scrapy crawl doctorqna`` from the project
-root with its own fresh QA_OUTPUT_DIR (a first crawl), and (b) the naive
-spider (naive_spider.py), both at the same concurrency. For each: wall time,
+root with its own fresh QA_OUTPUT_DIR (a first crawl), (b) the naive
+spider (naive_spider.py) and (c) the Scrapy floor (floor_spider.py: a plain
+SitemapSpider that obeys robots.txt and fetches every article the sitemaps
+list, doing nothing with the answer), all at the same concurrency. For each: wall time,
 CPU time (user+sys, from ``os.wait4``), peak RSS (``ru_maxrss``), requests the
 server answered, items written. Then the issue's goals, each PASS/FAIL:
 
@@ -17,6 +19,8 @@ server answered, items written. Then the issue's goals, each PASS/FAIL:
 - flat memory   : project peak RSS at N2 / at N1                  <= 1.25
 - speed         : project articles/s / naive articles/s at N1     >= 1.0
 - requests      : project requests per article at N1 and at N2    <= 1.1
+- floor ratio   : project CPU per article / floor CPU per article,
+                  at N1 and at N2                                  <= 1.5
 - extraction    : median over the saved pages of
                   ArticlePage(url, html).to_item() time / lxml.html.fromstring(html) time  <= 5
 
@@ -225,6 +229,22 @@ def run_naive(server: ServerProcess, work: Path, concurrency: int) -> dict[str, 
     return result
 
 
+def run_floor(server: ServerProcess, work: Path, concurrency: int) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        str(HERE / "floor_spider.py"),
+        server.base_url,
+        "--concurrency",
+        str(concurrency),
+    ]
+    before = server.counts()
+    result = measured(cmd, work, work / "floor.log")  # cwd without scrapy.cfg
+    result["server"] = server.counts() - before
+    result["items"] = result["server"]["kind:article"]  # articles fetched (and dropped)
+    result["rejects"] = 0
+    return result
+
+
 # --- extraction vs parse ---------------------------------------------------------------------
 def extraction_ratio(rounds: int = 7) -> float:
     """Median over the saved article pages of best to_item() time / best lxml parse time."""
@@ -294,9 +314,14 @@ def main() -> int:
                     f"N={n}: naive crawl {naive['wall']:.1f} s (exit {naive['returncode']})",
                     flush=True,
                 )
+                floor = run_floor(server, work, args.concurrency)
+                print(
+                    f"N={n}: floor crawl {floor['wall']:.1f} s (exit {floor['returncode']})",
+                    flush=True,
+                )
             finally:
                 server.stop()
-            for name, r in (("project", project), ("naive", naive)):
+            for name, r in (("project", project), ("naive", naive), ("floor", floor)):
                 if r["returncode"] != 0:
                     failed = True
                     log = (work / f"{name}.log").read_text(errors="replace")
@@ -304,6 +329,7 @@ def main() -> int:
             results[n] = {
                 "project": project,
                 "naive": naive,
+                "floor": floor,
                 "site": site_counts,
                 "gen_seconds": gen_seconds,
                 "site_mb": site_mb,
@@ -322,7 +348,7 @@ def main() -> int:
         f"{'RSS MB':>7} {'requests':>8} {'req/art':>7} {'items':>6} {'rejects':>7}"
     )
     for n in sizes:
-        for name in ("project", "naive"):
+        for name in ("project", "naive", "floor"):
             r = results[n][name]
             print(
                 f"{name:9}{n:7d} {r['wall']:8.1f} {r['cpu']:8.1f} {1000 * r['cpu'] / n:10.2f} "
@@ -330,7 +356,7 @@ def main() -> int:
                 f"{r['server']['total'] / n:7.3f} {r['items']:6d} {r['rejects']:7d}"
             )
     for n in sizes:
-        for name in ("project", "naive"):
+        for name in ("project", "naive", "floor"):
             server = results[n][name]["server"]
             kinds = ", ".join(
                 f"{k[5:]} {v}" for k, v in sorted(server.items()) if k.startswith("kind:")
@@ -351,6 +377,14 @@ def main() -> int:
     memory = p2["rss_mb"] / p1["rss_mb"]
     speed = results[n1]["naive"]["wall"] / p1["wall"]  # (n1/wall_p) / (n1/wall_naive)
     req1, req2 = p1["server"]["total"] / n1, p2["server"]["total"] / n2
+    floor1, floor2 = (results[n]["project"]["cpu"] / results[n]["floor"]["cpu"] for n in sizes)
+    print()
+    for n in sizes:
+        p, f, v = (results[n][k]["cpu"] / n * 1000 for k in ("project", "floor", "naive"))
+        print(
+            f"CPU per article N={n}: project {p:.2f} ms, Scrapy floor {f:.2f} ms "
+            f"(ratio {p / f:.2f}), naive {v:.2f} ms (project / naive {p / v:.2f})"
+        )
     print()
     print("goal                                                   ratio   goal     verdict")
     rows = [
@@ -360,6 +394,8 @@ def main() -> int:
         (f"requests per article, first crawl, N={n1}", req1, "<= 1.1", req1 <= 1.1),
         (f"requests per article, first crawl, N={n2}", req2, "<= 1.1", req2 <= 1.1),
         ("extraction: to_item / lxml parse (median page)", extraction, "<= 5", extraction <= 5),
+        (f"floor ratio: project / floor CPU per article, N={n1}", floor1, "<= 1.5", floor1 <= 1.5),
+        (f"floor ratio: project / floor CPU per article, N={n2}", floor2, "<= 1.5", floor2 <= 1.5),
     ]
     for label, value, goal, ok in rows:
         print(f"{label:52} {value:7.2f}   {goal:8} {verdict(ok)}")
@@ -368,6 +404,8 @@ def main() -> int:
             print(
                 f"NOTE: the project wrote {results[n]['project']['items']} items for {n} articles"
             )
+        if results[n]["floor"]["items"] != n:
+            print(f"NOTE: the floor fetched {results[n]['floor']['items']} articles for {n}")
     print(
         f"\nbenchmark wall time: {total:.0f} s (sizes {n1}, {n2}; concurrency {args.concurrency})"
     )
