@@ -78,7 +78,7 @@ LATENCY = float(os.environ.get("QA_BENCH_LATENCY", "0"))  # seconds added to eve
 
 def serve(folder: str, port_file: str) -> None:
     """Serve ``folder`` on a free loopback port; answer ``STATS_PATH`` with the counts."""
-    from qa_scraper.devserver import DevServer, DevSite, Reply, _handler_for
+    from qa_scraper.testing.devserver import DevServer, DevSite, Reply, _handler_for
 
     class CountingSite(DevSite):
         """DevSite that counts what it answers instead of keeping every request."""

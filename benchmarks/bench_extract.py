@@ -26,8 +26,8 @@ import lxml.html
 from parsel import Selector
 
 from qa_scraper.dates import parse_date
+from qa_scraper.delivery.validation import item_errors
 from qa_scraper.pages.article import ArticlePage
-from qa_scraper.validation import item_errors
 from tests.conftest import ROUTES, load_expected, saved_page
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import run_crawl
 

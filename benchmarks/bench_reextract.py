@@ -37,7 +37,7 @@ from bench_crawl import ServerProcess, measured, run_project  # noqa: E402
 # Runs the re-extraction, then prints its own and its largest child's peak RSS (KiB).
 _MEASURED = (
     "import resource, sys\n"
-    "from qa_scraper.cli import main\n"
+    "from qa_scraper.tools.cli import main\n"
     "code = main(['reextract', '--output-dir', sys.argv[1], '--mode', 'full',"
     " '--jobs', sys.argv[2]])\n"
     "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
@@ -65,7 +65,7 @@ def run_reextract(output: Path, work: Path, jobs: int) -> dict[str, Any]:
 
 def archive_write_ms(rounds: int = 500) -> float:
     """CPU per archived answer (response + request records) for a saved article page."""
-    from qa_scraper.archive import WarcArchive
+    from qa_scraper.delivery.archive import WarcArchive
     from tests.conftest import saved_page
 
     body = saved_page("/en/article/174501").encode()

@@ -6,7 +6,7 @@
    - fast read: ``ArticlePage(url, html).to_item()`` per page;
    - browser read: the page loaded in Chromium (answered in-process, no network), its
      scripts run until the network is idle, the rendered DOM read back
-     (:func:`qa_scraper.browser.rendered_html`) and then read like any page.
+     (:func:`qa_scraper.reading.browser.rendered_html`) and then read like any page.
    Prints pages/s and CPU per page (this process plus Playwright's driver and Chromium,
    from /proc) of each, and their ratio.
 2. End to end, the spider against the dev server: the saved site (nothing rendered,
@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa_scraper.browser import CHROMIUM_ARGS, browser_path, rendered_html
-from qa_scraper.devserver import DevServer
 from qa_scraper.pages.article import ArticlePage
+from qa_scraper.reading.browser import CHROMIUM_ARGS, browser_path, rendered_html
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected, saved_page
 from tests.crawl_helpers import run_crawl
 from tests.markup_variants import script_filled

@@ -18,7 +18,7 @@ class ExitCode(IntEnum):
     SETUP = 4  # output folder or state file unusable (not a folder, corrupt, read-only)
     NOTHING_FETCHED = 5  # the site gave nothing usable (down, not HTTP): run not delivered
     INTERRUPTED = 6  # stopped before the end (Ctrl-C, CLOSESPIDER_*): not delivered, resumable
-    MONITOR_FAILED = 7  # delivered, but a monitor failed (qa_scraper/monitoring.py)
+    MONITOR_FAILED = 7  # delivered, but a monitor failed (qa_scraper/extensions/monitoring.py)
     # The run could not write its output or its state (disk full, permissions): not
     # delivered and resumed by the next start; or committed, and published by the next start.
     WRITE_FAILED = 8

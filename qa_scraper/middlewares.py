@@ -148,8 +148,8 @@ class ArchiveMiddleware:
         return cls(crawler)
 
     def _archive(self) -> Any:
-        from qa_scraper.distributed import DistributedRun
-        from qa_scraper.extensions import CrawlRunExtension
+        from qa_scraper.distributed.run import DistributedRun
+        from qa_scraper.extensions.crawl_run import CrawlRunExtension
 
         distributed = self.crawler.get_extension(DistributedRun)
         if distributed is not None and distributed.role == "worker":
@@ -187,7 +187,7 @@ class ArchiveMiddleware:
         return response
 
     def _run(self) -> Any:
-        from qa_scraper.extensions import CrawlRunExtension
+        from qa_scraper.extensions.crawl_run import CrawlRunExtension
 
         extension = self.crawler.get_extension(CrawlRunExtension)
         return extension.run if extension is not None else None

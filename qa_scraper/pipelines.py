@@ -22,12 +22,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.python.failure import Failure
 
+from qa_scraper.delivery.rejects import Rejected
+from qa_scraper.delivery.runs import CrawlRun, new_run_id
+from qa_scraper.delivery.validation import item_errors
 from qa_scraper.errors import WriteFailed
-from qa_scraper.extensions import CrawlRunExtension
-from qa_scraper.rejects import Rejected
-from qa_scraper.runs import CrawlRun, new_run_id
+from qa_scraper.extensions.crawl_run import CrawlRunExtension
 from qa_scraper.urls import article_id_from_url
-from qa_scraper.validation import item_errors
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class ValidationPipeline(_CrawlerPipeline):
         """This run's id; a distributed worker's: the coordinator's (which stamps it again)."""
         if self.run is not None:
             return self.run.run_id
-        from qa_scraper.distributed import DistributedRun
+        from qa_scraper.distributed.run import DistributedRun
 
         distributed = self.crawler.get_extension(DistributedRun)
         if distributed is not None and distributed.keys is not None:

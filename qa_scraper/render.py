@@ -26,8 +26,8 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
-from qa_scraper.browser import CHROMIUM_ARGS, rendered_html
 from qa_scraper.pages import labels
+from qa_scraper.reading.browser import CHROMIUM_ARGS, rendered_html
 from qa_scraper.urls import same_host
 
 RENDER_MODES = ("auto", "never", "always")

@@ -31,13 +31,13 @@ DOWNLOADER_MIDDLEWARES = {
     "qa_scraper.middlewares.SameHostGuardMiddleware": 50,
     # Distributed crawls only: one politeness budget shared by all processes (Redis); last
     # before the download, so robots.txt waits and cache hits take no slot.
-    "qa_scraper.distributed.SharedRateMiddleware": 950,
+    "qa_scraper.distributed.run.SharedRateMiddleware": 950,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
     # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.
     "qa_scraper.middlewares.RedirectGuardMiddleware": 650,
     # After HttpCompressionMiddleware (590) decoded the body, before retries (550): every
-    # article answer (200, 304) into the run's WARC (QA_ARCHIVE; qa_scraper/archive.py).
+    # article answer (200, 304) into the run's WARC (QA_ARCHIVE; qa_scraper/delivery/archive.py).
     "qa_scraper.middlewares.ArchiveMiddleware": 580,
 }
 DOWNLOAD_TIMEOUT = 30
@@ -55,14 +55,15 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled j
 # The run (lock, crawl state, output files, manifest); off when QA_OUTPUT_DIR and
 # QA_STATE_PATH are both empty.
 # Before it (a lower order connects its spider_closed first): Spidermon's field coverage
-# counters and the run's monitors, whose results the manifest takes (qa_scraper/monitoring.py).
+# counters and the run's monitors, whose results the manifest
+# takes (qa_scraper/extensions/monitoring.py).
 EXTENSIONS = {
     # Distributed crawls only (QA_REDIS_URL): before the run closes, drain the workers' results.
-    "qa_scraper.distributed.DistributedRun": 80,
+    "qa_scraper.distributed.run.DistributedRun": 80,
     "spidermon.contrib.scrapy.extensions.Spidermon": 80,
-    "qa_scraper.monitoring.RunMonitorExtension": 90,
-    "qa_scraper.progress.ProgressExtension": 95,
-    "qa_scraper.extensions.CrawlRunExtension": 100,
+    "qa_scraper.extensions.monitoring.RunMonitorExtension": 90,
+    "qa_scraper.extensions.progress.ProgressExtension": 95,
+    "qa_scraper.extensions.crawl_run.CrawlRunExtension": 100,
 }
 
 ITEM_PIPELINES = {
@@ -97,8 +98,8 @@ SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_FALSY = False
 SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS = 1
 
-# Monitors, checked at close (qa_scraper/monitoring.py); a failure is exit code 7 (the run is
-# still delivered) and the alerts below. Spidermon's own monitors and settings:
+# Monitors, checked at close (qa_scraper/extensions/monitoring.py); a failure is exit code 7
+# (the run is still delivered) and the alerts below. Spidermon's own monitors and settings:
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
 SPIDERMON_MIN_ITEMS = 1  # articles seen live (written + unchanged)
 # Minimum fill rates (Spidermon's rule keys: <item type>/<field>, list entries under _items):
@@ -126,7 +127,8 @@ SPIDERMON_FIELD_COVERAGE_RULES = {
 QA_FIELD_COVERAGE_MAX_DROP = 15  # percentage points a fill rate may fall since the last run
 QA_MONITOR_COVERAGE_MIN_ITEMS = 20  # fewer items written: no fill-rate or drift verdict
 QA_MONITOR_MAX_REJECT_SHARE = 0.5  # rejected / (articles + rejected)
-# Alerts when a monitor fails (qa_scraper/alerts.py): each is on when its settings are given.
+# Alerts when a monitor fails (qa_scraper/extensions/alerts.py): each is on when its settings
+# are given.
 SPIDERMON_SMTP_HOST = ""  # with SPIDERMON_EMAIL_TO: an e-mail (SPIDERMON_SMTP_PORT, _USER, ...)
 SPIDERMON_EMAIL_TO = []
 SPIDERMON_SLACK_SENDER_TOKEN = ""  # Slack (with SPIDERMON_SLACK_RECIPIENTS); extra [alerts]
@@ -138,7 +140,7 @@ QA_PROGRESS_INTERVAL = 60  # seconds between progress log lines; 0: none
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-# Distributed crawl (qa_scraper/distributed.py): empty for a single process.
+# Distributed crawl (qa_scraper/distributed/run.py): empty for a single process.
 # Rendering article pages in Chromium (-a render=auto|never|always; qa_scraper/render.py).
 QA_BROWSER_PATH = ""  # empty: the first chromium on PATH
 QA_RENDER_TIMEOUT = 15.0  # seconds for a page's load, then again at most for its network to idle

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec .venv/bin/python -m qa_scraper.demo "$@"
+exec .venv/bin/python -m qa_scraper.testing.demo "$@"

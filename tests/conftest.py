@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
-from qa_scraper.fixtures import item_differences
-from qa_scraper.validation import SCHEMA_PATH
+from qa_scraper.delivery.validation import SCHEMA_PATH
+from qa_scraper.testing.fixtures import item_differences
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = FIXTURES / "site"
@@ -109,7 +109,7 @@ def expected_items() -> list[dict[str, Any]]:
     return load_expected()
 
 
-# --- comparing items field by field: qa_scraper.fixtures.item_differences ---------------
+# --- comparing items field by field: qa_scraper.testing.fixtures.item_differences ---------------
 
 
 def assert_items_equal(actual: Any, expected: Any, what: str = "item") -> None:

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from qa_scraper.devserver import DevServer
-from qa_scraper.extensions import CrawlRunExtension
+from qa_scraper.extensions.crawl_run import CrawlRunExtension
 from qa_scraper.pipelines import (
     ChangeDetectionPipeline,
     DeduplicationPipeline,
     ValidationPipeline,
 )
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import run_crawl
 from tests.test_pipelines import _crawler, _item, _run

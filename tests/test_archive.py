@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper import archive as warc
-from qa_scraper.devserver import DevServer
+from qa_scraper.delivery import archive as warc
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import SLOW_CRAWL, crawl_command, kill_after_lines, run_crawl
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from qa_scraper.delivery.validation import item_errors
 from qa_scraper.items import content_hash
 from qa_scraper.pages.article import ArticlePage
-from qa_scraper.validation import item_errors
 from tests.conftest import (
     assert_items_equal,
     load_expected,

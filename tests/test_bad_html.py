@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from qa_scraper.delivery.validation import item_errors
 from qa_scraper.pages.article import ArticlePage
-from qa_scraper.validation import item_errors
 from tests.conftest import (
     assert_items_equal,
     has_markup,

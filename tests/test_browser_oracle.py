@@ -1,7 +1,7 @@
 """The fast reader against Chromium: the same lines, and the same item, for every saved page
 and every markup variant.
 
-The browser reader (:mod:`qa_scraper.browser`) loads the page in headless Chromium (system
+The browser reader (:mod:`qa_scraper.reading.browser`) loads the page in headless Chromium (system
 package; Playwright drives it, its requests answered in-process by ``page.route``: no network
 at all), lets its scripts run, and hands the rendered DOM with Chromium's computed styles and
 the text Chromium drew for pseudo-elements and list markers to the same reading rules. Any
@@ -20,8 +20,8 @@ import os
 
 import pytest
 
-from qa_scraper.browser import CHROMIUM_ARGS, browser_path, rendered_html_sync
 from qa_scraper.pages.article import ArticlePage
+from qa_scraper.reading.browser import CHROMIUM_ARGS, browser_path, rendered_html_sync
 from tests.conftest import assert_items_equal, load_expected, saved_page, without_run_fields
 from tests.markup_variants import RENDERERS, script_filled
 from tests.test_lines import CSS_DRAWN_CASES
@@ -125,7 +125,7 @@ def test_the_browser_reading_takes_the_drawn_text_from_chromium(browser_page) ->
 def test_the_oracle_catches_a_damaged_fast_reader(
     browser_page, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
-    from qa_scraper.pages import generated, lines
+    from qa_scraper.reading import generated, lines
 
     if damage == "no_markers":
         monkeypatch.setattr(generated, "marker_text", lambda value, style: "")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import PROJECT
 from tests.test_conventions import _env

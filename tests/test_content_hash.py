@@ -8,8 +8,8 @@ import copy
 from collections import Counter
 from pathlib import Path
 
-from qa_scraper.devserver import DevServer
 from qa_scraper.items import content_hash
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import run_crawl
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, free_port, run_crawl
 
@@ -53,7 +53,7 @@ def test_a_normal_run_logs_no_warning_of_scrapy_set_up(tmp_path: Path) -> None:
         for line in result.log.splitlines()
         if re.search(r"\[(scrapy\.middleware|py\.warnings)\] WARNING", line)
     ]
-    assert set_up == []  # e.g. "Disabled qa_scraper.distributed.DistributedRun: …"
+    assert set_up == []  # e.g. "Disabled qa_scraper.distributed.run.DistributedRun: …"
 
 
 def _tool(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.devserver import DevServer
-from qa_scraper.validation import item_errors
+from qa_scraper.delivery.validation import item_errors
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, assert_items_equal, load_expected, without_run_fields
 from tests.crawl_helpers import PROJECT, CrawlResult, run_crawl
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import FAST_LOCAL, PROJECT
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from qa_scraper import archive as warc
-from qa_scraper.devserver import DevServer
+from qa_scraper.delivery import archive as warc
 from qa_scraper.errors import ExitCode
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, parse_stats
 from tests.test_archive import assert_warcio_reads

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from qa_scraper.devserver import FAULTS, DevServer
+from qa_scraper.testing.devserver import FAULTS, DevServer
 from qa_scraper.urls import article_id_from_url
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import CrawlResult, run_crawl

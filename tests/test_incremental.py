@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.delivery.state import RunLock
 from qa_scraper.items import SCHEMA_VERSION
-from qa_scraper.state import RunLock
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import (
     SLOW_CRAWL,

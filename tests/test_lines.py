@@ -1,12 +1,12 @@
 """The line reader on its own: CSS layout (white-space, display), inline wrappers, and both
-sides of the hidden-content rule (qa_scraper.pages.lines module docstring)."""
+sides of the hidden-content rule (qa_scraper.reading.lines module docstring)."""
 
 from __future__ import annotations
 
 import pytest
 from parsel import Selector
 
-from qa_scraper.pages.lines import visible_lines
+from qa_scraper.reading.lines import visible_lines
 
 
 def read(body: str, head: str = "") -> list[str]:

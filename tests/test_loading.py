@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from qa_scraper.arrow import arrow_schema, items_table
-from qa_scraper.cli import main
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
+from qa_scraper.tools.arrow import arrow_schema, items_table
+from qa_scraper.tools.cli import main
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, run_crawl
 

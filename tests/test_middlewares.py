@@ -10,9 +10,9 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 from scrapy.utils.test import get_crawler
 
-from qa_scraper.devserver import _BILLION_LAUGHS
 from qa_scraper.middlewares import RedirectGuardMiddleware, retry_after_seconds
 from qa_scraper.spiders.doctorqna import DoctorQnASpider
+from qa_scraper.testing.devserver import _BILLION_LAUGHS
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from qa_scraper import monitoring
+from qa_scraper.extensions import monitoring
 from tests.crawl_helpers import run_crawl
 
 

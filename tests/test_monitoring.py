@@ -10,10 +10,10 @@ import pytest
 from scrapy.settings import Settings
 
 from qa_scraper import settings as project_settings
-from qa_scraper.devserver import DevServer
 from qa_scraper.errors import ExitCode
-from qa_scraper.monitoring import coverage_name, run_monitors
-from qa_scraper.progress import progress_line
+from qa_scraper.extensions.monitoring import coverage_name, run_monitors
+from qa_scraper.extensions.progress import progress_line
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import CrawlResult, run_crawl
 

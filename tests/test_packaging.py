@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qa_scraper.devserver import DevServer
-from qa_scraper.validation import SCHEMA_PATH
+from qa_scraper.delivery.validation import SCHEMA_PATH
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import isolated_python
 
@@ -79,7 +79,7 @@ def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> Non
         [
             python,
             "-c",
-            "import json, sys, qa_scraper; from qa_scraper.validation import "
+            "import json, sys, qa_scraper; from qa_scraper.delivery.validation import "
             "item_errors; print(qa_scraper.__file__); print(json.dumps([item_errors(i) for i in "
             "json.load(open(sys.argv[1]))]))",
             str(items),

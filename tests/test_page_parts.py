@@ -7,12 +7,12 @@ import json
 
 import pytest
 
+from qa_scraper.delivery.validation import SCHEMA_PATH
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pages.faq import RelatedFaq
 from qa_scraper.pages.question import Asker, Question
 from qa_scraper.pages.reply import Reply
 from qa_scraper.pages.similar import SimilarQuestion
-from qa_scraper.validation import SCHEMA_PATH
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 RUN_AND_CONSTANT_FIELDS = {

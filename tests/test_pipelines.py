@@ -12,7 +12,8 @@ from scrapy.extension import ExtensionManager
 from scrapy.utils.test import get_crawler
 
 from qa_scraper import settings as project_settings
-from qa_scraper.extensions import CrawlRunExtension
+from qa_scraper.delivery.rejects import Rejected
+from qa_scraper.extensions.crawl_run import CrawlRunExtension
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pipelines import (
     ChangeDetectionPipeline,
@@ -20,7 +21,6 @@ from qa_scraper.pipelines import (
     RunOutputPipeline,
     ValidationPipeline,
 )
-from qa_scraper.rejects import Rejected
 from qa_scraper.spiders.doctorqna import DoctorQnASpider
 from tests.conftest import load_expected, saved_page
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper import archive as warc
-from qa_scraper.devserver import DevServer
-from qa_scraper.runs import CRASH_ENV
+from qa_scraper.delivery import archive as warc
+from qa_scraper.delivery.runs import CRASH_ENV
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, run_crawl
 
@@ -230,7 +230,7 @@ def test_archives_with_nothing_readable_are_refused_with_exit_4(archived, output
 def test_reextraction_never_opens_a_connection() -> None:
     code = (
         "import urllib.request\n"
-        "from qa_scraper.reextract import forbid_network, NetworkForbidden\n"
+        "from qa_scraper.tools.reextract import forbid_network, NetworkForbidden\n"
         "forbid_network()\n"
         "try:\n"
         "    urllib.request.urlopen('http://127.0.0.1:9/', timeout=5)\n"
@@ -364,8 +364,8 @@ def test_fixture_save_refuses_what_the_archive_cannot_give(archived, output, tmp
 def test_the_fast_field_coverage_count_is_spidermons() -> None:
     from collections import Counter
 
-    from qa_scraper import reextract as module
     from qa_scraper.pages.article import ArticlePage
+    from qa_scraper.tools import reextract as module
     from tests.conftest import saved_page
 
     settings = module._settings().copy()  # changed below: not the module's own
@@ -381,8 +381,8 @@ def test_the_fast_field_coverage_count_is_spidermons() -> None:
 
 
 def test_refusals_unknown_run_held_lock_and_a_crawl_waiting_to_resume(archived, output) -> None:
-    from qa_scraper.runs import CrawlRun
-    from qa_scraper.state import RunLock
+    from qa_scraper.delivery.runs import CrawlRun
+    from qa_scraper.delivery.state import RunLock
 
     crawl_id = archived.stats["qa/run_id"]
     unknown = reextract(output, "--runs", "20000101T000000000Z")
@@ -415,12 +415,12 @@ def test_refusals_unknown_run_held_lock_and_a_crawl_waiting_to_resume(archived, 
 
 FULL_DISK = (  # the items file's write fails as on a full disk
     "import errno, sys\n"
-    "from qa_scraper.runs import CrawlRun\n"
+    "from qa_scraper.delivery.runs import CrawlRun\n"
     "def write_line(self, article_id, line):\n"
     "    with self._writing('the items file'):\n"
     "        raise OSError(errno.ENOSPC, 'No space left on device')\n"
     "CrawlRun.write_line = write_line\n"
-    "from qa_scraper.cli import main\n"
+    "from qa_scraper.tools.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
 
@@ -451,13 +451,13 @@ def test_a_full_disk_fails_the_reextraction_as_a_whole(archived, output) -> None
 
 SLOW_EXTRACTION = (  # each batch takes a while: time to press Ctrl-C
     "import sys, time\n"
-    "from qa_scraper import reextract\n"
+    "from qa_scraper.tools import reextract\n"
     "extract = reextract.extract\n"
     "def slow(*args):\n"
     "    time.sleep(30)\n"
     "    return extract(*args)\n"
     "reextract.extract = slow\n"
-    "from qa_scraper.cli import main\n"
+    "from qa_scraper.tools.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
 
@@ -500,7 +500,7 @@ def test_ctrl_c_stops_a_reextraction_undelivered_and_the_next_one_resumes_it(
 def test_no_more_processes_than_tasks() -> None:
     """--jobs 100000 forked 100,000 processes once there were more than CHUNK articles: the
     count is capped at the number of tasks (default: the CPUs)."""
-    from qa_scraper.reextract import CHUNK, processes
+    from qa_scraper.tools.reextract import CHUNK, processes
 
     assert processes(100_000, 3 * CHUNK) == 3
     assert processes(100_000, 3 * CHUNK + 1) == 4

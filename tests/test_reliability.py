@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.delivery.runs import CRASH_ENV
 from qa_scraper.errors import ExitCode
-from qa_scraper.runs import CRASH_ENV
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import crawl_command, run_crawl, start_crawl
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.browser import browser_path
-from qa_scraper.devserver import DevServer
+from qa_scraper.reading.browser import browser_path
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, assert_items_equal, load_expected, without_run_fields
 from tests.crawl_helpers import PROJECT, CrawlResult, crawl_command, run_crawl, start_crawl
 from tests.markup_variants import SCRIPT_FILLED_NOISE, script_filled
@@ -306,7 +306,7 @@ def test_the_archive_keeps_what_the_rendered_pages_asked_for(
 ) -> None:
     """Each page's same-host sub-request is archived with its answer (a 404 too), beside the
     page itself: what a replay of the rendered page needs; the items point at the page."""
-    from qa_scraper import archive as warc
+    from qa_scraper.delivery import archive as warc
 
     result, _ = rendered_crawl
     [path] = result.run_files("*.warc.gz")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from qa_scraper.report import lines, plural, run_labels, series_colours, vbars
+from qa_scraper.tools.report import lines, plural, run_labels, series_colours, vbars
 
 
 def test_eighteen_series_have_eighteen_colours() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from qa_scraper.cli import main
-from qa_scraper.report import report_path
+from qa_scraper.tools.cli import main
+from qa_scraper.tools.report import report_path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]

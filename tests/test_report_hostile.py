@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.cli import main
-from qa_scraper.report import write_report
+from qa_scraper.tools.cli import main
+from qa_scraper.tools.report import write_report
 
 
 def _manifest(run_id: str, items: int) -> dict:

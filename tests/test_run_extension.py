@@ -10,9 +10,9 @@ from scrapy.extension import ExtensionManager
 from scrapy.utils.test import get_crawler
 
 from qa_scraper import settings as project_settings
-from qa_scraper.extensions import Action, CrawlRunExtension
+from qa_scraper.delivery.state import CrawlState, utc_now
+from qa_scraper.extensions.crawl_run import Action, CrawlRunExtension
 from qa_scraper.spiders.doctorqna import DoctorQnASpider
-from qa_scraper.state import CrawlState, utc_now
 
 SETTINGS = {name: value for name, value in vars(project_settings).items() if name.isupper()}
 BASE = "http://127.0.0.1:8123/"

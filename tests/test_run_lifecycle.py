@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper import archive as warc
+from qa_scraper.delivery import archive as warc
+from qa_scraper.delivery.runs import CLOSE_STEPS, CRASH_ENV, CrawlRun
+from qa_scraper.delivery.validation import item_errors
 from qa_scraper.errors import ExitCode
 from qa_scraper.items import content_hash
-from qa_scraper.runs import CLOSE_STEPS, CRASH_ENV, CrawlRun
-from qa_scraper.validation import item_errors
 from tests.conftest import load_expected, stamped
 
 
@@ -38,7 +38,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 # One run that writes three items (and one reject) and closes, in a child process.
 CHILD = """
 import json, sys
-from qa_scraper.runs import CrawlRun
+from qa_scraper.delivery.runs import CrawlRun
 output, items = sys.argv[1], json.loads(sys.argv[2])
 run = CrawlRun(spider_name="doctorqna", base_url="http://127.0.0.1:8123/", mode="incremental",
                output_dir=output, archive=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, free_port, isolated_python
 from tests.smtp_helpers import body_text, smtp_server

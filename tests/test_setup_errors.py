@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from qa_scraper.delivery.state import RunLock
 from qa_scraper.errors import ExitCode
-from qa_scraper.state import RunLock
 
 PROJECT = Path(__file__).resolve().parent.parent
 BASE = "http://127.0.0.1:9/"  # never contacted: every case is refused before the crawl

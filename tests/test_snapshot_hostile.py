@@ -104,7 +104,7 @@ def test_snapshot_refuses_a_run_manifest_passed_off_as_a_snapshot(tmp_path: Path
 # The child's own peak (VmHWM, KiB): ru_maxrss would carry the parent's size across exec.
 _MEASURED_SNAPSHOT = (
     "import sys\n"
-    "from qa_scraper.cli import main\n"
+    "from qa_scraper.tools.cli import main\n"
     "code = main(['snapshot', '--output-dir', sys.argv[1], '--out', *sys.argv[2:]])\n"
     "[peak] = [line for line in open('/proc/self/status') if line.startswith('VmHWM:')]\n"
     "print('maxrss', peak.split()[1], file=sys.stderr)\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from qa_scraper.delivery.state import CrawlState, KnownArticle, RunLock
 from qa_scraper.errors import RunLockedError, SetupError
-from qa_scraper.state import CrawlState, KnownArticle, RunLock
 
 URL = "http://127.0.0.1:8123/en/article/"
 

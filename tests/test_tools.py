@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qa_scraper import schemadoc
-from qa_scraper.cli import main
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
+from qa_scraper.tools import schemadoc
+from qa_scraper.tools.cli import main
 from tests.conftest import PAGES, SITE, load_expected
 
 PROJECT = Path(__file__).resolve().parent.parent

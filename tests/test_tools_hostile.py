@@ -18,7 +18,7 @@ from tests.test_tools import _item, _line
 # Runs validate in a process of its own and prints that process's peak memory (KiB) last.
 _MEASURED = (
     "import resource, sys\n"
-    "from qa_scraper.cli import main\n"
+    "from qa_scraper.tools.cli import main\n"
     "code = main(['validate', sys.argv[1]])\n"
     "sys.stdout.flush()\n"
     "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"

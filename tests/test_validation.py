@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from qa_scraper.delivery.validation import SCHEMA_PATH, item_errors
 from qa_scraper.pages.article import ArticlePage
-from qa_scraper.validation import SCHEMA_PATH, item_errors
 from tests.conftest import load_expected, saved_page, stamped
 
 WARC_ID = "<urn:uuid:7eef0010-d543-4c7c-8743-7811933b7ba6>"
@@ -141,7 +141,7 @@ def _mutations(item: dict) -> list[dict]:
 
 def test_the_fast_validator_gives_jsonschemas_verdicts() -> None:
     """jsonschema-rs decides, jsonschema explains: they agree on valid and broken items."""
-    from qa_scraper.validation import fast_validator, item_validator
+    from qa_scraper.delivery.validation import fast_validator, item_validator
 
     checked = 0
     for expected in load_expected():

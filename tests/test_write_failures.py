@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.delivery.runs import CrawlRun
+from qa_scraper.delivery.state import CrawlState
 from qa_scraper.errors import ExitCode, SetupError
-from qa_scraper.runs import CrawlRun
-from qa_scraper.state import CrawlState
+from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import run_crawl
 from tests.test_run_lifecycle import ITEMS, new_run

@@ -3,7 +3,7 @@
 Pure: no Scrapy engine, no I/O. Every field is anchored on the visible labels
 and their order ("Share to:", "Ask Date:", "<title> <name> reply <dept>",
 "Reply Date:", "More Info", "Similar Q&A", "[Read More]", "Related FAQ"), read
-from the page's visible lines (:mod:`qa_scraper.pages.lines`), never on class
+from the page's visible lines (:mod:`qa_scraper.reading.lines`), never on class
 names. What cannot be found is reported in :attr:`ArticlePage.problems`
 (field and reason) rather than raised.
 
@@ -46,11 +46,11 @@ from qa_scraper.items import LANGUAGE, SCHEMA_VERSION, SOURCE, clean_value, cont
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.faq import RelatedFaq, split_related_faqs
-from qa_scraper.pages.lines import Line, visible_lines
 from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.question import Asker, Question
 from qa_scraper.pages.reply import Reply, split_replies
 from qa_scraper.pages.similar import SimilarQuestion, split_similar_questions
+from qa_scraper.reading.lines import Line, visible_lines
 from qa_scraper.text import clean_line
 from qa_scraper.urls import (
     absolute,

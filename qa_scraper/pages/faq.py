@@ -14,8 +14,8 @@ from typing import Any
 from qa_scraper.items import clean_value
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
-from qa_scraper.pages.lines import Line
 from qa_scraper.pages.problems import Problem
+from qa_scraper.reading.lines import Line
 from qa_scraper.urls import PageKind, canonical_page_url, page_kind
 
 

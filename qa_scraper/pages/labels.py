@@ -1,7 +1,7 @@
 """The visible labels of an article page: the anchors of every field.
 
 All matching is case-insensitive and tolerant of extra white space (lines are
-already whitespace-normalized by :mod:`qa_scraper.pages.lines`).
+already whitespace-normalized by :mod:`qa_scraper.reading.lines`).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from typing import Any
 from qa_scraper.items import clean_value, date_value, text_value
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
-from qa_scraper.pages.lines import Line
 from qa_scraper.pages.problems import Problem
+from qa_scraper.reading.lines import Line
 from qa_scraper.text import join_honorific_lines
 
 _MAX_HEADER_LINES = 4

@@ -15,9 +15,9 @@ from typing import Any
 from qa_scraper.items import clean_value, excerpt_value
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
-from qa_scraper.pages.lines import Line
 from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.reply import header_at
+from qa_scraper.reading.lines import Line
 from qa_scraper.urls import article_id_from_url, canonical_article_url
 
 

@@ -16,7 +16,7 @@ the site. Turning a page into an item is the page
 object's job (:class:`qa_scraper.pages.article.ArticlePage`).
 
 Before each article request the spider asks the run
-(:class:`qa_scraper.extensions.CrawlRunExtension`) whether and how to request it:
+(:class:`qa_scraper.extensions.crawl_run.CrawlRunExtension`) whether and how to request it:
 in incremental mode (the default) an article whose sitemap ``<lastmod>`` has not
 moved since it was delivered is skipped, any other known article is requested
 conditionally (If-None-Match / If-Modified-Since). With a feed (``-o`` / ``-O``)
@@ -45,7 +45,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from qa_scraper import render
-from qa_scraper.config import (
+from qa_scraper.arguments import (
     apply_role,
     check_base_url,
     check_browser,
@@ -57,11 +57,11 @@ from qa_scraper.config import (
     check_spider_arguments,
     resolve_mode,
 )
-from qa_scraper.distributed import DistributedRun, WorkerRunProxy
-from qa_scraper.extensions import Action, CrawlRunExtension
+from qa_scraper.delivery.rejects import Rejected
+from qa_scraper.distributed.run import DistributedRun, WorkerRunProxy
+from qa_scraper.extensions.crawl_run import Action, CrawlRunExtension
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pages.problems import Problem
-from qa_scraper.rejects import Rejected
 from qa_scraper.urls import (
     PageKind,
     absolute,
@@ -142,7 +142,7 @@ class DoctorQnASpider(scrapy.Spider):
         except AttributeError:  # a crawler whose extensions were never built (unit tests)
             return None
 
-    # --- what the distributed layer asks (qa_scraper.distributed) ---------------------------
+    # --- what the distributed layer asks (qa_scraper.distributed.run) ---------------------------
     def frontier_batch(self) -> list[Request]:
         """The next article requests of the frontier (the coordinator seeds them)."""
         return list(self._feed())

@@ -1,6 +1,6 @@
 """A development server that serves a saved site on 127.0.0.1 like the real one.
 
-    python -m qa_scraper.devserver tests/fixtures/site --port 8123
+    python -m qa_scraper.testing.devserver tests/fixtures/site --port 8123
 
 The site folder holds the saved pages and ``routes.json`` (see
 ``tests/fixtures/site``): every route's file, status and headers, with

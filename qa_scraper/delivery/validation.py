@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # Where the packaged schema is in a checkout or an unzipped install (for tools and tests);
 # code that validates reads it with load_schema(), which also works from a zipped egg.
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "qa_item.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "qa_item.schema.json"
 
 
 @cache

@@ -11,19 +11,19 @@ The monitors are Spidermon's own where it has them — FinishReasonMonitor
 (``SPIDERMON_EXPECTED_FINISH_REASONS``), ItemCountMonitor (``SPIDERMON_MIN_ITEMS``,
 over the articles seen live) and FieldCoverageMonitor (``SPIDERMON_FIELD_COVERAGE_RULES``)
 — and ours for the reject share and the drift since the last run. When one fails, the
-alert actions configured by settings run (:mod:`qa_scraper.alerts`).
+alert actions configured by settings run (:mod:`qa_scraper.extensions.alerts`).
 
 :class:`RunMonitorExtension` runs that Spidermon :class:`~spidermon.MonitorSuite`
 itself, at ``spider_closed`` and *before* the run extension
 stages the manifest (it is connected first: a lower ``EXTENSIONS`` order). It
 writes its results into the stats — ``qa/monitors/failed`` (count),
 ``qa/monitors`` (the manifest's ``monitors`` section) and ``qa/coverage`` (the
-manifest's ``coverage`` section) — which :meth:`qa_scraper.runs.CrawlRun.close`
+manifest's ``coverage`` section) — which :meth:`qa_scraper.delivery.runs.CrawlRun.close`
 puts into the manifest and turns into exit code 7 (the run is still delivered).
 Running the suite from our own extension, rather than through
 ``SPIDERMON_SPIDER_CLOSE_MONITORS``, is what lets the results reach the manifest
 before the commit point. After the engine stops, it writes the run's HTML report
-beside the manifest (:mod:`qa_scraper.report`).
+beside the manifest (:mod:`qa_scraper.tools.report`).
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ from spidermon.contrib.scrapy.monitors import (
 from spidermon.runners import MonitorRunner
 from spidermon.utils.field_coverage import calculate_field_coverage
 
-from qa_scraper.alerts import alert_actions
-from qa_scraper.runs import run_manifests
+from qa_scraper.delivery.runs import run_manifests
+from qa_scraper.extensions.alerts import alert_actions
 
 logger = logging.getLogger(__name__)
 
@@ -353,7 +353,7 @@ class RunMonitorExtension:
         manifest = self.folder / f"{run_id}.manifest.json"
         if not manifest.exists():
             return
-        from qa_scraper.report import write_report
+        from qa_scraper.tools.report import write_report
 
         try:
             path = write_report(manifest)

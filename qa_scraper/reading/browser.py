@@ -7,7 +7,7 @@ the line reader uses (``display``, ``visibility``, ``white-space-collapse``,
 ``list-style-position``). The text CSS draws (``::before``/``::after`` content, list markers)
 is taken from Chromium's own layout tree (CDP ``DOMSnapshot.captureSnapshot``: the text of
 each pseudo-element's layout objects, counters and ``attr()`` already resolved) and written
-as plain ``content: "…"`` rules. :func:`qa_scraper.pages.lines.visible_lines` then reads that
+as plain ``content: "…"`` rules. :func:`qa_scraper.reading.lines.visible_lines` then reads that
 HTML with the same reading rules (labels, chrome, collapsed content) as any page: the
 browser decides what is drawn and how, the project's rules decide what of it is content.
 """
@@ -18,7 +18,7 @@ import os
 import shutil
 from typing import Any
 
-from qa_scraper.pages.generated import is_bullet
+from qa_scraper.reading.generated import is_bullet
 
 # Chromium's flags: as root it needs --no-sandbox; nothing in the background talks to the
 # network (no component updates, sync, first-run pages).
@@ -136,7 +136,7 @@ def generated_css(snapshot: dict[str, Any]) -> str:
             number = strings[attributes[1::2][names.index("data-qa-n")]]
             display, visibility, white_space = styles[node]
             if pseudo == "marker" and is_bullet("".join(parts)):
-                continue  # a bullet glyph is not read (qa_scraper.pages.generated)
+                continue  # a bullet glyph is not read (qa_scraper.reading.generated)
             declarations = [f"content:{_css_string(''.join(parts))}"]
             if pseudo != "marker":
                 declarations.append(f"display:{display}")

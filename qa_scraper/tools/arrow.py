@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from qa_scraper.validation import load_schema
+from qa_scraper.delivery.validation import load_schema
 
 _SCALARS = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
 

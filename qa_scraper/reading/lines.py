@@ -20,7 +20,7 @@ Layout, as a browser renders it:
   tinycss2, matched with cssselect, specificity, source order and
   ``!important`` honoured; inherited as CSS inherits it).
 
-Text drawn by CSS (:mod:`qa_scraper.pages.generated`): ``::before``/``::after``/``::marker``
+Text drawn by CSS (:mod:`qa_scraper.reading.generated`): ``::before``/``::after``/``::marker``
 ``content`` (strings, ``attr()``, counters) and list markers ("3. " of ``<ol start=3>``) are
 read where Chromium draws them; a bullet glyph (disc, circle, square) is not text.
 
@@ -74,7 +74,8 @@ from cssselect import HTMLTranslator, SelectorError
 from cssselect.xpath import ExpressionError
 from lxml import etree
 
-from qa_scraper.pages import generated, labels
+from qa_scraper.pages import labels
+from qa_scraper.reading import generated
 from qa_scraper.text import clean_line
 from qa_scraper.urls import absolute
 
@@ -784,7 +785,7 @@ class _Reader:
         holds_article = node.find(".//h1") is not None or _has_article_landmark(_STRING_VALUE(node))
         return not holds_article
 
-    # -- generated text (qa_scraper.pages.generated) ----------------------------------
+    # -- generated text (qa_scraper.reading.generated) ----------------------------------
     def list_style(
         self, node: etree._Element, tag: str, inherited: tuple[str, str]
     ) -> tuple[str, str]:

@@ -31,14 +31,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from qa_scraper import archive as warc
-from qa_scraper.config import check_mode, check_writable_folder
+from qa_scraper.arguments import check_mode, check_writable_folder
+from qa_scraper.delivery import archive as warc
+from qa_scraper.delivery.state import CrawlState, RunLock, check_state_path, utc_now
+from qa_scraper.delivery.validation import item_errors
 from qa_scraper.errors import ExitCode, SetupError, WriteFailed
 from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.render import summary as render_summary
-from qa_scraper.state import CrawlState, RunLock, check_state_path, utc_now
 from qa_scraper.urls import article_id_from_url
-from qa_scraper.validation import item_errors
 from qa_scraper.version import code_version
 
 logger = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class CrawlRun:
         self.dropped_on_resume = 0  # lines of the interrupted run that could not be kept
         self._items: IO[str] | None = None
         self._rejects: IO[str] | None = None
-        self.kind = kind  # "crawl", or "reextract" (qa_scraper/reextract.py: no network)
+        self.kind = kind  # "crawl", or "reextract" (qa_scraper/tools/reextract.py: no network)
         self.sources = sources or []  # a re-extraction: the runs whose archives it read
         # How the state's runs table tells kinds apart (a crawl never resumes a re-extraction).
         self._state_mode = mode if kind == "crawl" else f"{kind}/{mode}"
@@ -756,7 +756,7 @@ class CrawlRun:
             "code_version": code_version(),
             "files": files,
             **self.summary(stats),
-            # set by qa_scraper.monitoring.RunMonitorExtension, which runs first at close
+            # set by qa_scraper.extensions.monitoring.RunMonitorExtension, which runs first at close
             "coverage": stats.get("qa/coverage", {}),
             "monitors": stats.get("qa/monitors"),
             "render": render_summary(stats),  # pages rendered in Chromium (qa_scraper.render)

@@ -5,7 +5,7 @@ Reads the WARC archives of the delivered runs in the run folder (the manifests n
 article, and extracts them again in ``--jobs`` processes. The result is a normal delivered
 run of its own — items, rejects, manifest (``kind: reextract``, ``runs_read``), report,
 monitors, exit codes — closed around the same commit point as a crawl
-(:class:`qa_scraper.runs.CrawlRun`): interrupted, it is resumed by the next re-extraction,
+(:class:`qa_scraper.delivery.runs.CrawlRun`): interrupted, it is resumed by the next re-extraction,
 and nothing of it is delivered before that.
 
 * ``--mode incremental`` (default): only articles whose ``content_hash`` differs from the
@@ -37,9 +37,9 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from qa_scraper import archive as warc
+from qa_scraper.delivery import archive as warc
+from qa_scraper.delivery.runs import CrawlRun, run_manifests
 from qa_scraper.errors import ArgumentError, ExitCode, SetupError, WriteFailed
-from qa_scraper.runs import CrawlRun, run_manifests
 from qa_scraper.urls import PageKind, article_id_from_url, page_kind
 
 logger = logging.getLogger(__name__)
@@ -243,8 +243,8 @@ def _warc_date(date: str) -> dt.datetime:
 
 def extract(sources: list[Source], run_id: str) -> list[tuple[Any, ...]]:
     """Extract a batch of archived answers (runs in a worker process) for run ``run_id``."""
+    from qa_scraper.delivery.validation import item_errors
     from qa_scraper.pages.article import ArticlePage
-    from qa_scraper.validation import item_errors
 
     settings = _settings()
     out: list[tuple[Any, ...]] = []
@@ -298,7 +298,7 @@ def extract(sources: list[Source], run_id: str) -> list[tuple[Any, ...]]:
 
 
 def _reject(url: str, stage: str, errors: list, item: Any, provenance: Any) -> dict[str, Any]:
-    from qa_scraper.rejects import Rejected
+    from qa_scraper.delivery.rejects import Rejected
 
     return Rejected(url, stage, errors, item, provenance).as_record()
 
@@ -397,7 +397,7 @@ def reextract(
     code = run.close(reason, stats, fetched_anything=bool(index))
     stats["qa/exit_code"] = int(code)
     if code in (ExitCode.OK, ExitCode.MONITOR_FAILED) and run.manifest_path is not None:
-        from qa_scraper.report import write_report
+        from qa_scraper.tools.report import write_report
 
         write_report(run.manifest_path)
         logger.info(
@@ -433,8 +433,8 @@ def _count_resumed(run: CrawlRun, stats: dict[str, Any]) -> None:
 def _warm_up() -> None:
     from spidermon.contrib.scrapy.extensions import Spidermon  # noqa: F401
 
+    from qa_scraper.delivery.validation import fast_validator
     from qa_scraper.pages.article import ArticlePage
-    from qa_scraper.validation import fast_validator
 
     fast_validator()
     _settings()
@@ -526,7 +526,7 @@ def _deliver(
 
 def _monitors(stats: dict[str, Any], folder: Path, reason: str) -> None:
     """The crawl's monitors and field coverage, on the re-extraction's counts."""
-    from qa_scraper.monitoring import field_coverage, run_monitors
+    from qa_scraper.extensions.monitoring import field_coverage, run_monitors
 
     section = run_monitors(stats, _settings(), folder, reason)
     stats["qa/coverage"] = field_coverage(stats)

@@ -19,7 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from qa_scraper.runs import run_manifests
+from qa_scraper.delivery.runs import run_manifests
 
 HISTORY_RUNS = 20
 _WIDTH = 360  # px of a full bar (rate 1.0 or the largest count)
@@ -239,7 +239,7 @@ table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #e
 def coverage_thresholds(thresholds: dict[str, Any]) -> dict[str, float]:
     """Minimum fill rates by the manifest's field names (``replies.clinic``), from Spidermon's
     rules (``dict/replies/_items/clinic``), or as manifests before them named them."""
-    from qa_scraper.monitoring import coverage_name
+    from qa_scraper.extensions.monitoring import coverage_name
 
     rules = thresholds.get("SPIDERMON_FIELD_COVERAGE_RULES")
     if isinstance(rules, dict):

@@ -1,6 +1,6 @@
 """Text that CSS draws and the HTML does not hold: list markers and generated content.
 
-What Chromium draws, reproduced for the line reader (:mod:`qa_scraper.pages.lines`):
+What Chromium draws, reproduced for the line reader (:mod:`qa_scraper.reading.lines`):
 
 - ``content`` on ``::before``, ``::after`` and ``::marker``: strings, ``attr(name)``,
   ``counter(name[, style])``, ``counters(name, separator[, style])``, ``open-quote`` /

@@ -131,7 +131,7 @@ def check_render(render: str) -> None:
 def check_browser(render: str, settings: BaseSettings) -> str | None:
     """The Chromium a crawl renders with (None: no rendering); ``render=always`` without
     one is refused before the crawl starts."""
-    from qa_scraper.browser import browser_path
+    from qa_scraper.reading.browser import browser_path
 
     if render == "never":
         return None
@@ -173,7 +173,7 @@ def check_settings(settings: BaseSettings) -> None:
     for old, new in RENAMED_SETTINGS.items():
         if settings.get(old) is not None:
             raise ArgumentError(f"{old} is now {new}", f"Set {new.split()[0]} instead")
-    from qa_scraper.alerts import check_alerts
+    from qa_scraper.extensions.alerts import check_alerts
 
     check_alerts(settings)
     _check_coverage_rules(settings)
@@ -267,7 +267,7 @@ def check_role(role: str | None) -> None:
 
 
 def apply_role(settings: BaseSettings, role: str | None) -> None:
-    """Settings that follow from ``-a role`` with ``QA_REDIS_URL`` (see qa_scraper.distributed)."""
+    """Settings that follow from ``-a role`` with ``QA_REDIS_URL`` (qa_scraper.distributed)."""
     url = settings.get("QA_REDIS_URL")
     if bool(url) != bool(role):
         raise ArgumentError(
@@ -276,14 +276,16 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
             "Give both for a distributed crawl (-a role=coordinator or -a role=worker), or neither",
         )
     if role == "coordinator":
-        settings.set("SCHEDULER", "qa_scraper.distributed.RunScheduler", priority=ROLE_PRIORITY)
+        settings.set("SCHEDULER", "qa_scraper.distributed.run.RunScheduler", priority=ROLE_PRIORITY)
     elif role == "worker":
         if settings.getdict("FEEDS"):
             raise ArgumentError(
                 "a worker writes no feed (-o/-O): its items go to the coordinator",
                 "Give -o/-O to the coordinator",
             )
-        settings.set("SCHEDULER", "qa_scraper.distributed.WorkerScheduler", priority=ROLE_PRIORITY)
+        settings.set(
+            "SCHEDULER", "qa_scraper.distributed.run.WorkerScheduler", priority=ROLE_PRIORITY
+        )
         # The coordinator owns the run: no files, state or feed in a worker, except its own
         # archive (<run>.<worker>.warc.gz), written in the run folder the coordinator reads.
         settings.set("QA_WORKER_ARCHIVE_DIR", settings.get("QA_OUTPUT_DIR"), ROLE_PRIORITY)
@@ -291,5 +293,5 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
         settings.set("QA_STATE_PATH", "", priority=ROLE_PRIORITY)
         settings.set("FEEDS", {}, priority=ROLE_PRIORITY)
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
-        pipelines["qa_scraper.distributed.WorkerResultPipeline"] = 350  # right after validation
+        pipelines["qa_scraper.distributed.run.WorkerResultPipeline"] = 350  # right after validation
         settings.set("ITEM_PIPELINES", pipelines, priority=ROLE_PRIORITY)

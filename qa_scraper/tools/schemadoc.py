@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from qa_scraper.validation import SCHEMA_PATH
+from qa_scraper.delivery.validation import SCHEMA_PATH
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 DOC_PATH = PROJECT / "docs" / "schema.md"
 PAGES = PROJECT / "tests" / "fixtures" / "pages"
 _DEFS_DOC = {

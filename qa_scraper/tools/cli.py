@@ -23,16 +23,16 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from qa_scraper.delivery.runs import atomic_write, sha256_and_lines
+from qa_scraper.delivery.state import utc_now
+from qa_scraper.delivery.validation import item_errors
 from qa_scraper.items import SCHEMA_VERSION, content_hash
-from qa_scraper.report import plural
-from qa_scraper.runs import atomic_write, sha256_and_lines
-from qa_scraper.state import utc_now
+from qa_scraper.tools.report import plural
 from qa_scraper.urls import article_id_from_url
-from qa_scraper.validation import item_errors
 
 # A line longer than this is not read (a verdict, not an allocation of its size).
 MAX_LINE_BYTES = 64 * 1024 * 1024
-# A run's id, the name of its files (qa_scraper.runs.new_run_id).
+# A run's id, the name of its files (qa_scraper.delivery.runs.new_run_id).
 RUN_ID = re.compile(r"\d{8}T\d{9}Z")
 # Where a delivered item line is: its run's items file, its offset and its length. A snapshot
 # keeps these, not the lines, so its memory does not grow with the size of the dataset.
@@ -288,7 +288,7 @@ def _write_parquet(lines: Iterable[bytes], handle: IO[bytes]) -> None:
     """One row group per :data:`PARQUET_ROWS` items: memory bounded whatever the size."""
     import pyarrow.parquet as pq
 
-    from qa_scraper.arrow import arrow_schema, items_table
+    from qa_scraper.tools.arrow import arrow_schema, items_table
 
     with pq.ParquetWriter(handle, arrow_schema(), compression="zstd") as writer:
         batch: list[bytes] = []
@@ -422,12 +422,12 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 # --- fixtures ---------------------------------------------------------------------------
 def cmd_fixture(args: argparse.Namespace) -> int:
-    from qa_scraper.fixtures import check_fixture, save_fixture
+    from qa_scraper.testing.fixtures import check_fixture, save_fixture
 
     pages = Path(args.pages)
     if args.action == "save":
         from qa_scraper.errors import SetupError
-        from qa_scraper.fixtures import from_archive, from_reject
+        from qa_scraper.testing.fixtures import from_archive, from_reject
 
         given = [args.source, args.from_archive, args.reject]
         if sum(value is not None for value in given) != 1:
@@ -472,7 +472,7 @@ def cmd_fixture(args: argparse.Namespace) -> int:
 
 # --- report, schema-doc -----------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
-    from qa_scraper.report import write_report
+    from qa_scraper.tools.report import write_report
 
     try:
         print(write_report(Path(args.manifest)))
@@ -485,7 +485,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_schema_doc(args: argparse.Namespace) -> int:
-    from qa_scraper import schemadoc
+    from qa_scraper.tools import schemadoc
 
     path = Path(args.out)
     if args.check:
@@ -501,7 +501,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     import logging
 
     from qa_scraper.errors import SetupError
-    from qa_scraper.reextract import reextract
+    from qa_scraper.tools.reextract import reextract
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s"

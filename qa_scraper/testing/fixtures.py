@@ -134,7 +134,7 @@ def fetch(source: str) -> tuple[str, str, str]:
 def from_archive(url: str, output_dir: Path, spider: str = "doctorqna") -> tuple[str, str, str]:
     """(url, html, content type) of the latest archived answer of the article at ``url``, read
     from the delivered runs' archives in ``output_dir`` — no request."""
-    from qa_scraper.reextract import archived_runs, build_index, forbid_network
+    from qa_scraper.tools.reextract import archived_runs, build_index, forbid_network
     from qa_scraper.urls import article_id_from_url, canonical_article_url
 
     forbid_network()
@@ -153,7 +153,7 @@ def from_archive(url: str, output_dir: Path, spider: str = "doctorqna") -> tuple
 def from_reject(reference: str) -> tuple[str, str, str]:
     """(url, html, content type) of the archived answer a reject names: ``REJECTS_FILE:LINE``
     (the line number from 1, as ``grep -n`` gives it) — no request."""
-    from qa_scraper.reextract import forbid_network
+    from qa_scraper.tools.reextract import forbid_network
 
     forbid_network()
     name, _, number = reference.rpartition(":")
@@ -179,7 +179,7 @@ def from_reject(reference: str) -> tuple[str, str, str]:
 
 
 def _archived_page(path: Path, offset: int, record_id: str | None = None) -> tuple[str, str, str]:
-    from qa_scraper import archive as warc
+    from qa_scraper.delivery import archive as warc
 
     record = warc.read_record(path, offset)  # ValueError naming the file and offset
     if record.type != "response":

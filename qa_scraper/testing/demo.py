@@ -1,8 +1,8 @@
 """Offline demo: serve the saved site on 127.0.0.1 and crawl it with the real spider.
 
-    python -m qa_scraper.demo            # writes output/doctorqna/<run>.jsonl
+    python -m qa_scraper.testing.demo            # writes output/doctorqna/<run>.jsonl
 
-No network needed: the dev server (:mod:`qa_scraper.devserver`) plays the
+No network needed: the dev server (:mod:`qa_scraper.testing.devserver`) plays the
 site, including its traps (404 links, a flaky 503, legacy and utm links).
 """
 
@@ -14,9 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qa_scraper.devserver import DevServer
+from qa_scraper.testing.devserver import DevServer
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 DEFAULT_SITE = PROJECT / "tests" / "fixtures" / "site"
 LOCAL_SPEED = [
     "-s",

@@ -48,9 +48,9 @@ from scrapy.http import Request
 from scrapy_redis.queue import FifoQueue
 from twisted.internet import task
 
-from qa_scraper.archive import WarcArchive
+from qa_scraper.delivery.archive import WarcArchive
+from qa_scraper.delivery.rejects import Rejected
 from qa_scraper.errors import ExitCode, RunLockedError, SetupError
-from qa_scraper.rejects import Rejected
 from qa_scraper.urls import PageKind, article_id_from_url
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Run delivery: run files, manifest, crawl state, WARC archive, rejects, validation."""

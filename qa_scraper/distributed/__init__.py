@@ -1,0 +1,1 @@
+"""Distributed crawl over Redis: coordinator, workers, shared scheduler and rate."""

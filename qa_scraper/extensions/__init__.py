@@ -1,0 +1,1 @@
+"""Scrapy extensions: the crawl run, its monitors and alerts, progress."""

@@ -1,0 +1,1 @@
+"""Development tooling: the local site server, fixtures, the demo."""

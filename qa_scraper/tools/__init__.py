@@ -1,0 +1,1 @@
+"""Operator tools: the command line, report, re-extraction, snapshot, schema doc."""
