@@ -11,9 +11,10 @@ from scrapy.settings import Settings
 
 from qa_scraper import settings as project_settings
 from qa_scraper.errors import ExitCode
-from qa_scraper.extensions.monitoring import coverage_name, run_monitors
+from qa_scraper.extensions.monitoring import run_monitors
 from qa_scraper.extensions.progress import progress_line
 from qa_scraper.testing.devserver import DevServer
+from qa_scraper.tools.report import coverage_name
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import CrawlResult, run_crawl
 

@@ -175,12 +175,6 @@ class RunMonitorSuite(MonitorSuite):
     ]
 
 
-def coverage_name(rule: str) -> str:
-    """``dict/replies/_items/clinic`` (a Spidermon rule) → ``replies.clinic`` (the manifest's)."""
-    parts = rule.split("/")[1:]  # the item type first
-    return ".".join(part for part in parts if part != "_items")
-
-
 def _articles(stats: dict[str, Any]) -> int:
     """Articles seen live: written (by this process, and before the interruption of a
     resumed run) and unchanged."""

@@ -236,11 +236,15 @@ table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #e
 """
 
 
+def coverage_name(rule: str) -> str:
+    """``dict/replies/_items/clinic`` (a Spidermon rule) → ``replies.clinic`` (the manifest's)."""
+    parts = rule.split("/")[1:]  # the item type first
+    return ".".join(part for part in parts if part != "_items")
+
+
 def coverage_thresholds(thresholds: dict[str, Any]) -> dict[str, float]:
     """Minimum fill rates by the manifest's field names (``replies.clinic``), from Spidermon's
     rules (``dict/replies/_items/clinic``), or as manifests before them named them."""
-    from qa_scraper.extensions.monitoring import coverage_name
-
     rules = thresholds.get("SPIDERMON_FIELD_COVERAGE_RULES")
     if isinstance(rules, dict):
         return {coverage_name(rule): minimum for rule, minimum in rules.items()}
