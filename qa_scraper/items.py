@@ -1,52 +1,201 @@
-"""Field processors: the one place where raw text found on a page becomes a contract value.
+"""The item, declared once: one class per object of the contract, one attribute per field.
 
-The page objects (:mod:`qa_scraper.pages`) find where a field is on the page, one
-method per field; that method passes what it found through one of these
-processors, which apply the contract's rules (text rules, dates, ``None`` for
-nothing). The content hash is computed here too.
+:class:`QAItem` is one Q&A page; :class:`QuestionItem`, :class:`AskerItem`,
+:class:`ReplyItem`, :class:`SimilarQuestionItem`, :class:`RelatedFaqItem` and
+:class:`WarcPointer` are the objects inside it. The fields are in contract order and each has
+its docstring (zyte-common-items style); the type says whether the contract allows ``None``.
 
-Single values go through itemloaders chains (``MapCompose`` + ``TakeFirst``: a
-value, cleaned, ``None`` when nothing is left); line lists through plain functions
-(any callable is an itemloaders processor), which spares a chain on the hot path.
+The crawl carries items as plain dicts (what Scrapy's pipelines, the JSONL files and the
+schema work with), built by the page objects (:mod:`qa_scraper.pages`) with exactly these
+keys in this order: :func:`field_names` gives them, :func:`empty_item` the item of a page the
+extractor failed on. ``schemas/qa_item.schema.json`` is the published contract;
+``tests/test_items.py`` checks that these classes and the schema agree field for field,
+recursively (names, order, nullability, docstring = description), and ``docs/schema.md`` is
+generated from the schema.
+
+The content hash is defined here too: fields marked ``in_hash=False`` are left out of it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable
+import typing
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-from itemloaders.processors import Compose, MapCompose, TakeFirst
-
-from qa_scraper.dates import parse_date
-from qa_scraper.text import clean_line, excerpt, text_block
 
 SCHEMA_VERSION = "2.2"
 SOURCE = "doctorqna"
 LANGUAGE = "en"
-NOT_CONTENT = ("scraped_at", "content_hash", "warc", "run_id")  # fields outside content_hash
+
+_OUTSIDE_HASH = {"in_hash": False}
 
 
-def _none_if_empty(value: Any) -> Any:
-    return None if value in ("", [], None) else value
+@dataclass(kw_only=True)
+class QuestionItem:
+    """The question as asked."""
+
+    title: str
+    """Headline of the question."""
+    text: str
+    """Full text of the question."""
+    asked_on: str
+    """Date the question was asked ("Ask Date:")."""
 
 
-# One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left.
-clean_value = Compose(MapCompose(clean_line, _none_if_empty), TakeFirst())
-# A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable.
-date_value = Compose(MapCompose(parse_date), TakeFirst())
+@dataclass(kw_only=True)
+class AskerItem:
+    """Who asked, as the asker line gives it; each part null when not shown."""
+
+    name: str | None
+    """Asker's name; null when not shown or anonymous."""
+    age_min: int | None
+    """Lower bound of the asker's age in years (the age itself when exact)."""
+    age_max: int | None
+    """Upper bound of the asker's age in years; null for an open range or when not shown."""
+    gender: str | None
+    """Asker's gender; null when not shown."""
 
 
-def text_value(lines: Iterable[str] | None) -> str | None:
-    """Free text read as lines (question, reply, More Info): every text rule; None when empty."""
-    return None if lines is None else text_block(lines)
+@dataclass(kw_only=True)
+class ReplyItem:
+    """One doctor's reply."""
+
+    responder_title: str
+    """Responder's title (e.g. Dr.)."""
+    responder_name: str
+    """Responder's name."""
+    department: str
+    """Responder's department."""
+    text: str
+    """Full text of the reply."""
+    clinic: str | None
+    """Responder's clinic; null when not shown."""
+    replied_on: str
+    """Date of the reply ("Reply Date:")."""
 
 
-def excerpt_value(lines: Iterable[str] | None) -> str | None:
-    """A Similar Q&A teaser, read as lines: the text rules, without its trailing "..."."""
-    return None if lines is None else excerpt(lines)
+@dataclass(kw_only=True)
+class SimilarQuestionItem:
+    """One "Similar Q&A" entry (a link to another article)."""
+
+    article_id: str
+    """Article id of the similar question."""
+    url: str
+    """Canonical URL of the similar question."""
+    title: str
+    """Its title."""
+    question_excerpt: str | None
+    """Excerpt of its question as the entry shows it; null when not shown."""
+    answer_excerpt: str | None
+    """Excerpt of its first answer; null when unanswered."""
+    responder_title: str | None
+    """Title of the responder shown in the entry; null when unanswered."""
+    responder_name: str | None
+    """Name of the responder shown in the entry; null when unanswered."""
+    department: str | None
+    """Department shown in the entry; null when unanswered."""
+
+
+@dataclass(kw_only=True)
+class RelatedFaqItem:
+    """One "Related FAQ" link."""
+
+    topic: str
+    """The FAQ topic (link text)."""
+    department: str
+    """The department the topic belongs to."""
+    url: str
+    """URL of the FAQ page."""
+
+
+@dataclass(kw_only=True)
+class WarcPointer:
+    """Where the answer an item was extracted from is archived."""
+
+    file: str
+    """The WARC file's name in the run folder: <run>.warc.gz (a distributed run's worker: <run>.worker-<id>.warc.gz)."""  # noqa: E501
+    offset: int
+    """Byte offset of the record (its own gzip member) in the file."""
+    record_id: str
+    """The record's WARC-Record-ID."""
+
+
+@dataclass(kw_only=True)
+class QAItem:
+    """One Q&A page of doctorqna.com: one line of the JSONL output."""
+
+    schema_version: str = SCHEMA_VERSION
+    """Version of this schema, MAJOR.MINOR (see the versioning rule)."""
+    source: str = SOURCE
+    """The site the item comes from."""
+    url: str
+    """Canonical URL of the Q&A page: the URL requested, after same-site redirects, without query or fragment (a <link rel=canonical> naming another article is ignored)."""  # noqa: E501
+    article_id: str
+    """The site's numeric article id, as a string; unique per item."""
+    language: str = LANGUAGE
+    """Language of the page."""
+    title: str
+    """Page title: the question's headline."""
+    department: str
+    """Medical department the question is filed under."""
+    question: QuestionItem
+    """The question as asked."""
+    asker: AskerItem
+    """Who asked, as the asker line gives it; each part null when not shown."""
+    replies: list[ReplyItem]
+    """Doctors' replies, in page order; empty when unanswered."""
+    more_info: str | None
+    """The "More Info" article text; null when the page has none."""
+    similar_questions: list[SimilarQuestionItem]
+    """Entries of the "Similar Q&A" section, in page order."""
+    related_faqs: list[RelatedFaqItem]
+    """Links of the "Related FAQ" section, in page order."""
+    scraped_at: str = field(metadata=_OUTSIDE_HASH)
+    """When the page was fetched (RFC 3339, UTC)."""
+    content_hash: str = field(metadata=_OUTSIDE_HASH)
+    """sha256 of the canonical JSON of every other field except scraped_at, warc and run_id, every url in it made site-relative (/en/article/174501): equal content, equal hash, whichever host, port or scheme served it."""  # noqa: E501
+    warc: WarcPointer | None = field(metadata=_OUTSIDE_HASH)
+    """Where the answer this item was extracted from is archived (QA_ARCHIVE): the run's WARC file, the offset of the record in it, its WARC-Record-ID; null when nothing was archived (archive off). Not part of content_hash."""  # noqa: E501
+    run_id: str = field(metadata=_OUTSIDE_HASH)
+    """The run that delivered this line (its UTC start time; the name of its files and manifest). Not part of content_hash."""  # noqa: E501
+
+
+def field_names(item_class: type) -> tuple[str, ...]:
+    """The fields of an item class, in contract order (the keys of its dict)."""
+    return tuple(entry.name for entry in dataclasses.fields(item_class))
+
+
+# Fields outside content_hash: when the page was fetched, the hash itself, where the page is
+# archived and which run delivered it.
+NOT_CONTENT = tuple(
+    entry.name for entry in dataclasses.fields(QAItem) if not entry.metadata.get("in_hash", True)
+)
+# The fields a page object reads (the rest are stamped on by the page, the spider or the run).
+PAGE_FIELDS = tuple(name for name in field_names(QAItem) if name not in NOT_CONTENT)
+
+
+def empty_item(item_class: type = QAItem) -> dict[str, Any]:
+    """An item with nothing found: constants set, lists empty, objects with every field
+    ``None``, every other field ``None``; only the fields a page reads (:data:`PAGE_FIELDS`)
+    for :class:`QAItem`."""
+    hints = typing.get_type_hints(item_class)
+    empty: dict[str, Any] = {}
+    for entry in dataclasses.fields(item_class):
+        if item_class is QAItem and entry.name not in PAGE_FIELDS:
+            continue
+        kind = hints[entry.name]
+        if typing.get_origin(kind) is list:
+            empty[entry.name] = []
+        elif dataclasses.is_dataclass(kind):
+            empty[entry.name] = dict.fromkeys(field_names(kind))
+        elif entry.default is not dataclasses.MISSING:
+            empty[entry.name] = entry.default
+        else:
+            empty[entry.name] = None
+    return empty
 
 
 def content_hash(item: dict[str, Any]) -> str:

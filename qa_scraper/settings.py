@@ -77,7 +77,7 @@ ITEM_PIPELINES = {
 # Default run output: output/doctorqna/<UTC run timestamp>.jsonl and .rejects.ndjson.
 # Set QA_OUTPUT_DIR to "" to write nothing but Scrapy's own feeds (-o / -O).
 QA_OUTPUT_DIR = "output"
-QA_SCHEMA_PATH = ""  # empty: the schema shipped in the package (qa_scraper/schemas/)
+QA_SCHEMA_PATH = ""  # empty: the published schema (schemas/, installed as qa_scraper.schemas)
 # Crawl state (SQLite) shared by every run; empty: <QA_OUTPUT_DIR>/<spider>/state.sqlite3.
 QA_STATE_PATH = ""
 # An article skipped because its sitemap <lastmod> did not move is still re-checked

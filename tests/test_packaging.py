@@ -1,5 +1,6 @@
 """The installed package works outside the checkout (issue 8, defect 11): the schema ships as
-package data, and a wheel built from the project validates items and crawls from elsewhere."""
+package data (the published schemas/ folder, installed as qa_scraper.schemas), and a wheel built
+from the project validates items and crawls from elsewhere."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from qa_scraper.delivery.validation import SCHEMA_PATH
@@ -17,10 +19,30 @@ from tests.crawl_helpers import isolated_python
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def test_the_published_schema_is_the_packaged_one() -> None:
-    published = PROJECT / "schemas" / "qa_item.schema.json"
-    assert SCHEMA_PATH.parent.parent == PROJECT / "qa_scraper"
-    assert published.read_bytes() == SCHEMA_PATH.read_bytes()
+def test_the_package_reads_the_published_schema_the_one_copy() -> None:
+    """schemas/ is installed as qa_scraper.schemas: the editable install reads the published
+    file itself, and the repository holds no second copy."""
+    assert Path(str(SCHEMA_PATH)) == PROJECT / "schemas" / "qa_item.schema.json"
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.schema.json"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked == ["schemas/qa_item.schema.json"]
+
+
+def test_every_folder_of_modules_is_a_package_the_build_finds() -> None:
+    """setup.py finds the packages with find_packages: a folder of modules without an
+    __init__.py would be left out of the wheel and the egg."""
+    from setuptools import find_packages
+
+    folders = {
+        ".".join(path.parent.relative_to(PROJECT).parts)
+        for path in (PROJECT / "qa_scraper").rglob("*.py")
+    }
+    assert folders <= set(find_packages(str(PROJECT), include=["qa_scraper", "qa_scraper.*"]))
 
 
 def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> None:
@@ -43,6 +65,9 @@ def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> Non
         cwd=tmp_path,
     )
     [wheel] = dist.glob("qa_scraper-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packaged = archive.read("qa_scraper/schemas/qa_item.schema.json")
+    assert packaged == (PROJECT / "schemas" / "qa_item.schema.json").read_bytes()
     python, site_packages = isolated_python(tmp_path / "venv")
     subprocess.run(
         [

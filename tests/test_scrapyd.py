@@ -102,7 +102,8 @@ def _deploy(base: str, checkout: Path) -> None:
     for name in PROJECT_FILES:
         shutil.copy(PROJECT / name, checkout / name)
     ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(PROJECT / "qa_scraper", checkout / "qa_scraper", ignore=ignore)
+    for folder in ("qa_scraper", "schemas"):  # schemas/: the package qa_scraper.schemas
+        shutil.copytree(PROJECT / folder, checkout / folder, ignore=ignore)
     config = (checkout / "scrapy.cfg").read_text()
     assert "\n[deploy]\n" in config and "\nurl = http://localhost:6800/\n" in config
     (checkout / "scrapy.cfg").write_text(config.replace("http://localhost:6800/", base))

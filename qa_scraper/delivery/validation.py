@@ -1,9 +1,9 @@
 """Validate items against the item schema (compiled once per process).
 
-The schema ships inside the package (``qa_scraper/schemas/qa_item.schema.json``)
-and is read with :mod:`importlib.resources`, so an installed wheel and a zipped
-egg (scrapyd) validate too; ``schemas/qa_item.schema.json`` at the top of the
-repository is the published contract, kept identical by a test.
+The schema is one file, ``schemas/qa_item.schema.json`` at the top of the repository (the
+published contract). That folder is installed as the package ``qa_scraper.schemas``
+(pyproject.toml's ``package-dir``), and the file is read with :mod:`importlib.resources`:
+from a checkout (an editable install reads the file itself), a wheel or a zipped egg (scrapyd).
 
 Two validators of the same schema: ``jsonschema-rs`` (compiled, ~0.03 ms an item)
 gives the verdict; only for an item it refuses does ``jsonschema`` (~2.5 ms) give
@@ -24,21 +24,22 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from jsonschema import Draft202012Validator
 
-# Where the packaged schema is in a checkout or an unzipped install (for tools and tests);
-# code that validates reads it with load_schema(), which also works from a zipped egg.
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "qa_item.schema.json"
+# The schema file, as importlib.resources finds it: schemas/qa_item.schema.json itself in a
+# checkout, inside the installed package otherwise (a path inside the zip in an egg).
+SCHEMA_PATH: Traversable = resources.files("qa_scraper.schemas").joinpath("qa_item.schema.json")
 
 
 @cache
 def load_schema(schema_path: str | None = None) -> dict[str, Any]:
-    """The item schema: a file given by path (``QA_SCHEMA_PATH``), else the packaged one."""
+    """The item schema: a file given by path (``QA_SCHEMA_PATH``), else :data:`SCHEMA_PATH`."""
     if schema_path:
         text = Path(schema_path).read_text(encoding="utf-8")
     else:
-        resource = resources.files("qa_scraper").joinpath("schemas/qa_item.schema.json")
-        text = resource.read_text(encoding="utf-8")
+        text = SCHEMA_PATH.read_text(encoding="utf-8")
     return json.loads(text)
 
 

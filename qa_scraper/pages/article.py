@@ -26,7 +26,9 @@ the part's dict):
   :mod:`qa_scraper.pages.faq`.
 
 Each field property cleans its value with one of the itemloaders processors of
-:mod:`qa_scraper.items`. The labels themselves are in :mod:`qa_scraper.pages.labels`.
+:mod:`qa_scraper.processors`; the item's fields and their order are those of the item classes
+of :mod:`qa_scraper.items`.
+The labels themselves are in :mod:`qa_scraper.pages.labels`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ from parsel import Selector
 from parsel.selector import create_root_node
 from w3lib.encoding import html_to_unicode
 
-from qa_scraper.items import LANGUAGE, SCHEMA_VERSION, SOURCE, clean_value, content_hash, text_value
+from qa_scraper.items import (
+    LANGUAGE,
+    PAGE_FIELDS,
+    SCHEMA_VERSION,
+    SOURCE,
+    content_hash,
+    empty_item,
+)
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.faq import RelatedFaq, split_related_faqs
@@ -50,6 +59,7 @@ from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.question import Asker, Question
 from qa_scraper.pages.reply import Reply, split_replies
 from qa_scraper.pages.similar import SimilarQuestion, split_similar_questions
+from qa_scraper.processors import clean_value, text_value
 from qa_scraper.reading.lines import Line, visible_lines
 from qa_scraper.text import clean_line
 from qa_scraper.urls import (
@@ -159,6 +169,11 @@ class ArticlePage:
         else:
             self.html = html
         self.problems: list[Problem] = []
+
+    # The item's constants: fields like the others (one attribute per field).
+    schema_version = SCHEMA_VERSION
+    source = SOURCE
+    language = LANGUAGE
 
     # --- parsing -------------------------------------------------------------------------
     @cached_property
@@ -470,24 +485,9 @@ class ArticlePage:
         except Exception as error:
             self.problems = [Problem("(page)", f"extractor error: {type(error).__name__}: {error}")]
             url = canonical_article_url(self.page_url) or canonical_page_url(self.page_url)
-            return _stamped(
-                {
-                    "schema_version": SCHEMA_VERSION,
-                    "source": SOURCE,
-                    "url": url,
-                    "article_id": article_id_from_url(url),
-                    "language": LANGUAGE,
-                    "title": None,
-                    "department": None,
-                    "question": dict.fromkeys(Question.FIELDS),
-                    "asker": dict.fromkeys(Asker.FIELDS),
-                    "replies": [],
-                    "more_info": None,
-                    "similar_questions": [],
-                    "related_faqs": [],
-                },
-                scraped_at,
-            )
+            item = empty_item()  # the item class's fields: constants, None, [] ...
+            item["url"], item["article_id"] = url, article_id_from_url(url)
+            return _stamped(item, scraped_at)
 
     def build_item(self, scraped_at: dt.datetime | None = None) -> dict[str, Any]:
         """:meth:`to_item` without its safety net (the fuzz tests call this one)."""
@@ -500,24 +500,8 @@ class ArticlePage:
             )
         if self.ask_index is None:
             problems.append(Problem("question/asked_on", "no 'Ask Date:' label on the page"))
-        item = _stamped(
-            {
-                "schema_version": SCHEMA_VERSION,
-                "source": SOURCE,
-                "url": self.url,
-                "article_id": self.article_id,
-                "language": LANGUAGE,
-                "title": self.title,
-                "department": self.department,
-                "question": self.question.to_item(),
-                "asker": self.asker.to_item(),
-                "replies": [reply.to_item() for reply in self.replies],
-                "more_info": self.more_info,
-                "similar_questions": [entry.to_item() for entry in self.similar_questions],
-                "related_faqs": [faq.to_item() for faq in self.related_faqs],
-            },
-            scraped_at,
-        )
+        # One method per field, named after it (PAGE_FIELDS: the item class's order).
+        item = _stamped({name: _plain(getattr(self, name)) for name in PAGE_FIELDS}, scraped_at)
         for position, reply in enumerate(self.replies):
             problems += reply.problems(f"replies/{position}")
         for position, entry in enumerate(self.similar_questions):
@@ -529,6 +513,15 @@ class ArticlePage:
             problems.append(Problem("more_info", "'More Info' label with no text under it"))
         self.problems = problems + mojibake_problems(item)
         return item
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as the item holds it: a page part as its dict, a list of parts as a
+    list of dicts."""
+    if isinstance(value, list):
+        return [_plain(entry) for entry in value]
+    to_item = getattr(value, "to_item", None)
+    return to_item() if to_item else value
 
 
 def _stamped(item: dict[str, Any], scraped_at: dt.datetime | None) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from qa_scraper.items import clean_value
+from qa_scraper.items import RelatedFaqItem, field_names
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
+from qa_scraper.processors import clean_value
 from qa_scraper.reading.lines import Line
 from qa_scraper.urls import PageKind, canonical_page_url, page_kind
 
@@ -27,7 +28,7 @@ class RelatedFaq:
     href: str
     department_text: str | None = None
 
-    FIELDS = ("topic", "department", "url")
+    FIELDS = field_names(RelatedFaqItem)
 
     @cached_property
     def topic(self) -> str | None:

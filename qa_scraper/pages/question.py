@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa_scraper.items import clean_value, date_value, text_value
+from qa_scraper.items import AskerItem, QuestionItem, field_names
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
+from qa_scraper.processors import clean_value, date_value, text_value
 
 
 class Question:
     """``question.title``, ``question.text`` and ``question.asked_on``."""
 
-    FIELDS = ("title", "text", "asked_on")
+    FIELDS = field_names(QuestionItem)
 
     def __init__(self, title_line: str | None, lines: list[str], date_text: str | None) -> None:
         self.title_line = title_line  # the asker's own title: the line under "Share to:"
@@ -50,7 +51,7 @@ class Asker:
     """``asker.*``, read from "<name>, <age> year old <gender>." (any part may be missing;
     "Anonymous" for no name): the text before "Ask Date:" or the line above it."""
 
-    FIELDS = ("name", "age_min", "age_max", "gender")
+    FIELDS = field_names(AskerItem)
 
     def __init__(self, text: str) -> None:
         text = text.strip().rstrip(".").strip()

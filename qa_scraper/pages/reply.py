@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa_scraper.items import clean_value, date_value, text_value
+from qa_scraper.items import ReplyItem, field_names
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
+from qa_scraper.processors import clean_value, date_value, text_value
 from qa_scraper.reading.lines import Line
 from qa_scraper.text import join_honorific_lines
 
@@ -30,7 +31,7 @@ class Reply:
     lines: list[str] = field(default_factory=list)
     date_text: str | None = None
 
-    FIELDS = ("responder_title", "responder_name", "department", "text", "clinic", "replied_on")
+    FIELDS = field_names(ReplyItem)
 
     @cached_property
     def responder_title(self) -> str | None:

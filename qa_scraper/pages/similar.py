@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa_scraper.items import clean_value, excerpt_value
+from qa_scraper.items import SimilarQuestionItem, field_names
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.reply import header_at
+from qa_scraper.processors import clean_value, excerpt_value
 from qa_scraper.reading.lines import Line
 from qa_scraper.urls import article_id_from_url, canonical_article_url
 
@@ -32,16 +33,7 @@ class SimilarQuestion:
     answer_lines: list[str] = field(default_factory=list)
     plain_title: bool = False  # the title line was not a link
 
-    FIELDS = (
-        "article_id",
-        "url",
-        "title",
-        "question_excerpt",
-        "answer_excerpt",
-        "responder_title",
-        "responder_name",
-        "department",
-    )
+    FIELDS = field_names(SimilarQuestionItem)
 
     def has_body(self) -> bool:
         return bool(self.question_lines or self.answer_lines or self.header)

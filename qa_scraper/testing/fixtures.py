@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from qa_scraper.items import NOT_CONTENT
 from qa_scraper.pages.article import ArticlePage, decode_body
 
 PLACEHOLDER = "{{BASE}}"
-RUN_DEPENDENT = ("scraped_at", "content_hash", "warc", "run_id")
+RUN_DEPENDENT = NOT_CONTENT  # the item class marks them: outside content_hash, set by the run
 CHECK_BASE = "http://127.0.0.1:8123"  # any base: the URLs are compared as placeholders
 
 

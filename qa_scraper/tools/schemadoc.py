@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa_scraper.delivery.validation import SCHEMA_PATH
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 PROJECT = Path(__file__).resolve().parents[2]
 DOC_PATH = PROJECT / "docs" / "schema.md"
@@ -142,7 +145,7 @@ def _cell(value: Any) -> str:
     return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
 
 
-def render(schema_path: Path = SCHEMA_PATH, pages: Path = PAGES) -> str:
+def render(schema_path: Traversable = SCHEMA_PATH, pages: Path = PAGES) -> str:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     items = [
         json.loads(path.read_text(encoding="utf-8"))

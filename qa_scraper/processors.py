@@ -1,0 +1,41 @@
+"""Field processors: the one place where raw text found on a page becomes a contract value.
+
+The page objects (:mod:`qa_scraper.pages`) find where a field is on the page, one
+method per field; that method passes what it found through one of these
+processors, which apply the contract's rules (text rules, dates, ``None`` for
+nothing).
+
+Single values go through itemloaders chains (``MapCompose`` + ``TakeFirst``: a
+value, cleaned, ``None`` when nothing is left); line lists through plain functions
+(any callable is an itemloaders processor), which spares a chain on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from itemloaders.processors import Compose, MapCompose, TakeFirst
+
+from qa_scraper.dates import parse_date
+from qa_scraper.text import clean_line, excerpt, text_block
+
+
+def _none_if_empty(value: Any) -> Any:
+    return None if value in ("", [], None) else value
+
+
+# One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left.
+clean_value = Compose(MapCompose(clean_line, _none_if_empty), TakeFirst())
+# A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable.
+date_value = Compose(MapCompose(parse_date), TakeFirst())
+
+
+def text_value(lines: Iterable[str] | None) -> str | None:
+    """Free text read as lines (question, reply, More Info): every text rule; None when empty."""
+    return None if lines is None else text_block(lines)
+
+
+def excerpt_value(lines: Iterable[str] | None) -> str | None:
+    """A Similar Q&A teaser, read as lines: the text rules, without its trailing "..."."""
+    return None if lines is None else excerpt(lines)
