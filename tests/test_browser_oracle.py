@@ -125,13 +125,13 @@ def test_the_browser_reading_takes_the_drawn_text_from_chromium(browser_page) ->
 def test_the_oracle_catches_a_damaged_fast_reader(
     browser_page, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
-    from qa_scraper.reading import generated, lines
+    from qa_scraper.reading import css, generated
 
     if damage == "no_markers":
         monkeypatch.setattr(generated, "marker_text", lambda value, style: "")
         renderer = "css_ordered_lists"
     else:
-        monkeypatch.setattr(lines, "_stylesheet", lambda css: ())
+        monkeypatch.setattr(css, "_stylesheet", lambda text: ())
         renderer = "pre_line_stylesheet"
     item = EXPECTED["174609"]
     with pytest.raises(AssertionError):

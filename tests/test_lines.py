@@ -1,18 +1,19 @@
 """The line reader on its own: CSS layout (white-space, display), inline wrappers, and both
-sides of the hidden-content rule (qa_scraper.reading.lines module docstring)."""
+sides of the hidden-content rule (qa_scraper.reading.visibility module docstring)."""
 
 from __future__ import annotations
 
 import pytest
 from parsel import Selector
 
+from qa_scraper.pages.labels import READER_LANDMARKS
 from qa_scraper.reading.lines import visible_lines
 
 
 def read(body: str, head: str = "") -> list[str]:
     html = f"<html><head>{head}</head><body>{body}</body></html>"
     root = Selector(text=html).xpath("//body")[0].root
-    return [line.text for line in visible_lines(root, "http://example.org/")]
+    return [line.text for line in visible_lines(root, "http://example.org/", READER_LANDMARKS)]
 
 
 def sheet(css: str) -> str:
@@ -433,6 +434,6 @@ def test_text_drawn_by_css(case: str) -> None:
 def test_a_link_keeps_its_own_text_and_the_marker_stays_outside() -> None:
     html = "<html><body><ol><li><a href='/a'>Title</a></li></ol></body></html>"
     root = Selector(text=html).xpath("//body")[0].root
-    (line,) = visible_lines(root, "http://example.org/")
+    (line,) = visible_lines(root, "http://example.org/", READER_LANDMARKS)
     assert line.text == "1. Title"
     assert [(link.url, link.text) for link in line.links] == [("http://example.org/a", "Title")]

@@ -12,7 +12,7 @@ What the two deliberately read differently, and how the comparison allows for it
   compared as substrings of its whole normalised output, so each pre-line line still matches.
 - html-text reads hidden content (it has no notion of ``hidden``/``display:none``), template,
   noscript, dialogs, cookie banners and button labels; the extractor reads a subset of those
-  (the hidden-content rule in :mod:`qa_scraper.reading.lines`). Reading less is allowed by the
+  (the hidden-content rule in :mod:`qa_scraper.reading.visibility`). Reading less is allowed by the
   direction of the check (ours must be in theirs), so nothing needs skipping for it.
 - html-text guesses a space between two adjacent inline elements (``<a>A</a><a>B</a>`` gives
   "A B") where a browser shows none ("AB"). On the saved pages the check is exact; on the
@@ -99,8 +99,8 @@ def test_the_oracle_catches_a_damaged_reader(monkeypatch: pytest.MonkeyPatch, da
     from qa_scraper.pages import article
     from qa_scraper.reading.lines import Line, visible_lines
 
-    def damaged(root, base_url):
-        lines = visible_lines(root, base_url)
+    def damaged(root, base_url, landmarks):
+        lines = visible_lines(root, base_url, landmarks)
         index = next(i for i, line in enumerate(lines) if "Ask Date" in line.text)
         text = lines[index].text
         if damage == "spurious_space":

@@ -192,7 +192,7 @@ class ArticlePage:
             return []
         return [
             line
-            for line in visible_lines(root, self.page_url)
+            for line in visible_lines(root, self.page_url, labels.READER_LANDMARKS)
             if not labels.CHROME_LINE.match(line.text)
         ]
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa_scraper.reading.visibility import Landmarks
+
 SHARE = re.compile(r"^share\s*to\b", re.I)
 ASK_DATE = re.compile(r"\bask(?:ed)?\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
 REPLY_DATE = re.compile(r"^repl(?:y|ied)\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
@@ -36,6 +38,21 @@ SECTION_START = re.compile(
         f"(?:{label.pattern})" for label in (*SECTION_LABELS, END_OF_CONTENT, MORE_INFO_INLINE)
     ),
     re.I,
+)
+
+# What the reader's visibility rules (qa_scraper.reading.visibility) look for: text showing
+# that chrome holds the article itself (broken nesting), the question itself, the sections.
+ARTICLE_LANDMARK = re.compile(
+    r"(?:ask|reply)\s*date\s*:|share\s*to\s*:|more\s*info|similar\s*q\s*&\s*a|related\s*faq",
+    re.IGNORECASE,
+)
+QUESTION_LANDMARK = re.compile(r"ask\s*date\s*:|share\s*to\s*:", re.IGNORECASE)
+READER_LANDMARKS = Landmarks(
+    article=ARTICLE_LANDMARK,
+    # a word every ARTICLE_LANDMARK match contains: a quick test that rules out most text
+    article_words=("date", "share", "more", "similar", "related"),
+    question=QUESTION_LANDMARK,
+    section_labels=SECTION_LABELS,
 )
 
 # "<name>, <age> year old <gender>." (name "Anonymous" when not given).

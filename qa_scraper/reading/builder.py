@@ -1,0 +1,169 @@
+"""Lines from the pieces of text a walk gives, in order: the :class:`Line` type and its builder.
+
+The walk (:mod:`qa_scraper.reading.lines`) hands :class:`LineBuilder` text, line ends, spaces
+between cells, link starts and ends, and list markers; a line is its text with white space
+collapsed (:func:`qa_scraper.text.clean_line`), the links whose text it holds, and the list
+marker it starts with.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from qa_scraper.text import clean_line
+from qa_scraper.urls import absolute
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+@dataclass
+class Line:
+    text: str
+    links: list[Link] = field(default_factory=list)
+    marker: str = ""  # the list marker the line starts with ("3."), part of ``text``
+
+    @property
+    def content(self) -> str:
+        """The line without its list marker (a title in a numbered list is still the title)."""
+        return self.text[len(self.marker) :].lstrip() if self.marker else self.text
+
+    def link_covering_line(self) -> Link | None:
+        """The link whose text is the whole line (a title link, a "[Read More]"), the list
+        marker drawn before it apart."""
+        for link in self.links:
+            if link.text and link.text in (self.text, self.content):
+                return link
+        return None
+
+
+# Links that urljoin would not change, or only prefix with the page's origin: plain
+# characters; in a relative link no dot segment, query, fragment or parameters to resolve
+# (an absolute one keeps its dots, and a non-empty query is put back as it was).
+_PLAIN_ABSOLUTE_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9_\-/.]*(?:\?[A-Za-z0-9_\-.%=&+]+)?"
+)
+_PLAIN_ROOT_PATH = re.compile(r"/(?:[A-Za-z0-9_\-][A-Za-z0-9_\-/]*)?")
+
+
+class LineBuilder:
+    """One reading's lines, built from the walk's pieces."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.lines: list[Line] = []
+        self._parts: list[str] = []
+        self._marker = ""
+        self._line_marker = ""  # the marker the line being built starts with
+        self._links: list[Link] = []
+        self._open_links: list[tuple[str | None, list[str]]] = []
+        self._urls: dict[str, str | None] = {}  # href -> absolute URL (pages repeat links)
+        # The fast paths of _absolute() need a base that urljoin can read (else it raises).
+        self._fast_urls = True
+        self._origin = None
+        try:
+            base = urlsplit(base_url)
+        except ValueError:
+            self._fast_urls = False
+        else:
+            if base.scheme in ("http", "https") and base.netloc:
+                self._origin = f"{base.scheme}://{base.netloc}"
+
+    def text(self, value: str | None) -> None:
+        if value:
+            if self._marker and not value.isspace():
+                if not "".join(self._parts).strip():
+                    self._line_marker = self._marker
+                self._parts.append(self._marker)  # beside the item's first text, not in a link
+                self._marker = ""
+            self._parts.append(value)
+            for _, link_parts in self._open_links:
+                link_parts.append(value)
+
+    def start_link(self, href: str | None) -> None:
+        if href is None:
+            url = None
+        elif href in self._urls:
+            url = self._urls[href]
+        else:
+            url = self._urls[href] = self._absolute(href)
+        self._open_links.append((url, []))
+
+    def _absolute(self, href: str) -> str | None:
+        """:func:`qa_scraper.urls.absolute`, without urljoin for the plain links most are."""
+        if self._fast_urls:
+            if _PLAIN_ABSOLUTE_URL.fullmatch(href):
+                return href
+            if self._origin and _PLAIN_ROOT_PATH.fullmatch(href):
+                return self._origin + href
+        return absolute(self.base_url, href)
+
+    def end_link(self) -> None:
+        url, parts = self._open_links.pop()
+        self._add_link(url, parts)
+
+    def _add_link(self, url: str | None, parts: list[str]) -> None:
+        text = clean_line("".join(parts))
+        if url:
+            self._links.append(Link(url, text))
+
+    def marker(self, value: str, inside: bool = False) -> None:
+        """A list marker: drawn inside the item, it is text where it stands; outside, it
+        prefixes the item's first line of text."""
+        if inside:
+            if not "".join(self._parts).strip():
+                self._line_marker = value
+            self._parts.append(value)
+        else:
+            self._marker = (self._marker + value) if self._marker else value
+
+    def flush_marker(self) -> None:
+        """The item ended without text: its marker is drawn alone."""
+        if self._marker:
+            marker, self._marker = self._marker, ""
+            self._parts.append(marker)
+
+    def space(self) -> None:
+        self._parts.append(" ")
+
+    def newline(self) -> None:
+        if not self._parts:
+            return  # nothing since the last line (then no open link has text either)
+        # A block boundary inside a link: the link's text so far belongs to this line.
+        for index, (url, parts) in enumerate(self._open_links):
+            if parts:
+                self._add_link(url, parts)
+                self._open_links[index] = (url, [])
+        text = clean_line("".join(self._parts))
+        if text:
+            marker = clean_line(self._line_marker)
+            if marker and not text.startswith(marker):
+                marker = ""
+            self.lines.append(Line(text, self._links, marker))
+            self._links = []
+        self._parts = []
+        self._line_marker = ""
+
+    def last_line(self) -> str | None:
+        return self.lines[-1].text if self.lines else None
+
+
+def emit_text(out: LineBuilder, value: str | None, keeps_breaks: bool) -> None:
+    """A text node's text; where line breaks are kept, each newline in it ends the line."""
+    if not value:
+        return
+    if not keeps_breaks:
+        out.text(value)
+        return
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    first, *rest = value.split("\n")
+    out.text(first)
+    for piece in rest:
+        out.newline()
+        out.text(piece)
