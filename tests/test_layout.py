@@ -18,7 +18,6 @@ STILL_LARGE: set[str] = {
     "qa_scraper.delivery.runs",
     "qa_scraper.distributed.run",
     "qa_scraper.spiders.doctorqna",
-    "qa_scraper.tools.reextract",
     "qa_scraper.pages.article",
     "qa_scraper.testing.devserver",
     "qa_scraper.delivery.state",

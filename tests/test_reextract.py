@@ -365,10 +365,11 @@ def test_the_fast_field_coverage_count_is_spidermons() -> None:
     from collections import Counter
 
     from qa_scraper.pages.article import ArticlePage
-    from qa_scraper.tools import reextract as module
+    from qa_scraper.tools import reextract_coverage as module
+    from qa_scraper.tools.reextract_worker import project_settings
     from tests.conftest import saved_page
 
-    settings = module._settings().copy()  # changed below: not the module's own
+    settings = project_settings().copy()  # changed below: not the module's own
     assert module._project_coverage_settings(settings)
     for expected in load_expected():
         page = ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}"))
@@ -451,12 +452,12 @@ def test_a_full_disk_fails_the_reextraction_as_a_whole(archived, output) -> None
 
 SLOW_EXTRACTION = (  # each batch takes a while: time to press Ctrl-C
     "import sys, time\n"
-    "from qa_scraper.tools import reextract\n"
-    "extract = reextract.extract\n"
+    "from qa_scraper.tools import reextract_pool\n"
+    "extract = reextract_pool.extract\n"
     "def slow(*args):\n"
     "    time.sleep(30)\n"
     "    return extract(*args)\n"
-    "reextract.extract = slow\n"
+    "reextract_pool.extract = slow\n"
     "from qa_scraper.tools.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
@@ -500,7 +501,7 @@ def test_ctrl_c_stops_a_reextraction_undelivered_and_the_next_one_resumes_it(
 def test_no_more_processes_than_tasks() -> None:
     """--jobs 100000 forked 100,000 processes once there were more than CHUNK articles: the
     count is capped at the number of tasks (default: the CPUs)."""
-    from qa_scraper.tools.reextract import CHUNK, processes
+    from qa_scraper.tools.reextract_pool import CHUNK, processes
 
     assert processes(100_000, 3 * CHUNK) == 3
     assert processes(100_000, 3 * CHUNK + 1) == 4
