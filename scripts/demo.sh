@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec .venv/bin/python -m qa_scraper.testing.demo "$@"
+exec .venv/bin/python -m qa_scraper.testing.demo --site tests/fixtures/site "$@"

@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 
 from qa_scraper.middlewares import RedirectGuardMiddleware, retry_after_seconds
 from qa_scraper.spiders.doctorqna import DoctorQnASpider
-from qa_scraper.testing.devserver import _BILLION_LAUGHS
+from qa_scraper.testing.faults import _BILLION_LAUGHS
 
 
 @pytest.mark.parametrize(
