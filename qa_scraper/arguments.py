@@ -7,13 +7,13 @@ what is wrong and what to give instead. Defaults live in :mod:`qa_scraper.settin
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
+from qa_scraper.delivery.folders import check_writable_folder
 from qa_scraper.errors import ArgumentError, SetupError
 
 MODES = ("incremental", "full")
@@ -233,20 +233,6 @@ def _check_coverage_rules(settings: BaseSettings) -> None:
             f"-s SPIDERMON_FIELD_COVERAGE_RULES={raw!r} is not a dict of fill rates",
             'Give a JSON object of field -> rate from 0 to 1, e.g. {"dict/asker/name": 0.7}',
         )
-
-
-def check_writable_folder(folder: Path, setting: str) -> None:
-    """``folder`` (created if missing) can be written by this process, proved by writing."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-test-{os.getpid()}"
-        probe.touch()
-        probe.unlink()
-    except OSError as error:
-        raise SetupError(
-            f"{setting} {folder}: not a writable folder ({error.strerror})",
-            f"Set -s {setting} to a folder this user can write",
-        ) from None
 
 
 def resolve_mode(mode: str | None, settings: BaseSettings, logger: Any) -> str:

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from qa_scraper.delivery.state import RunLock
+from qa_scraper.delivery.lock import RunLock
 from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected

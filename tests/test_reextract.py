@@ -382,8 +382,8 @@ def test_the_fast_field_coverage_count_is_spidermons() -> None:
 
 
 def test_refusals_unknown_run_held_lock_and_a_crawl_waiting_to_resume(archived, output) -> None:
+    from qa_scraper.delivery.lock import RunLock
     from qa_scraper.delivery.runs import CrawlRun
-    from qa_scraper.delivery.state import RunLock
 
     crawl_id = archived.stats["qa/run_id"]
     unknown = reextract(output, "--runs", "20000101T000000000Z")

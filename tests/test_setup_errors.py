@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.delivery.state import RunLock
+from qa_scraper.delivery.lock import RunLock
 from qa_scraper.errors import ExitCode
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.delivery.state import CrawlState, KnownArticle, RunLock
+from qa_scraper.delivery.lock import RunLock
+from qa_scraper.delivery.state import CrawlState, KnownArticle
 from qa_scraper.errors import RunLockedError, SetupError
 
 URL = "http://127.0.0.1:8123/en/article/"

@@ -31,9 +31,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from qa_scraper.arguments import check_mode, check_writable_folder
+from qa_scraper.arguments import check_mode
 from qa_scraper.delivery import archive as warc
-from qa_scraper.delivery.state import CrawlState, RunLock, check_state_path, utc_now
+from qa_scraper.delivery.folders import check_output_dir, check_writable_folder
+from qa_scraper.delivery.lock import RunLock
+from qa_scraper.delivery.state import CrawlState, check_state_path, utc_now
 from qa_scraper.delivery.validation import item_errors
 from qa_scraper.errors import ExitCode, SetupError, WriteFailed
 from qa_scraper.items import SCHEMA_VERSION
@@ -181,23 +183,6 @@ def _deliverable_item(record: dict[str, Any]) -> bool:
 
 def _reject_record(record: dict[str, Any]) -> bool:
     return isinstance(record.get("url"), str)
-
-
-def check_output_dir(output_dir: str, spider_name: str) -> Path:
-    """The run folder ``<output_dir>/<spider>``, refused before anything is created."""
-    folder = Path(output_dir) / spider_name
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
-        raise SetupError(
-            f"QA_OUTPUT_DIR: {existing} exists and is not a folder",
-            "Set QA_OUTPUT_DIR to a folder (it is created if missing)",
-        )
-    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-        raise SetupError(
-            f"QA_OUTPUT_DIR: {existing} is not writable",
-            "Make it writable by this user or set QA_OUTPUT_DIR elsewhere",
-        )
-    return folder
 
 
 class CrawlRun:

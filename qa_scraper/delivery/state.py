@@ -5,7 +5,8 @@ run learns is first *staged* (table ``pending``, keyed by run id) and applied to
 ``articles`` only when the run's output has been delivered
 (:meth:`CrawlState.commit_run`). A run killed before that leaves the delivered
 state as it was, so the next run re-emits whatever the killed run had found:
-nothing is lost. Only one run may use a state file at a time (:class:`RunLock`).
+nothing is lost. Only one run may use a state file at a time
+(:class:`qa_scraper.delivery.lock.RunLock`).
 
 A run's life in table ``runs``: ``running`` → ``committed`` (its staged rows became
 the state, in the one transaction that is the run's commit point; its files may
@@ -17,17 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from qa_scraper.errors import RunLockedError, SetupError
+from qa_scraper.delivery.folders import NOT_A_FOLDER, folder_problem, make_folder_of
+from qa_scraper.errors import SetupError
 
-__all__ = ["CrawlState", "KnownArticle", "RunLock", "RunLockedError", "check_state_path"]
+__all__ = ["CrawlState", "KnownArticle", "check_state_path", "utc_now"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -81,20 +82,17 @@ def check_state_path(path: Path) -> None:
             f"QA_STATE_PATH {path} is a directory, not a state file",
             f"Point QA_STATE_PATH at a file, e.g. {path / 'state.sqlite3'}",
         )
-    parent = path.parent
-    for folder in (parent, *parent.parents):
-        if folder.exists():
-            if not folder.is_dir():
-                raise SetupError(
-                    f"cannot create the state file {path}: {folder} is a file",
-                    "Set QA_STATE_PATH (or QA_OUTPUT_DIR) to a usable folder",
-                )
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise SetupError(
-                    f"cannot write the state file {path}: {folder} is read-only",
-                    "Make the folder writable or set QA_STATE_PATH elsewhere",
-                )
-            break
+    problem = folder_problem(path.parent)
+    if problem is not None and problem[1] == NOT_A_FOLDER:
+        raise SetupError(
+            f"cannot create the state file {path}: {problem[0]} is a file",
+            "Set QA_STATE_PATH (or QA_OUTPUT_DIR) to a usable folder",
+        )
+    if problem is not None:
+        raise SetupError(
+            f"cannot write the state file {path}: {problem[0]} is read-only",
+            "Make the folder writable or set QA_STATE_PATH elsewhere",
+        )
     if path.exists() and not path.is_file():
         raise SetupError(
             f"the state file {path} is not a regular file (a device, a pipe?)",
@@ -114,50 +112,6 @@ def check_state_path(path: Path) -> None:
                 f"the state file {path} is read-only",
                 "Make it writable by this user, or set QA_STATE_PATH elsewhere",
             )
-
-
-def _make_folder_of(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise SetupError(
-            f"cannot create the folder of {path} ({error.strerror})",
-            "Set QA_STATE_PATH (or QA_OUTPUT_DIR) to a writable place",
-        ) from None
-
-
-class RunLock:
-    """An exclusive ``flock`` beside the state file; the kernel frees it if the process dies."""
-
-    def __init__(self, state_path: Path) -> None:
-        self.path = state_path.with_name(state_path.name + ".lock")
-        self._handle: IO[str] | None = None
-
-    def acquire(self) -> None:
-        _make_folder_of(self.path)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
-            raise RunLockedError(
-                f"another doctorqna crawl is using {self.path.with_suffix('')} "
-                f"(lock held by {holder}); this run refuses to start",
-                "Wait for it to finish, or give this run its own QA_STATE_PATH",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {utc_now()}\n")
-        handle.flush()
-        self._handle = handle
-
-    def release(self) -> None:
-        if self._handle is not None:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
 
 
 @dataclass(frozen=True)
@@ -194,7 +148,7 @@ class CrawlState:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         check_state_path(self.path)
-        _make_folder_of(self.path)
+        make_folder_of(self.path)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
@@ -260,9 +214,6 @@ class CrawlState:
             self.db.execute("BEGIN")
             self.db.execute("UPDATE runs SET status = 'abandoned' WHERE run_id = ?", (run_id,))
             self.db.execute("DELETE FROM pending WHERE run_id = ?", (run_id,))
-
-    def run_row(self, run_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
 
     # --- staging ----------------------------------------------------------------------------
     def stage(
