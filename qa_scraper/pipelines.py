@@ -22,8 +22,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.python.failure import Failure
 
+from qa_scraper.delivery.files import new_run_id
+from qa_scraper.delivery.lifecycle import CrawlRun
 from qa_scraper.delivery.rejects import Rejected
-from qa_scraper.delivery.runs import CrawlRun, new_run_id
 from qa_scraper.delivery.validation import item_errors
 from qa_scraper.errors import WriteFailed
 from qa_scraper.extensions.crawl_run import CrawlRunExtension

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from qa_scraper.delivery import archive as warc
-from qa_scraper.delivery.runs import CRASH_ENV
+from qa_scraper.delivery.crash import CRASH_ENV
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, run_crawl
@@ -382,8 +382,8 @@ def test_the_fast_field_coverage_count_is_spidermons() -> None:
 
 
 def test_refusals_unknown_run_held_lock_and_a_crawl_waiting_to_resume(archived, output) -> None:
+    from qa_scraper.delivery.lifecycle import CrawlRun
     from qa_scraper.delivery.lock import RunLock
-    from qa_scraper.delivery.runs import CrawlRun
 
     crawl_id = archived.stats["qa/run_id"]
     unknown = reextract(output, "--runs", "20000101T000000000Z")
@@ -416,7 +416,7 @@ def test_refusals_unknown_run_held_lock_and_a_crawl_waiting_to_resume(archived, 
 
 FULL_DISK = (  # the items file's write fails as on a full disk
     "import errno, sys\n"
-    "from qa_scraper.delivery.runs import CrawlRun\n"
+    "from qa_scraper.delivery.lifecycle import CrawlRun\n"
     "def write_line(self, article_id, line):\n"
     "    with self._writing('the items file'):\n"
     "        raise OSError(errno.ENOSPC, 'No space left on device')\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.delivery.runs import CRASH_ENV
+from qa_scraper.delivery.crash import CRASH_ENV
 from qa_scraper.errors import ExitCode
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected

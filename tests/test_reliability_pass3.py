@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.delivery.runs import CRASH_ENV
+from qa_scraper.delivery.crash import CRASH_ENV
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected, without_run_fields
 from tests.crawl_helpers import run_crawl

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from qa_scraper.delivery import archive as warc
-from qa_scraper.delivery.runs import CLOSE_STEPS, CRASH_ENV, CrawlRun
+from qa_scraper.delivery.crash import CLOSE_STEPS, CRASH_ENV
+from qa_scraper.delivery.lifecycle import CrawlRun
 from qa_scraper.delivery.validation import item_errors
 from qa_scraper.errors import ExitCode
 from qa_scraper.items import content_hash
@@ -38,7 +39,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 # One run that writes three items (and one reject) and closes, in a child process.
 CHILD = """
 import json, sys
-from qa_scraper.delivery.runs import CrawlRun
+from qa_scraper.delivery.lifecycle import CrawlRun
 output, items = sys.argv[1], json.loads(sys.argv[2])
 run = CrawlRun(spider_name="doctorqna", base_url="http://127.0.0.1:8123/", mode="incremental",
                output_dir=output, archive=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_scraper.delivery.runs import CrawlRun
+from qa_scraper.delivery.lifecycle import CrawlRun
 from qa_scraper.delivery.state import CrawlState
 from qa_scraper.errors import ExitCode, SetupError
 from qa_scraper.testing.devserver import DevServer

@@ -1,8 +1,8 @@
 """The run's web archive: every article response, with its request, as WARC/1.1 records.
 
 One file per run, ``<run>.warc.gz`` (``.part`` until the run's commit point, like the
-run's other files: :mod:`qa_scraper.delivery.runs`). Records are written by warcio, each one its
-own gzip member (the WARC standard's "record-at-a-time" compression), so a reader can
+run's other files: :mod:`qa_scraper.delivery.lifecycle`). Records are written by warcio,
+each one its own gzip member (the WARC standard's "record-at-a-time" compression), so a reader can
 start at any record's offset, and a record damaged on disk costs that record only:
 
 * ``warcinfo`` first: the software, the run id and the site (``base-url``; a re-extraction

@@ -1,6 +1,6 @@
 """The crawl run as a Scrapy extension, and the one question the spider asks it.
 
-:class:`CrawlRunExtension` owns the run (:class:`qa_scraper.delivery.runs.CrawlRun`: lock,
+:class:`CrawlRunExtension` owns the run (:class:`qa_scraper.delivery.lifecycle.CrawlRun`: lock,
 crawl state, output files, manifest): it opens it when the crawler is built
 (refusals happen before anything starts), and delivers it — or leaves it
 resumable — when the spider closes, recording the exit code in the stats.
@@ -26,7 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from qa_scraper.delivery.runs import CrawlRun
+from qa_scraper.delivery.lifecycle import CrawlRun
 from qa_scraper.errors import ExitCode, WriteFailed
 
 

@@ -18,7 +18,7 @@ itself, at ``spider_closed`` and *before* the run extension
 stages the manifest (it is connected first: a lower ``EXTENSIONS`` order). It
 writes its results into the stats — ``qa/monitors/failed`` (count),
 ``qa/monitors`` (the manifest's ``monitors`` section) and ``qa/coverage`` (the
-manifest's ``coverage`` section) — which :meth:`qa_scraper.delivery.runs.CrawlRun.close`
+manifest's ``coverage`` section) — which :meth:`qa_scraper.delivery.lifecycle.CrawlRun.close`
 puts into the manifest and turns into exit code 7 (the run is still delivered).
 Running the suite from our own extension, rather than through
 ``SPIDERMON_SPIDER_CLOSE_MONITORS``, is what lets the results reach the manifest
@@ -47,7 +47,7 @@ from spidermon.contrib.scrapy.monitors import (
 from spidermon.runners import MonitorRunner
 from spidermon.utils.field_coverage import calculate_field_coverage
 
-from qa_scraper.delivery.runs import run_manifests
+from qa_scraper.delivery.manifest import run_manifests
 from qa_scraper.extensions.alerts import alert_actions
 
 logger = logging.getLogger(__name__)

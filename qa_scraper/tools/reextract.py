@@ -5,8 +5,8 @@ Reads the WARC archives of the delivered runs in the run folder (the manifests n
 article, and extracts them again in ``--jobs`` processes. The result is a normal delivered
 run of its own — items, rejects, manifest (``kind: reextract``, ``runs_read``), report,
 monitors, exit codes — closed around the same commit point as a crawl
-(:class:`qa_scraper.delivery.runs.CrawlRun`): interrupted, it is resumed by the next re-extraction,
-and nothing of it is delivered before that.
+(:class:`qa_scraper.delivery.lifecycle.CrawlRun`): interrupted, it is resumed by the next
+re-extraction, and nothing of it is delivered before that.
 
 * ``--mode incremental`` (default): only articles whose ``content_hash`` differs from the
   crawl state's (or that the state never delivered) are written; the state is updated.
@@ -35,7 +35,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from qa_scraper.delivery.runs import CrawlRun
+from qa_scraper.delivery.lifecycle import CrawlRun
 from qa_scraper.errors import ExitCode, SetupError, WriteFailed
 from qa_scraper.tools.reextract_coverage import coverage_keys
 from qa_scraper.tools.reextract_pool import results

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qa_scraper.delivery import archive as warc
-from qa_scraper.delivery.runs import run_manifests
+from qa_scraper.delivery.manifest import run_manifests
 from qa_scraper.errors import ArgumentError, SetupError
 from qa_scraper.urls import PageKind, article_id_from_url, page_kind
 

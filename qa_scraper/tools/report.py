@@ -19,7 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from qa_scraper.delivery.runs import run_manifests
+from qa_scraper.delivery.manifest import run_manifests
 
 HISTORY_RUNS = 20
 _WIDTH = 360  # px of a full bar (rate 1.0 or the largest count)

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from qa_scraper.delivery.runs import atomic_write, sha256_and_lines
+from qa_scraper.delivery.files import atomic_write, sha256_and_lines
 from qa_scraper.delivery.state import utc_now
 from qa_scraper.items import SCHEMA_VERSION
 from qa_scraper.tools.report import plural
 
-# A run's id, the name of its files (qa_scraper.delivery.runs.new_run_id).
+# A run's id, the name of its files (qa_scraper.delivery.files.new_run_id).
 RUN_ID = re.compile(r"\d{8}T\d{9}Z")
 # Where a delivered item line is: its run's items file, its offset and its length. A snapshot
 # keeps these, not the lines, so its memory does not grow with the size of the dataset.
