@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,54 @@ def assert_items_equal(actual: Any, expected: Any, what: str = "item") -> None:
             f"{what}: {len(lines)} difference(s) from expected\n"
             + "\n".join("  " + line for line in lines)
         )
+
+
+# --- the `slow` marker: `pytest -m "not slow"` is the inner loop ------------------------------
+# A test that starts a process (a crawl as a subprocess, Redis, Chromium, scrapyd, the CLI) is
+# marked `slow`. The marker is enforced: an unmarked test that starts a process fails, with the
+# line to add, so `-m "not slow"` stays in-process (fork-based worker pools are not processes
+# started this way and stay allowed). QA_SPAWN_LOG=<file> lists the offenders instead of failing.
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: starts a process (crawl subprocess, Redis, Chromium, scrapyd, CLI)"
+    )
+
+
+class _SpawnGuard:
+    """Refuses ``subprocess.Popen`` (asyncio's subprocesses use it too) during a test."""
+
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+        self.original = subprocess.Popen._execute_child  # type: ignore[attr-defined]
+
+    def __enter__(self) -> _SpawnGuard:
+        guard = self
+
+        def refuse(popen: Any, args: Any, *rest: Any, **kwargs: Any) -> Any:
+            if isinstance(args, (list, tuple)) and list(args[:1]) == ["git"]:
+                # the code version of a manifest (qa_scraper/version.py): milliseconds, once
+                return guard.original(popen, args, *rest, **kwargs)
+            log = os.environ.get("QA_SPAWN_LOG")
+            if log:
+                with open(log, "a", encoding="utf-8") as handle:
+                    handle.write(guard.nodeid + "\n")
+                return guard.original(popen, args, *rest, **kwargs)
+            raise RuntimeError(
+                f"{guard.nodeid} starts a process ({str(args)[:80]}): "
+                "mark it @pytest.mark.slow (tests/conftest.py, the `slow` marker)"
+            )
+
+        subprocess.Popen._execute_child = refuse  # type: ignore[attr-defined]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.Popen._execute_child = self.original  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    if item.get_closest_marker("slow"):
+        yield
+        return
+    with _SpawnGuard(item.nodeid):
+        yield

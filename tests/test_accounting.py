@@ -55,6 +55,7 @@ def _boom(self: Any, item: Any) -> Any:
     raise KeyError("surprise")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stage", "pipeline"),
     [
@@ -112,6 +113,7 @@ def test_an_exception_in_a_pipeline_is_a_reject_with_its_stage(
     assert manifest["counts"]["rejected"] == 1
 
 
+@pytest.mark.slow
 def test_a_crawl_where_a_users_pipeline_raises_rejects_that_article(tmp_path: Path) -> None:
     pipelines = {
         "qa_scraper.pipelines.ValidationPipeline": 300,

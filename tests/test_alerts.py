@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import run_crawl
 from tests.smtp_helpers import body_text, smtp_server
+
+pytestmark = pytest.mark.slow  # every test here starts a process
 
 FAILING_RULE = json.dumps({"dict/replies/_items/clinic": 0.9})
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import free_port, run_crawl
+
+pytestmark = pytest.mark.slow  # every test here starts a process
 
 FAILING_RULE = json.dumps({"dict/replies/_items/clinic": 0.9})
 

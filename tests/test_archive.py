@@ -17,6 +17,8 @@ from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import SLOW_CRAWL, crawl_command, kill_after_lines, run_crawl
 
+pytestmark = pytest.mark.slow  # the tests here read crawls run as subprocesses
+
 LIVE = {item["article_id"] for item in load_expected()}
 
 

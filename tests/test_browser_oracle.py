@@ -26,6 +26,8 @@ from tests.conftest import assert_items_equal, load_expected, saved_page, withou
 from tests.markup_variants import RENDERERS, script_filled
 from tests.test_lines import CSS_DRAWN_CASES
 
+pytestmark = pytest.mark.slow  # every test here drives Chromium
+
 EXPECTED = {item["article_id"]: item for item in load_expected()}
 # Articles with numbered lines in a reply and in More Info (drawn as list markers by the
 # ordered-list variants), and one with none.

@@ -9,10 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import PROJECT
 from tests.test_conventions import _env
+
+pytestmark = pytest.mark.slow  # every test here starts a process
 
 
 def _parse(cwd: Path, *args: str) -> subprocess.CompletedProcess:

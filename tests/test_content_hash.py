@@ -8,6 +8,8 @@ import copy
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.items import content_hash
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
@@ -29,6 +31,7 @@ def test_the_hash_ignores_scheme_host_and_port_but_not_content() -> None:
     assert content_hash(moved) != content_hash(mirror)  # the path is content
 
 
+@pytest.mark.slow
 def test_recrawling_the_same_site_on_another_port_changes_nothing(tmp_path: Path) -> None:
     output = tmp_path / "output"
     with DevServer(SITE) as first_server:

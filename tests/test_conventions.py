@@ -13,9 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, free_port, run_crawl
+
+pytestmark = pytest.mark.slow  # every test here starts a process
 
 
 def _env() -> dict[str, str]:

@@ -14,6 +14,8 @@ from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, assert_items_equal, load_expected, without_run_fields
 from tests.crawl_helpers import PROJECT, CrawlResult, run_crawl
 
+pytestmark = pytest.mark.slow  # the tests here read crawls run as subprocesses
+
 DISALLOWED_PREFIXES = ("/en/search", "/en/member/")
 
 

@@ -18,6 +18,8 @@ from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import FAST_LOCAL, PROJECT
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 DEPLOY = PROJECT / "deploy"
 INSTALLED = "/srv/qa_scraper"
 

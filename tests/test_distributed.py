@@ -26,6 +26,8 @@ from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, parse_stats
 from tests.test_archive import assert_warcio_reads
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 LIVE = {item["article_id"] for item in load_expected()}
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=2"]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"

@@ -15,6 +15,8 @@ from qa_scraper.urls import article_id_from_url
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import CrawlResult, run_crawl
 
+pytestmark = pytest.mark.slow  # the tests here read crawls run as subprocesses
+
 EMITTED_DESPITE_FAULT = {"174501": "slow", "174506": "429-once"}
 REJECTED_FETCH = {
     "174507": "timeout",

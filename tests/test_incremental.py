@@ -23,6 +23,8 @@ from tests.crawl_helpers import (
     run_crawl,
 )
 
+pytestmark = pytest.mark.slow  # the tests here read crawls run as subprocesses
+
 LIVE = {item["article_id"] for item in load_expected()}
 CHANGED = ("174501", "174534", "174602")
 ADDED = {"999001": "174506", "999002": "174507"}  # new id: copied from

@@ -124,3 +124,24 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path, monkeypatch: pytest.Monk
 def module_name_in(package: Path, path: Path) -> str:
     parts = path.relative_to(package.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_an_unmarked_test_that_starts_a_process_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from tests.conftest import _SpawnGuard
+
+    monkeypatch.delenv("QA_SPAWN_LOG", raising=False)
+    before = subprocess.Popen._execute_child  # type: ignore[attr-defined]
+    with _SpawnGuard("tests/test_x.py::test_y"), pytest.raises(RuntimeError, match="slow"):
+        subprocess.run(["true"], check=True)
+    with _SpawnGuard("tests/test_x.py::test_y"):  # the code version's git call is allowed
+        subprocess.run(["git", "--version"], check=True, capture_output=True)
+    assert subprocess.Popen._execute_child is before  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_a_slow_test_may_start_a_process() -> None:
+    import subprocess
+
+    assert subprocess.run(["true"], check=False).returncode == 0

@@ -46,6 +46,7 @@ def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
+@pytest.mark.slow
 def test_parquet_snapshots_have_the_fixed_schema_full_and_empty(snapshots: Path) -> None:
     current = pq.read_table(snapshots / "current.parquet")
     day = pq.read_table(snapshots / "day.parquet")
@@ -89,6 +90,7 @@ def _readme_snippets() -> list[str]:
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
+@pytest.mark.slow
 def test_the_readme_snippets_load_both_snapshots(
     snapshots: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +134,7 @@ def test_the_readme_snippets_load_both_snapshots(
     assert found["current"].features["article_id"].dtype == "string"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

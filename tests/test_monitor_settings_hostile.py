@@ -15,6 +15,7 @@ from qa_scraper.extensions import monitoring
 from tests.crawl_helpers import run_crawl
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [

@@ -58,6 +58,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, Crawl
     return first, second
 
 
+@pytest.mark.slow
 def test_manifest_has_the_fill_rates_of_the_saved_site(crawls) -> None:
     first, _ = crawls
     assert first.returncode == 0, first.log[-2000:]
@@ -89,6 +90,7 @@ def test_thresholds_sit_below_the_saved_site_rates() -> None:
         assert minimum < rates[field] or (rates[field] == 1.0 and minimum <= 0.95), field
 
 
+@pytest.mark.slow
 def test_a_failed_monitor_is_exit_7_one_log_line_and_still_delivered(crawls) -> None:
     _, second = crawls
     assert second.returncode == ExitCode.MONITOR_FAILED == 7, second.log[-2000:]
@@ -108,6 +110,7 @@ def test_a_failed_monitor_is_exit_7_one_log_line_and_still_delivered(crawls) -> 
     assert not list(second.output_dir.rglob("*.part"))
 
 
+@pytest.mark.slow
 def test_progress_lines(crawls) -> None:
     first, _ = crawls
     lines = [line for line in first.log.splitlines() if "Progress: " in line]

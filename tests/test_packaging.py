@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.delivery.validation import SCHEMA_PATH
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
@@ -45,6 +47,7 @@ def test_every_folder_of_modules_is_a_package_the_build_finds() -> None:
     assert folders <= set(find_packages(str(PROJECT), include=["qa_scraper", "qa_scraper.*"]))
 
 
+@pytest.mark.slow
 def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(

@@ -81,6 +81,7 @@ def output(archived, tmp_path: Path) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_full_reextraction_gives_the_crawls_items_without_the_site(archived, output) -> None:
     crawl_id = archived.stats["qa/run_id"]
     crawled = lines(output / "doctorqna" / f"{crawl_id}.jsonl")
@@ -105,6 +106,7 @@ def test_full_reextraction_gives_the_crawls_items_without_the_site(archived, out
     assert list((output / "doctorqna").glob("*.part")) == []
 
 
+@pytest.mark.slow
 def test_incremental_reextraction_delivers_nothing_when_nothing_changed(archived, output) -> None:
     crawl_id = archived.stats["qa/run_id"]
     done = reextract(output, "--jobs", "1")
@@ -116,6 +118,7 @@ def test_incremental_reextraction_delivers_nothing_when_nothing_changed(archived
     assert manifest["stats"]["qa/unchanged/content_same"] == 25
 
 
+@pytest.mark.slow
 def test_one_or_two_processes_give_the_same_run(archived, output, tmp_path) -> None:
     other = tmp_path / "other"
     shutil.copytree(output, other)
@@ -129,6 +132,7 @@ def test_one_or_two_processes_give_the_same_run(archived, output, tmp_path) -> N
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", ["flushed", "manifest_staged"])
 def test_an_interrupted_reextraction_delivers_nothing_and_is_resumed(
     archived, output, step
@@ -148,6 +152,7 @@ def test_an_interrupted_reextraction_delivers_nothing_and_is_resumed(
     assert list((output / "doctorqna").glob("*.part")) == []
 
 
+@pytest.mark.slow
 def test_a_missing_archive_folder_is_refused_in_one_line(tmp_path: Path) -> None:
     done = reextract(tmp_path / "nowhere")
     assert done.returncode == 4
@@ -155,6 +160,7 @@ def test_a_missing_archive_folder_is_refused_in_one_line(tmp_path: Path) -> None
     assert done.stderr.startswith("qa_scraper: refused: no archive folder")
 
 
+@pytest.mark.slow
 def test_a_warc_of_another_site_is_refused(archived, output) -> None:
     crawl_id = archived.stats["qa/run_id"]
     path = output / "doctorqna" / f"{crawl_id}.warc.gz"
@@ -173,6 +179,7 @@ def test_a_warc_of_another_site_is_refused(archived, output) -> None:
     assert new_runs(output, {crawl_id}) == []
 
 
+@pytest.mark.slow
 def test_damaged_records_are_skipped_counted_and_named(archived, output) -> None:
     crawl_id = archived.stats["qa/run_id"]
     path = output / "doctorqna" / f"{crawl_id}.warc.gz"
@@ -205,6 +212,7 @@ def test_damaged_records_are_skipped_counted_and_named(archived, output) -> None
     assert ids == LIVE - lost  # everything else carried on
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "not gzip", "missing"])
 def test_archives_with_nothing_readable_are_refused_with_exit_4(archived, output, damage) -> None:
     """Every article answer unreadable: "nothing to read" (exit 4, one line naming the counts),
@@ -227,6 +235,7 @@ def test_archives_with_nothing_readable_are_refused_with_exit_4(archived, output
     assert list((output / "doctorqna").glob("*.part")) == []
 
 
+@pytest.mark.slow
 def test_reextraction_never_opens_a_connection() -> None:
     code = (
         "import urllib.request\n"
@@ -267,6 +276,7 @@ def fixture_save(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_drift_recovery_rejects_become_a_fixture_and_are_delivered_offline(tmp_path) -> None:
     from tests.crawl_helpers import collect, crawl_command, start_crawl
 
@@ -324,6 +334,7 @@ def test_drift_recovery_rejects_become_a_fixture_and_are_delivered_offline(tmp_p
     assert manifest["counts"]["new"] == 25 and manifest["runs_read"] == [run_id]
 
 
+@pytest.mark.slow
 def test_a_fixture_from_the_archive_by_url_needs_no_request(archived, output, tmp_path) -> None:
     pages = tmp_path / "pages"
     url = "http://127.0.0.1:1/en/article/174501"  # any host: the article id is what counts
@@ -334,6 +345,7 @@ def test_a_fixture_from_the_archive_by_url_needs_no_request(archived, output, tm
         assert (pages / "article-174501" / name).read_bytes() == (reference / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_fixture_save_refuses_what_the_archive_cannot_give(archived, output, tmp_path) -> None:
     pages = str(tmp_path / "pages")
     unknown = fixture_save(
@@ -381,6 +393,7 @@ def test_the_fast_field_coverage_count_is_spidermons() -> None:
     assert not module._project_coverage_settings(settings)
 
 
+@pytest.mark.slow
 def test_refusals_unknown_run_held_lock_and_a_crawl_waiting_to_resume(archived, output) -> None:
     from qa_scraper.delivery.lifecycle import CrawlRun
     from qa_scraper.delivery.lock import RunLock
@@ -426,6 +439,7 @@ FULL_DISK = (  # the items file's write fails as on a full disk
 )
 
 
+@pytest.mark.slow
 def test_a_full_disk_fails_the_reextraction_as_a_whole(archived, output) -> None:
     crawl_id = archived.stats["qa/run_id"]
     done = subprocess.run(
@@ -463,6 +477,7 @@ SLOW_EXTRACTION = (  # each batch takes a while: time to press Ctrl-C
 )
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_reextraction_undelivered_and_the_next_one_resumes_it(
     archived, output
 ) -> None:

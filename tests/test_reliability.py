@@ -21,6 +21,8 @@ from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import crawl_command, run_crawl, start_crawl
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 LIVE = {item["article_id"] for item in load_expected()}
 INCREMENTAL = ["-a", "mode=incremental"]
 SLOW = [

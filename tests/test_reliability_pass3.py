@@ -28,6 +28,7 @@ def _html(site, article_id: str) -> str:
     return site._file_text(site.routes[f"/en/article/{article_id}"]["file"])
 
 
+@pytest.mark.slow
 def test_a_canonical_link_naming_another_article_never_changes_identity(tmp_path: Path) -> None:
     """Defect 1: page A carries a canonical link to article B. A is delivered as A (its own
     content, URL and id), counted and logged; B keeps its own content; a later change of A
@@ -132,6 +133,7 @@ def _changes(result) -> dict[str, str]:
     return {row["article_id"]: row["change"] for row in result.manifest()["changes"]}
 
 
+@pytest.mark.slow
 def test_410_means_gone(deletions) -> None:
     result, _ = deletions["410_and_500"]
     assert _changes(result) == {GONE_410: "gone"}
@@ -141,12 +143,14 @@ def test_410_means_gone(deletions) -> None:
     assert rejected == [FAILED_THEN_DELETED]  # the 500 is a reject, the 410 is not
 
 
+@pytest.mark.slow
 def test_an_article_that_failed_and_was_then_deleted_is_reported_gone(deletions) -> None:
     result, paths = deletions["deleted_after_failure"]
     assert f"/en/article/{FAILED_THEN_DELETED}" in paths  # re-checked although it failed
     assert _changes(result) == {FAILED_THEN_DELETED: "gone"}
 
 
+@pytest.mark.slow
 def test_after_the_site_moved_the_recheck_asks_the_new_host(deletions) -> None:
     result, paths = deletions["moved"]
     assert f"/en/article/{DELETED_AFTER_MOVE}" in paths
@@ -157,6 +161,7 @@ def test_after_the_site_moved_the_recheck_asks_the_new_host(deletions) -> None:
     assert gone["url"] == f"{deletions['moved_base']}/en/article/{DELETED_AFTER_MOVE}"
 
 
+@pytest.mark.slow
 def test_a_resumed_run_with_nothing_left_to_write_is_a_success(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,6 +185,7 @@ def test_a_resumed_run_with_nothing_left_to_write_is_a_success(
     assert manifest["monitors"]["failed"] == []
 
 
+@pytest.mark.slow
 def test_an_endless_redirect_chain_is_rejected_under_the_article_requested(
     tmp_path: Path,
 ) -> None:
@@ -198,6 +204,7 @@ def test_an_endless_redirect_chain_is_rejected_under_the_article_requested(
     assert result.manifest()["counts"]["rejected"] == 1
 
 
+@pytest.mark.slow
 def test_an_entity_bomb_sitemap_is_counted_invalid(tmp_path: Path) -> None:
     """Defect 7: a billion-laughs sitemap read as an empty one, uncounted."""
     with DevServer(SITE) as server:

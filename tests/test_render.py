@@ -25,6 +25,8 @@ from tests.conftest import SITE, assert_items_equal, load_expected, without_run_
 from tests.crawl_helpers import PROJECT, CrawlResult, crawl_command, run_crawl, start_crawl
 from tests.markup_variants import SCRIPT_FILLED_NOISE, script_filled
 
+pytestmark = pytest.mark.slow  # every test here drives Chromium
+
 ARTICLES = 25
 NO_DATA = "174501"  # its data endpoint answers 404: the rendered page keeps its placeholder
 

@@ -97,6 +97,7 @@ def _values(root, chart: str, attribute: str = "data-label") -> dict[str, float]
     }
 
 
+@pytest.mark.slow
 def test_charts_show_the_numbers_of_the_manifest(rendered) -> None:
     _, manifest, _, dom = rendered
     root = lxml_html.fromstring(dom)
@@ -130,6 +131,7 @@ def test_charts_show_the_numbers_of_the_manifest(rendered) -> None:
     assert root.cssselect('tr[data-key="duration (s)"] td')[0].text == "120.5"
 
 
+@pytest.mark.slow
 def test_screenshot_is_a_rendered_page(rendered) -> None:
     shot = rendered[0]
     data = shot.read_bytes()

@@ -88,6 +88,7 @@ def delivered(output: Path) -> tuple[list[dict], list[Path], list[Path]]:
     return items, sorted(folder.glob("*.manifest.json")), sorted(folder.glob("*.part"))
 
 
+@pytest.mark.slow
 def test_an_uninterrupted_close_delivers_once(tmp_path: Path) -> None:
     assert run_child(tmp_path) == ExitCode.OK
     items, manifests, parts = delivered(tmp_path)
@@ -95,6 +96,7 @@ def test_an_uninterrupted_close_delivers_once(tmp_path: Path) -> None:
     assert len(manifests) == 1 and parts == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", CLOSE_STEPS)
 def test_a_kill_at_any_close_step_ends_with_each_article_delivered_once(
     tmp_path: Path, step: str
@@ -166,6 +168,7 @@ def _line(item: dict) -> bytes:
     return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
+@pytest.mark.slow
 def test_a_resumed_run_keeps_only_lines_it_can_deliver(tmp_path: Path) -> None:
     old_version = dict(ITEMS[1], schema_version="0.9")
     invalid = dict(ITEMS[2], language="fr")
@@ -210,6 +213,7 @@ def test_an_interrupted_run_stays_resumable(tmp_path: Path) -> None:
     assert again.resumed and again.written_ids == {ITEMS[0]["article_id"]}
 
 
+@pytest.mark.slow
 def test_committed_state_is_applied_exactly_once(tmp_path: Path) -> None:
     assert run_child(tmp_path, crash_at="items_renamed") == -signal.SIGKILL
     new_run(tmp_path).close("finished", {})

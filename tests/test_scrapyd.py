@@ -29,6 +29,8 @@ from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, free_port, isolated_python
 from tests.smtp_helpers import body_text, smtp_server
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 LIVE = {item["article_id"] for item in load_expected()}
 PROJECT_FILES = ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md")
 

@@ -13,6 +13,8 @@ import pytest
 from qa_scraper.delivery.lock import RunLock
 from qa_scraper.errors import ExitCode
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 PROJECT = Path(__file__).resolve().parent.parent
 BASE = "http://127.0.0.1:9/"  # never contacted: every case is refused before the crawl
 

@@ -10,9 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.crawl_helpers import PROJECT
 from tests.test_tools import _item
 from tests.test_tools_hostile import _good_run
+
+pytestmark = pytest.mark.slow  # every test here starts a process
 
 FIRST, SECOND = "20260101T000000000Z", "20260102T000000000Z"
 

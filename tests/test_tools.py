@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from qa_scraper.testing.devserver import DevServer
 from qa_scraper.tools import schemadoc
 from qa_scraper.tools.cli import main
@@ -34,6 +36,7 @@ def _line(item: dict) -> str:
     return json.dumps(item, ensure_ascii=False) + "\n"
 
 
+@pytest.mark.slow
 def test_validate_reports_invalid_and_torn_lines(tmp_path: Path, capsys) -> None:
     good = tmp_path / "good.jsonl.gz"
     good.write_bytes(gzip.compress((_line(_item()) + _line(_item("174506"))).encode()))
@@ -135,6 +138,7 @@ def test_schema_doc_is_in_sync_and_documents_every_field() -> None:
     assert all(line.split(" | ")[3].strip() for line in rows), "a field without a meaning"
 
 
+@pytest.mark.slow
 def test_module_and_console_entry_points() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "qa_scraper", "--help"], capture_output=True, text=True
@@ -146,6 +150,7 @@ def test_module_and_console_entry_points() -> None:
     assert script.exists()
 
 
+@pytest.mark.slow
 def test_tools_refuse_bad_input_with_one_line(tmp_path: Path) -> None:
     """Hostile-test findings: no traceback for a bad manifest, a missing run file, a fixture
     name that escapes its folder, or a non-article page."""

@@ -15,6 +15,8 @@ import pytest
 from tests.crawl_helpers import PROJECT
 from tests.test_tools import _item, _line
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 # Runs validate in a process of its own and prints that process's peak memory (KiB) last.
 _MEASURED = (
     "import resource, sys\n"

@@ -84,6 +84,7 @@ def _full_then_freed(tmp_path: Path, disk: TinyDisk, output: Path, state: Path):
     return full, left, again
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tiny_disk", ["64k"], indirect=True)
 def test_a_full_output_disk_is_exit_8_and_the_next_run_delivers_each_article_once(
     tmp_path: Path, tiny_disk: TinyDisk
@@ -102,6 +103,7 @@ def test_a_full_output_disk_is_exit_8_and_the_next_run_delivers_each_article_onc
     assert not list((output / "doctorqna").glob("*.part"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tiny_disk", ["160k"], indirect=True)
 def test_a_full_state_disk_is_exit_8_and_the_next_run_delivers_each_article_once(
     tmp_path: Path, tiny_disk: TinyDisk
