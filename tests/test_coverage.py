@@ -238,6 +238,7 @@ def _settings_of(extra: list[str]) -> Settings:
     return settings
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("index", "extra"), [(0, []), (1, OTHER_SETTINGS)])
 def test_a_crawl_leaves_the_stats_spidermon_would_have(crawls, index, extra) -> None:
     crawl = crawls[index]
@@ -260,6 +261,7 @@ def test_a_crawl_leaves_the_stats_spidermon_would_have(crawls, index, extra) -> 
     assert manifest["coverage"]["replies.responder_name"] == round(rate, 4)
 
 
+@pytest.mark.slow
 def test_the_two_crawls_count_differently(crawls) -> None:
     """The settings reached the crawl: without SKIP_NONE, null asker names are filled."""
     project, other = (crawl.stats for crawl in crawls)

@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SITE
+
+pytestmark = pytest.mark.slow  # every test here starts a process
 
 
 def _run(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
