@@ -6,7 +6,7 @@ Prints pages/second and ratios:
 - full extraction (ArticlePage.to_item) vs. the floor of just parsing the page with parsel
   and reading all its text nodes: how much the label-driven extractor adds on top;
 - full extraction vs. an lxml parse (lxml.html.fromstring) of the same page: the median
-  over the pages of the two best times' ratio (the goal: at most 5x);
+  over the pages of the two best times' ratio (the goal, issue 21: at most 7x);
 - schema validation per item vs. extraction per page;
 - the date helper's fast path vs. dateparser on the same dates.
 """
@@ -83,7 +83,7 @@ def main() -> None:
         f"full extraction     : {n / extract:8.0f} pages/s  "
         f"ratio vs baseline {extract / parse_only:5.2f}x"
     )
-    print(f"vs lxml parse       : median per page {vs_lxml:5.2f}x  (goal: <= 5x)")
+    print(f"vs lxml parse       : median per page {vs_lxml:5.2f}x  (goal: <= 7x)")
     print(
         f"schema validation   : {n / validate:8.0f} items/s  "
         f"ratio vs extraction {validate / extract:5.2f}x"

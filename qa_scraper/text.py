@@ -37,6 +37,17 @@ def clean_line(value: str | None) -> str:
     if not (value.isascii() and value.isprintable()):
         # (Printable ASCII has neither; most text is, and these two tests are quicker.)
         value = _INVISIBLE_OR_CONTROL.sub("", value)
+    elif (
+        "  " not in value
+        and value[0] != " "
+        and value[-1] != " "
+        and "&" not in value
+        and "<" not in value
+    ):
+        # Printable ASCII whose only white space is single inner spaces, with nothing to
+        # decode or remove: already clean (lines read from the page are, and every field
+        # cleans them once more).
+        return value
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
     if "<" in value:

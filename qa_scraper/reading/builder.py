@@ -141,7 +141,7 @@ class LineBuilder:
                 self._open_links[index] = (url, [])
         text = clean_line("".join(self._parts))
         if text:
-            marker = clean_line(self._line_marker)
+            marker = clean_line(self._line_marker) if self._line_marker else ""
             if marker and not text.startswith(marker):
                 marker = ""
             self.lines.append(Line(text, self._links, marker))

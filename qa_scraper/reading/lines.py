@@ -64,6 +64,9 @@ _PSEUDO, _ITEM, _LIST = 1, 2, 4
 _LIST_TAGS = frozenset({"ol", "ul", "menu", "dir", "li"})
 # How the walk closes an element it did not read, and a <br>.
 _SKIPPED, _BR = "skipped", "br"
+# Tag as the parser spells it -> tag_name()'s (lower case, no namespace), for the tags seen.
+_TAG_NAMES: dict[str, str] = {}
+_MAX_TAG_NAMES = 4096
 
 
 class _Reader:
@@ -245,87 +248,115 @@ class _Reader:
             emit_text(out, self.root.tail, False)
             out.newline()
             return out.lines
+        # Bound methods and sets as locals: the loop runs once per element and event.
+        newline, add_text = out.newline, out.text
+        counters = self.counters
+        visibility = self.visibility
+        tag_names = _TAG_NAMES
         # Per open element: (tag, layout, whether its parent keeps line breaks, whether it
         # does, its list style, what ends with it). Layout _SKIPPED: the element is not read
         # (its subtree is skipped). What ends with it: 0, or _PSEUDO (an ::after to draw),
         # _ITEM (a list item whose marker may still be pending), _LIST (a reversed list).
         open_elements: list[tuple[str, str, bool, bool, tuple[str, str], int]] = []
+        push, pop = open_elements.append, open_elements.pop
         walker = etree.iterwalk(self.root, events=("start", "end", "comment", "pi"))
-        top_style = ("disc", "outside")
+        # The open element's (keeps line breaks, list style, "reversed" or ""): the parent of
+        # the next element that starts.
+        parent_breaks, parent_style, parent_list = False, ("disc", "outside"), ""
         for event, node in walker:
             if event == "end":
-                tag, layout, parent_breaks, breaks, _, ends = open_elements.pop()
+                tag, layout, parent_breaks, breaks, _, ends = pop()
                 if layout == _SKIPPED:
                     if tag in BLOCK_TAGS:
-                        out.newline()
+                        newline()
                 else:
-                    if ends & _PSEUDO:
-                        self._emit_pseudo(node, "after", breaks, len(open_elements) + 1)
-                    if ends & _ITEM:
-                        out.flush_marker()
+                    if ends:
+                        if ends & _PSEUDO:
+                            self._emit_pseudo(node, "after", breaks, len(open_elements) + 1)
+                        if ends & _ITEM:
+                            out.flush_marker()
                     if tag == "a":
                         out.end_link()
                     if layout == BLOCK:
-                        out.newline()
-                if self.counters:
-                    self.counters.leave(len(open_elements) + 1)
-                if node.tail:  # (most tails are empty: no call for them)
-                    emit_text(out, node.tail, parent_breaks)
+                        newline()
+                if counters.instances:
+                    counters.leave(len(open_elements) + 1)
+                if open_elements:
+                    entry = open_elements[-1]
+                    parent_style = entry[4]
+                    parent_list = "reversed" if entry[5] & _LIST else ""
+                else:
+                    parent_style, parent_list = ("disc", "outside"), ""
+                tail = node.tail
+                if tail:  # (most tails are empty: no call for them)
+                    if parent_breaks:
+                        emit_text(out, tail, True)
+                    else:
+                        add_text(tail)
                 continue
-            if open_elements:
-                parent_entry = open_elements[-1]
-                parent_breaks, parent_style = parent_entry[3], parent_entry[4]
-                parent_list = "reversed" if parent_entry[5] & _LIST else ""
-            else:
-                parent_breaks, parent_style, parent_list = False, top_style, ""
-            tag = tag_name(node)
-            if tag is None:  # a comment or processing instruction
+            tag = node.tag
+            if tag.__class__ is not str:  # a comment or processing instruction
                 emit_text(out, node.tail, parent_breaks)
                 continue
+            name = tag_names.get(tag)
+            if name is None:
+                name = tag_name(node)
+                if len(tag_names) < _MAX_TAG_NAMES:
+                    tag_names[tag] = name
+            tag = name
             text = node.text
             keys = node.keys()
             ends = 0
             if (
                 tag not in SPECIAL_TAGS
-                and node not in declared_style
+                and (not declared_style or node not in declared_style)
                 and (not text or "ookie" not in text)
                 and (not keys or only_plain_attributes(node, tag, keys))
             ):
                 # Fast path: no attribute that matters, no style, no special tag: layout by
                 # tag alone (what the checks below would conclude, without running them).
-                display = BLOCK if tag in BLOCK_TAGS else CELL if tag in CELL_TAGS else INLINE
                 breaks = parent_breaks
+                if tag in BLOCK_TAGS:
+                    display = BLOCK
+                    newline()
+                elif tag == "br":
+                    newline()
+                    walker.skip_subtree()
+                    push((tag, _BR, breaks, breaks, parent_style, 0))
+                    continue
+                elif tag in CELL_TAGS:
+                    display = CELL
+                    out.space()
+                else:
+                    display = INLINE
             else:
-                if self.visibility.never_read(node, tag, keys):
+                if visibility.never_read(node, tag, keys):
                     display = _SKIPPED
                 else:
                     display = self.style.display(node, tag)
                     if (
-                        self.visibility.is_hidden(node, display)
-                        and not self.visibility.is_collapsed_content(node, tag, self._last_line)
-                    ) or self.visibility.is_chrome(node, tag):
+                        visibility.is_hidden(node, display)
+                        and not visibility.is_collapsed_content(node, tag, self._last_line)
+                    ) or visibility.is_chrome(node, tag):
                         display = _SKIPPED
                 if display == _SKIPPED:
                     walker.skip_subtree()
-                    open_elements.append(
-                        (tag, _SKIPPED, parent_breaks, parent_breaks, parent_style, 0)
-                    )
+                    push((tag, _SKIPPED, parent_breaks, parent_breaks, parent_style, 0))
                     continue
                 if display == NONE:  # collapsed content, revealed: its natural layout
                     display = BLOCK if tag in BLOCK_TAGS else CELL if tag in CELL_TAGS else INLINE
                 breaks = self.style.keeps_breaks(node, tag, parent_breaks)
-            if tag == "br":
-                out.newline()
-                walker.skip_subtree()
-                open_elements.append((tag, _BR, parent_breaks, breaks, parent_style, 0))
-                continue
-            if display == BLOCK:
-                out.newline()
-            elif display == CELL:
-                out.space()
+                if tag == "br":
+                    newline()
+                    walker.skip_subtree()
+                    push((tag, _BR, parent_breaks, breaks, parent_style, 0))
+                    continue
+                if display == BLOCK:
+                    newline()
+                elif display == CELL:
+                    out.space()
             style = parent_style
-            marker = ""
-            if tag in _LIST_TAGS or node in declared_style:
+            if tag in _LIST_TAGS or (declared_style and node in declared_style):
                 style = self.list_style(node, tag, parent_style)
                 list_item = self.is_list_item(node, tag)
                 self.start_counters(node, tag, len(open_elements), list_item, parent_list)
@@ -334,16 +365,21 @@ class _Reader:
                 if list_item:
                     marker = self.marker(node, style)
                     ends |= _ITEM
-            if marker:
-                out.marker(marker, inside=style[1] == "inside")
+                    if marker:
+                        out.marker(marker, inside=style[1] == "inside")
             if tag == "a":
                 out.start_link(node.get("href"))
-            if node in declared_style:
+            if declared_style and node in declared_style:
                 self._emit_pseudo(node, "before", breaks, len(open_elements) + 1)
                 ends |= _PSEUDO
             if text:
-                emit_text(out, text, breaks)
-            open_elements.append((tag, display, parent_breaks, breaks, style, ends))
+                if breaks:
+                    emit_text(out, text, True)
+                else:
+                    add_text(text)
+            push((tag, display, parent_breaks, breaks, style, ends))
+            parent_breaks, parent_style = breaks, style
+            parent_list = "reversed" if ends & _LIST else ""
         out.newline()
         return out.lines
 

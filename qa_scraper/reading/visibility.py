@@ -198,6 +198,8 @@ def only_plain_attributes(node: etree._Element, tag: str, keys: list[str]) -> bo
         return False
     if tag == "a" and _goes_nowhere(node):
         return False
+    if "class" not in keys and "id" not in keys:
+        return True  # (no names: nothing to look up)
     return not _names_look_like_chrome(f"{node.get('class') or ''} {node.get('id') or ''}")
 
 
