@@ -6,8 +6,9 @@ processors, which apply the contract's rules (text rules, dates, ``None`` for
 nothing).
 
 Single values go through itemloaders chains (``MapCompose`` + ``TakeFirst``: a
-value, cleaned, ``None`` when nothing is left); line lists through plain functions
-(any callable is an itemloaders processor), which spares a chain on the hot path.
+value, cleaned, ``None`` when nothing is left; a string line takes a direct path to the
+same result); line lists through plain functions (any callable is an itemloaders
+processor), which spares a chain on the hot path.
 """
 
 from __future__ import annotations
@@ -26,7 +27,18 @@ def _none_if_empty(value: Any) -> Any:
 
 
 # One line (titles, names, departments, ids, URLs): cleaned; None when nothing is left.
-clean_value = Compose(MapCompose(clean_line, _none_if_empty), TakeFirst())
+_clean_value_chain = Compose(MapCompose(clean_line, _none_if_empty), TakeFirst())
+
+
+def clean_value(value: Any) -> str | None:
+    """:data:`_clean_value_chain`; a string (every value the page parts pass) takes the
+    direct path to the chain's result, without the chain's cost (~5 µs a call, some 30
+    calls a page: about a fifth of extracting it)."""
+    if isinstance(value, str):
+        return clean_line(value) or None
+    return _clean_value_chain(value)
+
+
 # A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable.
 date_value = Compose(MapCompose(parse_date), TakeFirst())
 
