@@ -211,10 +211,14 @@ def content_hash(item: dict[str, Any]) -> str:
 
 
 def _site_relative(value: Any, key: str | None = None) -> Any:
+    # (A scalar under any other key is itself: no call for the many that are.)
     if isinstance(value, dict):
-        return {k: _site_relative(v, k) for k, v in value.items()}
+        return {
+            k: _site_relative(v, k) if k == "url" or isinstance(v, (dict, list)) else v
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_site_relative(v) for v in value]
+        return [_site_relative(v) if isinstance(v, (dict, list)) else v for v in value]
     if key == "url" and isinstance(value, str):
         parts = urlsplit(value)
         return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))

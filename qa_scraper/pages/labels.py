@@ -88,6 +88,8 @@ _NAME_TOKEN = re.compile(r"^[A-Z][\w.'’-]*$")
 _DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.,()+-]+$")
 _MAX_WHO_TOKENS = 7
 _MAX_DEPARTMENT_TOKENS = 6
+# Words of the longest header: who, "reply" (and a ":" apart), the department (and a "." apart).
+_MAX_HEADER_TOKENS = _MAX_WHO_TOKENS + 2 + _MAX_DEPARTMENT_TOKENS + 1
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
     """
     if "repl" not in line.lower():
         return None  # the cheap test first: the regex tries every split of the line
+    if len(line.split(None, _MAX_HEADER_TOKENS)) > _MAX_HEADER_TOKENS:
+        return None  # longer than any header (a teaser line joined with the next ones)
     match = REPLY_HEADER.match(line)
     if not match:
         return None

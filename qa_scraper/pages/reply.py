@@ -121,10 +121,14 @@ def header_at(lines: list[Line], index: int) -> tuple[labels.ResponderHeader | N
     """A "<title> <name> reply <department>" header starting at ``lines[index]``, possibly
     split over a few lines (title, name and department in separate block elements).
     Returns (header, lines used)."""
-    for count in range(1, _MAX_HEADER_LINES + 1):
-        if index + count > len(lines):
-            break
-        joined = " ".join(line.text for line in lines[index : index + count])
+    texts = [line.text for line in lines[index : index + _MAX_HEADER_LINES]]
+    # A header holds "repl" (parse_responder_header's first test): joins of the lines before
+    # the first that holds it cannot be one.
+    first = next((i for i, text in enumerate(texts) if "repl" in text.lower()), None)
+    if first is None:
+        return None, 1
+    for count in range(first + 1, len(texts) + 1):
+        joined = " ".join(texts[:count])
         header = labels.parse_responder_header(joined)
         if header and (count == 1 or header.title in labels.KNOWN_TITLES):
             return header, count
