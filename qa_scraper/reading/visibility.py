@@ -106,6 +106,7 @@ CHROME_NAME = re.compile(
 # The non-ASCII letters that re.IGNORECASE matches to an ASCII letter and lower() does not
 # lower to it (İ, ı, ſ; the Kelvin sign lowers to "k" anyway).
 _IGNORECASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_FOLDED_CHARS = ("\u0130", "\u0131", "\u017f", "\u212a")
 # The words of an expander: a link to nowhere or a button saying these is a toggle control.
 TOGGLE_WORDS = re.compile(
     r"^(?:(?:read|show|see|view|load)\s+(?:more|less|all|full|the\s+full|entire|whole|rest)\b"
@@ -337,7 +338,10 @@ class Visibility:
         """``landmarks.article.search(text)``, its regex (slow over long chrome text) run only
         when the text holds one of its words."""
         landmarks = self.landmarks
-        folded = (text if text.isascii() else text.translate(_IGNORECASE_FOLDS)).lower()
+        if text.isascii() or not any(char in text for char in _FOLDED_CHARS):
+            folded = text.lower()
+        else:
+            folded = text.translate(_IGNORECASE_FOLDS).lower()  # (slow: a dict lookup a char)
         if not any(word in folded for word in landmarks.article_words):
             return False
         return landmarks.article.search(text) is not None
