@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,6 +221,13 @@ def _site_relative(value: Any, key: str | None = None) -> Any:
     if isinstance(value, list):
         return [_site_relative(v) if isinstance(v, (dict, list)) else v for v in value]
     if key == "url" and isinstance(value, str):
+        plain = _PLAIN_URL.fullmatch(value)
+        if plain:  # what urlsplit/urlunsplit give it, without their cost (~2.5 us a URL)
+            return plain.group("path") or "/"
         parts = urlsplit(value)
         return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
     return value
+
+
+# An http(s) URL of plain characters with no query or fragment (the items' URLs are).
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?P<path>/[A-Za-z0-9_\-/.]*)?")
