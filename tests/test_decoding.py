@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from qa_scraper.delivery.validation import item_errors
-from qa_scraper.pages.article import ArticlePage, decode_body
+from qa_scraper.pages.article import ArticlePage
+from qa_scraper.pages.decoding import decode_body
 from tests.conftest import saved_page, stamped
 
 URL = "http://127.0.0.1:8123/en/article/174501"

@@ -9,8 +9,9 @@ import pytest
 
 from qa_scraper.delivery.validation import SCHEMA_PATH
 from qa_scraper.pages.article import ArticlePage
+from qa_scraper.pages.asker import Asker
 from qa_scraper.pages.faq import RelatedFaq
-from qa_scraper.pages.question import Asker, Question
+from qa_scraper.pages.question import Question
 from qa_scraper.pages.reply import Reply
 from qa_scraper.pages.similar import SimilarQuestion
 

@@ -96,7 +96,7 @@ def test_html_text_guesses_a_space_a_browser_does_not_show() -> None:
 
 @pytest.mark.parametrize("damage", ["spurious_space", "lost_break", "extra_text"])
 def test_the_oracle_catches_a_damaged_reader(monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
-    from qa_scraper.pages import article
+    from qa_scraper.pages import document
     from qa_scraper.reading.lines import Line, visible_lines
 
     def damaged(root, base_url, landmarks):
@@ -111,6 +111,6 @@ def test_the_oracle_catches_a_damaged_reader(monkeypatch: pytest.MonkeyPatch, da
             lines[index] = Line(text + " SCRIPT_TEXT")
         return lines
 
-    monkeypatch.setattr(article, "visible_lines", damaged)
+    monkeypatch.setattr(document, "visible_lines", damaged)
     html = saved_page("/en/article/174534")
     assert missing_lines(html, EXPECTED["174534"]["url"], extra_spaces_allowed=True)

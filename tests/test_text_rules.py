@@ -5,12 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa_scraper.dates import parse_date
-from qa_scraper.pages.labels import (
-    Demographics,
-    ResponderHeader,
-    parse_asker,
-    parse_responder_header,
-)
+from qa_scraper.pages.asker import Asker
+from qa_scraper.pages.responder import ResponderHeader, parse_responder_header
 from qa_scraper.text import clean_line, excerpt, join_honorific_lines, text_block
 
 
@@ -86,21 +82,22 @@ def test_excerpt_drops_one_trailing_ellipsis(lines: list[str], expected: str | N
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("Ms. Cai, 30~39 year old female.", Demographics("Ms. Cai", 30, 39, "female")),
-        ("Mr. Zheng, 70+ year old male.", Demographics("Mr. Zheng", 70, None, "male")),
-        ("Anonymous, 20~29 year old.", Demographics(None, 20, 29, None)),
-        ("Anonymous, 50~59 year old female", Demographics(None, 50, 59, "female")),
-        ("Chen, 20~29 year old.", Demographics("Chen", 20, 29, None)),
-        ("Lin, 10~19 years old male.", Demographics("Lin", 10, 19, "male")),
-        ("Wu, 40-49 year-old female.", Demographics("Wu", 40, 49, "female")),
-        ("ANONYMOUS, 60~69 YEAR OLD MALE.", Demographics(None, 60, 69, "male")),
-        ("Ms. Li.", Demographics("Ms. Li", None, None, None)),
-        ("30~39 year old woman.", Demographics(None, 30, 39, "female")),
-        ("", Demographics(None, None, None, None)),
+        ("Ms. Cai, 30~39 year old female.", ("Ms. Cai", 30, 39, "female")),
+        ("Mr. Zheng, 70+ year old male.", ("Mr. Zheng", 70, None, "male")),
+        ("Anonymous, 20~29 year old.", (None, 20, 29, None)),
+        ("Anonymous, 50~59 year old female", (None, 50, 59, "female")),
+        ("Chen, 20~29 year old.", ("Chen", 20, 29, None)),
+        ("Lin, 10~19 years old male.", ("Lin", 10, 19, "male")),
+        ("Wu, 40-49 year-old female.", ("Wu", 40, 49, "female")),
+        ("ANONYMOUS, 60~69 YEAR OLD MALE.", (None, 60, 69, "male")),
+        ("Ms. Li.", ("Ms. Li", None, None, None)),
+        ("30~39 year old woman.", (None, 30, 39, "female")),
+        ("", (None, None, None, None)),
     ],
 )
-def test_asker_line(line: str, expected: Demographics) -> None:
-    assert parse_asker(line) == expected
+def test_asker_line(line: str, expected: tuple) -> None:
+    asker = Asker(line)
+    assert (asker.name, asker.age_min, asker.age_max, asker.gender) == expected
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,20 @@ one property of :class:`RelatedFaq`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from qa_scraper.items import RelatedFaqItem, field_names
-from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
 from qa_scraper.processors import clean_value
 from qa_scraper.reading.lines import Line
 from qa_scraper.urls import PageKind, canonical_page_url, page_kind
+
+# "(<department>)" after a topic: on a line of its own, or on the topic's line.
+FAQ_DEPARTMENT = re.compile(r"^\((?P<department>[^()]+)\)$")
+DEPARTMENT_AFTER_TOPIC = re.compile(r"\s*\((?P<department>[^()]+)\)")
 
 
 @dataclass(eq=False)
@@ -56,7 +60,7 @@ def split_related_faqs(section: list[Line]) -> list[RelatedFaq]:
     that is neither a topic link line nor a "(<department>)" line."""
     entries: list[RelatedFaq] = []
     for line in section:
-        department = labels.FAQ_DEPARTMENT.match(line.text)
+        department = FAQ_DEPARTMENT.match(line.text)
         if department and entries and entries[-1].department_text is None:
             entries[-1].department_text = department.group("department")
             continue
@@ -67,7 +71,7 @@ def split_related_faqs(section: list[Line]) -> list[RelatedFaq]:
         for link in topics:
             found = line.text.find(link.text, cursor) if link.text else -1
             cursor = found + len(link.text) if found >= 0 else cursor
-            after = labels.DEPARTMENT_AFTER_TOPIC.match(line.text, cursor)
+            after = DEPARTMENT_AFTER_TOPIC.match(line.text, cursor)
             if after:
                 cursor = after.end()
             entries.append(

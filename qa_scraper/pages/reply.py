@@ -15,11 +15,15 @@ from qa_scraper.items import ReplyItem, field_names
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
+from qa_scraper.pages.responder import (
+    KNOWN_TITLES,
+    ResponderHeader,
+    header_at,
+    parse_responder_header,
+)
 from qa_scraper.processors import clean_value, date_value, text_value
 from qa_scraper.reading.lines import Line
 from qa_scraper.text import join_honorific_lines
-
-_MAX_HEADER_LINES = 4
 
 
 @dataclass(eq=False)
@@ -27,7 +31,7 @@ class Reply:
     """One reply: its header, the lines under it and the text after "Reply Date:"
     (``None`` when the page has no "Reply Date:" for it)."""
 
-    header: labels.ResponderHeader
+    header: ResponderHeader
     lines: list[str] = field(default_factory=list)
     date_text: str | None = None
 
@@ -52,8 +56,12 @@ class Reply:
 
     @cached_property
     def clinic(self) -> str | None:
-        """The line after the responder's signature ("Dr. Jiang Junyi"), when it ends the
-        reply; ``None`` when the signature is the last line or there is none."""
+        """The reply's last line, when the responder's signature comes before it; ``None``
+        when the signature is the reply's last line, or when there is no signature.
+
+        The signature is the last line that is, or ends with, the responder's name ("Dr.
+        Jiang Junyi", with the honorific line breaks rejoined). However many lines follow
+        it, the clinic is the last of them, not the one right after the signature."""
         lines = join_honorific_lines(self.lines)
         name = self.header.name.lower()
         for index in range(len(lines) - 1, -1, -1):
@@ -104,9 +112,7 @@ def split_replies(region: list[Line]) -> list[Reply]:
                 current.date_text = region[index].text
             replies.append(current)
             current = None
-        elif (
-            header := labels.parse_responder_header(text)
-        ) and header.title in labels.KNOWN_TITLES:
+        elif (header := parse_responder_header(text)) and header.title in KNOWN_TITLES:
             replies.append(current)
             current = Reply(header)
         else:
@@ -115,21 +121,3 @@ def split_replies(region: list[Line]) -> list[Reply]:
     if current is not None:
         replies.append(current)
     return replies
-
-
-def header_at(lines: list[Line], index: int) -> tuple[labels.ResponderHeader | None, int]:
-    """A "<title> <name> reply <department>" header starting at ``lines[index]``, possibly
-    split over a few lines (title, name and department in separate block elements).
-    Returns (header, lines used)."""
-    texts = [line.text for line in lines[index : index + _MAX_HEADER_LINES]]
-    # A header holds "repl" (parse_responder_header's first test): joins of the lines before
-    # the first that holds it cannot be one.
-    first = next((i for i, text in enumerate(texts) if "repl" in text.lower()), None)
-    if first is None:
-        return None, 1
-    for count in range(first + 1, len(texts) + 1):
-        joined = " ".join(texts[:count])
-        header = labels.parse_responder_header(joined)
-        if header and (count == 1 or header.title in labels.KNOWN_TITLES):
-            return header, count
-    return None, 1

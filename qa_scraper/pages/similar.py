@@ -16,7 +16,7 @@ from qa_scraper.items import SimilarQuestionItem, field_names
 from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.pages.problems import Problem
-from qa_scraper.pages.reply import header_at
+from qa_scraper.pages.responder import ResponderHeader, header_at
 from qa_scraper.processors import clean_value, excerpt_value
 from qa_scraper.reading.lines import Line
 from qa_scraper.urls import article_id_from_url, canonical_article_url
@@ -28,7 +28,7 @@ class SimilarQuestion:
 
     title_text: str | None = None
     href: str | None = None
-    header: labels.ResponderHeader | None = None
+    header: ResponderHeader | None = None
     question_lines: list[str] = field(default_factory=list)
     answer_lines: list[str] = field(default_factory=list)
     plain_title: bool = False  # the title line was not a link

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qa_scraper.items import NOT_CONTENT
-from qa_scraper.pages.article import ArticlePage, decode_body
+from qa_scraper.pages.article import ArticlePage
+from qa_scraper.pages.decoding import decode_body
 
 PLACEHOLDER = "{{BASE}}"
 RUN_DEPENDENT = NOT_CONTENT  # the item class marks them: outside content_hash, set by the run

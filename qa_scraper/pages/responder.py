@@ -1,0 +1,102 @@
+"""The responder header, "<title> <name> reply <department>": of a reply, and of a Similar Q&A
+entry ("Dr. Jiang Junyi reply Family Medicine"). Its patterns and the known titles are here,
+beside :func:`parse_responder_header` and :func:`header_at`, which the two parts call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa_scraper.reading.lines import Line
+
+_MAX_HEADER_LINES = 4
+# "<title> <name> reply <department>"
+REPLY_HEADER = re.compile(r"^(?P<who>.+?)\s+repl(?:y|ied)\s*:?\s+(?P<department>.+)$", re.I)
+KNOWN_TITLES = sorted(
+    """Dr.|Doctor|Prof.|Professor|Pharmacist|Clinical Pharmacist|Nutritionist|Dietitian|
+    Registered Dietitian|Nurse|Nurse Practitioner|Midwife|Psychologist|Clinical Psychologist|
+    Counseling Psychologist|Counselor|Physical Therapist|Physiotherapist|Occupational Therapist|
+    Speech Therapist|Speech-Language Pathologist|Respiratory Therapist|Therapist|Social Worker|
+    Optometrist|Audiologist|Dentist|Medical Technologist|Radiologic Technologist|
+    Chinese Medicine Practitioner|Case Manager|Health Educator""".replace("\n", "").split("|"),
+    key=len,
+    reverse=True,
+)
+# (title, its lower case followed by a space: how a header line starting with it reads)
+_KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower() + " ") for title in KNOWN_TITLES]
+_NAME_TOKEN = re.compile(r"^[A-Z][\w.'’-]*$")
+_DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.,()+-]+$")
+_MAX_WHO_TOKENS = 7
+_MAX_DEPARTMENT_TOKENS = 6
+# Words of the longest header: who, "reply" (and a ":" apart), the department (and a "." apart).
+_MAX_HEADER_TOKENS = _MAX_WHO_TOKENS + 2 + _MAX_DEPARTMENT_TOKENS + 1
+
+
+@dataclass(frozen=True)
+class ResponderHeader:
+    title: str
+    name: str
+    department: str
+
+
+def parse_responder_header(line: str) -> ResponderHeader | None:
+    """Parse "<title> <name> reply <department>", or ``None`` if the line is not one.
+
+    A known title ("Physical Therapist", "Dr.") is taken whole; an unknown one
+    is the first word when it ends with "." and otherwise every word before the
+    last two (names on this site are a family name and a given name).
+    """
+    if "repl" not in line.lower():
+        return None  # the cheap test first: the regex tries every split of the line
+    if len(line.split(None, _MAX_HEADER_TOKENS)) > _MAX_HEADER_TOKENS:
+        return None  # longer than any header (a teaser line joined with the next ones)
+    match = REPLY_HEADER.match(line)
+    if not match:
+        return None
+    who = match.group("who").split()
+    department = match.group("department").strip().rstrip(".").strip()
+    department_tokens = department.split()
+    if not (2 <= len(who) <= _MAX_WHO_TOKENS) or not (
+        1 <= len(department_tokens) <= _MAX_DEPARTMENT_TOKENS
+    ):
+        return None
+    if not department[0].isupper() or not all(
+        _DEPARTMENT_TOKEN.match(token) for token in department_tokens
+    ):
+        return None
+    title, name = _split_title(who)
+    if not name or not all(_NAME_TOKEN.match(token) for token in name.split()):
+        return None
+    if not title[0].isupper():
+        return None
+    return ResponderHeader(title, name, department)
+
+
+def _split_title(who: list[str]) -> tuple[str, str]:
+    joined = " ".join(who)
+    lowered = joined.lower()
+    for title, title_and_space in _KNOWN_TITLES_LOWER:
+        if lowered.startswith(title_and_space):
+            return joined[: len(title)], joined[len(title) + 1 :].strip()
+    if who[0].endswith(".") or len(who) == 2:
+        return who[0], " ".join(who[1:])
+    return " ".join(who[:-2]), " ".join(who[-2:])
+
+
+def header_at(lines: list[Line], index: int) -> tuple[ResponderHeader | None, int]:
+    """A "<title> <name> reply <department>" header starting at ``lines[index]``, possibly
+    split over a few lines (title, name and department in separate block elements).
+    Returns (header, lines used)."""
+    texts = [line.text for line in lines[index : index + _MAX_HEADER_LINES]]
+    # A header holds "repl" (parse_responder_header's first test): joins of the lines before
+    # the first that holds it cannot be one.
+    first = next((i for i, text in enumerate(texts) if "repl" in text.lower()), None)
+    if first is None:
+        return None, 1
+    for count in range(first + 1, len(texts) + 1):
+        joined = " ".join(texts[:count])
+        header = parse_responder_header(joined)
+        if header and (count == 1 or header.title in KNOWN_TITLES):
+            return header, count
+    return None, 1
