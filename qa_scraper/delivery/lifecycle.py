@@ -29,15 +29,8 @@ from typing import IO, Any
 
 from qa_scraper.arguments import check_mode
 from qa_scraper.delivery import archive as warc
+from qa_scraper.delivery import files
 from qa_scraper.delivery.crash import crash_point
-from qa_scraper.delivery.files import (
-    all_empty,
-    new_run_id,
-    part,
-    remove_parts,
-    sync_and_close,
-    write_line,
-)
 from qa_scraper.delivery.folders import check_output_dir, check_writable_folder
 from qa_scraper.delivery.lock import RunLock
 from qa_scraper.delivery.manifest import build_manifest, describe_files, run_summary, stage_manifest
@@ -49,6 +42,10 @@ logger = logging.getLogger(__name__)
 
 
 class CrawlRun:
+    """One run of a crawl (:class:`~qa_scraper.extensions.crawl_run.CrawlRunExtension`) or of a
+    re-extraction (:mod:`qa_scraper.tools.reextract`): :meth:`open`, then write and stage each
+    article's outcome, then :meth:`close`, which delivers it or leaves it resumable."""
+
     def __init__(
         self,
         *,
@@ -74,7 +71,7 @@ class CrawlRun:
             self.state_path = None
         self.state: CrawlState | None = None
         self.lock = RunLock(self.state_path) if self.state_path else None
-        self.run_id = new_run_id()
+        self.run_id = files.new_run_id()
         self.started_at = utc_now()
         self.resumed = False
         self.written_ids: set[str] = set()
@@ -158,7 +155,7 @@ class CrawlRun:
                 if handle is not None:
                     handle.close()
             if not self.resumed:  # a refusal leaves no file behind
-                remove_parts(self.items_path, only_empty=True)
+                files.remove_parts(self.items_path, only_empty=True)
             self._release()
             raise SetupError(
                 f"cannot {'resume' if self.resumed else 'start'} run {self.run_id} in"
@@ -176,13 +173,15 @@ class CrawlRun:
         """This run's files (a resumed run's kept lines first) and its row in the state."""
         if self.folder is not None:
             check_writable_folder(self.folder, "QA_OUTPUT_DIR")
-            while not self.resumed and (self.items_path.exists() or part(self.items_path).exists()):
+            while not self.resumed and (
+                self.items_path.exists() or files.part(self.items_path).exists()
+            ):
                 time.sleep(0.002)  # another run started in the same millisecond
-                self.run_id = new_run_id()
+                self.run_id = files.new_run_id()
             if self.resumed:
                 self._read_resumed_parts()
-            self._items = part(self.items_path).open("a", encoding="utf-8", newline="\n")
-            self._rejects = part(self.rejects_path).open("a", encoding="utf-8", newline="\n")
+            self._items = files.part(self.items_path).open("a", encoding="utf-8", newline="\n")
+            self._rejects = files.part(self.rejects_path).open("a", encoding="utf-8", newline="\n")
         if self.state is not None and not self.resumed:
             self.state.start_run(
                 self.run_id,
@@ -237,14 +236,14 @@ class CrawlRun:
 
     def write_item(self, item: dict[str, Any]) -> None:
         with self._writing("the items file"):
-            write_line(self._items, item)
+            files.write_line(self._items, item)
         self.written_ids.add(item["article_id"])  # only once the line is written
 
     def archive_writer(self) -> warc.WarcArchive | None:
         """The run's archive (QA_ARCHIVE), opened at its first record (appended to on resume)."""
         if self.archive is None and self.archive_enabled and self._items and not self._items.closed:
             self.archive = warc.WarcArchive(
-                part(self.archive_path),
+                files.part(self.archive_path),
                 self.archive_path.name,
                 {"run-id": self.run_id, "base-url": self.base_url},
             )
@@ -252,7 +251,7 @@ class CrawlRun:
 
     def write_reject(self, record: dict[str, Any]) -> None:
         with self._writing("the rejects file"):
-            write_line(self._rejects, record)
+            files.write_line(self._rejects, record)
 
     def stage(self, article_id: str, seen_at: str | None = None, **values: Any) -> None:
         if self.state is not None:
@@ -340,7 +339,7 @@ class CrawlRun:
     def _flush_files(self) -> None:
         """The run's files on disk (each closed even if flushing it failed)."""
         try:
-            sync_and_close(self._items, self._rejects)
+            files.sync_and_close(self._items, self._rejects)
         finally:
             if self.archive is not None:
                 self.archive.close()
@@ -362,7 +361,7 @@ class CrawlRun:
 
     def _not_delivered(self) -> None:
         """Nothing usable was fetched: no delivery; an empty run leaves nothing behind."""
-        empty = all_empty(self.items_path)
+        empty = files.all_empty(self.items_path)
         logger.error(
             "Run %s fetched nothing usable from %s (robots.txt, sitemaps, home page and"
             " articles all failed): the run is not delivered.%s",
@@ -372,7 +371,7 @@ class CrawlRun:
         )
         if not empty:
             return
-        remove_parts(self.items_path)
+        files.remove_parts(self.items_path)
         if self.state is not None:
             self.state.abandon_run(self.run_id)
 
