@@ -262,7 +262,9 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
             "Give both for a distributed crawl (-a role=coordinator or -a role=worker), or neither",
         )
     if role == "coordinator":
-        settings.set("SCHEDULER", "qa_scraper.distributed.run.RunScheduler", priority=ROLE_PRIORITY)
+        settings.set(
+            "SCHEDULER", "qa_scraper.distributed.scheduler.RunScheduler", priority=ROLE_PRIORITY
+        )
     elif role == "worker":
         if settings.getdict("FEEDS"):
             raise ArgumentError(
@@ -270,7 +272,7 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
                 "Give -o/-O to the coordinator",
             )
         settings.set(
-            "SCHEDULER", "qa_scraper.distributed.run.WorkerScheduler", priority=ROLE_PRIORITY
+            "SCHEDULER", "qa_scraper.distributed.scheduler.WorkerScheduler", priority=ROLE_PRIORITY
         )
         # The coordinator owns the run: no files, state or feed in a worker, except its own
         # archive (<run>.<worker>.warc.gz), written in the run folder the coordinator reads.
@@ -279,5 +281,6 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
         settings.set("QA_STATE_PATH", "", priority=ROLE_PRIORITY)
         settings.set("FEEDS", {}, priority=ROLE_PRIORITY)
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
-        pipelines["qa_scraper.distributed.run.WorkerResultPipeline"] = 350  # right after validation
+        # right after validation
+        pipelines["qa_scraper.distributed.pipelines.WorkerResultPipeline"] = 350
         settings.set("ITEM_PIPELINES", pipelines, priority=ROLE_PRIORITY)

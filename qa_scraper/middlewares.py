@@ -148,12 +148,12 @@ class ArchiveMiddleware:
         return cls(crawler)
 
     def _archive(self) -> Any:
-        from qa_scraper.distributed.run import DistributedRun
+        from qa_scraper.distributed.worker import Worker
         from qa_scraper.extensions.crawl_run import CrawlRunExtension
 
-        distributed = self.crawler.get_extension(DistributedRun)
-        if distributed is not None and distributed.role == "worker":
-            return distributed.worker_archive()
+        worker = self.crawler.get_extension(Worker)
+        if worker is not None:
+            return worker.worker_archive()
         extension = self.crawler.get_extension(CrawlRunExtension)
         return extension.run.archive_writer() if extension is not None else None
 

@@ -31,7 +31,7 @@ DOWNLOADER_MIDDLEWARES = {
     "qa_scraper.middlewares.SameHostGuardMiddleware": 50,
     # Distributed crawls only: one politeness budget shared by all processes (Redis); last
     # before the download, so robots.txt waits and cache hits take no slot.
-    "qa_scraper.distributed.run.SharedRateMiddleware": 950,
+    "qa_scraper.distributed.ratelimit.SharedRateMiddleware": 950,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
     # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.
@@ -60,7 +60,8 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled j
 # the same, its coverage counted ~10x cheaper (qa_scraper/extensions/coverage.py).
 EXTENSIONS = {
     # Distributed crawls only (QA_REDIS_URL): before the run closes, drain the workers' results.
-    "qa_scraper.distributed.run.DistributedRun": 80,
+    "qa_scraper.distributed.coordinator.Coordinator": 80,
+    "qa_scraper.distributed.worker.Worker": 80,
     "qa_scraper.extensions.coverage.FieldCoverageSpidermon": 80,
     "qa_scraper.extensions.monitoring.RunMonitorExtension": 90,
     "qa_scraper.extensions.progress.ProgressExtension": 95,
@@ -141,7 +142,7 @@ QA_PROGRESS_INTERVAL = 60  # seconds between progress log lines; 0: none
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-# Distributed crawl (qa_scraper/distributed/run.py): empty for a single process.
+# Distributed crawl (qa_scraper/distributed/): empty for a single process.
 # Rendering article pages in Chromium (-a render=auto|never|always; qa_scraper/render.py).
 QA_BROWSER_PATH = ""  # empty: the first chromium on PATH
 QA_RENDER_TIMEOUT = 15.0  # seconds for a page's load, then again at most for its network to idle

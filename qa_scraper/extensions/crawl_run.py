@@ -8,8 +8,9 @@ It is not configured when there is nothing to keep (``QA_OUTPUT_DIR`` and
 ``QA_STATE_PATH`` both empty: only ``-o``/``-O`` feeds are written).
 
 The spider, which only navigates, asks :meth:`CrawlRunExtension.plan_article`
-"should I request this article, and how?" and reports what it saw
-(:meth:`fetched`, :meth:`not_modified`, :meth:`not_found`);
+"should I request this article, and how?" and reports what it saw as signals
+(:mod:`qa_scraper.signals`), which :meth:`fetched`, :meth:`not_modified` and
+:meth:`not_found` record (a distributed coordinator calls them with its workers' reports);
 pipelines reach the run's files through :attr:`CrawlRunExtension.run`.
 """
 
@@ -26,6 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from qa_scraper import signals as qa_signals
 from qa_scraper.delivery.lifecycle import CrawlRun
 from qa_scraper.errors import ExitCode, WriteFailed
 
@@ -77,6 +79,9 @@ class CrawlRunExtension:
         run.on_failure = extension._stop_on_write_failure
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.fetched, signal=qa_signals.article_fetched)
+        crawler.signals.connect(extension.not_modified, signal=qa_signals.article_not_modified)
+        crawler.signals.connect(extension.not_found, signal=qa_signals.article_not_found)
         return extension
 
     # --- lifecycle ------------------------------------------------------------------------

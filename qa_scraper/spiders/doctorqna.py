@@ -45,6 +45,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from qa_scraper import render
+from qa_scraper import signals as qa_signals
 from qa_scraper.arguments import (
     apply_role,
     check_base_url,
@@ -58,7 +59,6 @@ from qa_scraper.arguments import (
     resolve_mode,
 )
 from qa_scraper.delivery.rejects import Rejected
-from qa_scraper.distributed.run import DistributedRun, WorkerRunProxy
 from qa_scraper.extensions.crawl_run import Action, CrawlRunExtension
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pages.problems import Problem
@@ -129,23 +129,36 @@ class DoctorQnASpider(scrapy.Spider):
             render.use_crawler(crawler)
         spider.mode = resolve_mode(spider.mode, crawler.settings, spider.logger)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        # What a distributed coordinator needs navigated (qa_scraper.signals).
+        crawler.signals.connect(spider._crawl_frontier, signal=qa_signals.articles_wanted)
+        crawler.signals.connect(spider._crawl_links_of, signal=qa_signals.item_received)
+        crawler.signals.connect(spider._crawl_again, signal=qa_signals.article_lost)
         return spider
 
     @cached_property
-    def run(self) -> CrawlRunExtension | WorkerRunProxy | None:
-        """The run's bookkeeping: ``None`` when no run files are kept (QA_OUTPUT_DIR="");
-        in a distributed worker, a proxy that reports to the coordinator's run."""
-        try:
-            if self.role == "worker":
-                return WorkerRunProxy(self.crawler.get_extension(DistributedRun))
-            return self.crawler.get_extension(CrawlRunExtension)
-        except AttributeError:  # a crawler whose extensions were never built (unit tests)
-            return None
+    def run(self) -> CrawlRunExtension | None:
+        """The run to ask about articles: ``None`` when no run files are kept
+        (QA_OUTPUT_DIR=""), as in a distributed worker (the coordinator asks its own)."""
+        return self.crawler.get_extension(CrawlRunExtension)
 
-    # --- what the distributed layer asks (qa_scraper.distributed.run) ---------------------------
-    def frontier_batch(self) -> list[Request]:
+    def _report(self, signal: object, **kwargs: Any) -> None:
+        """What the spider saw of an article (qa_scraper.signals), for whoever records it."""
+        self.crawler.signals.send_catch_log(signal, **kwargs)
+
+    # --- what a distributed coordinator needs navigated (qa_scraper.signals) -------------------
+    def _crawl_frontier(self) -> None:
         """The next article requests of the frontier (the coordinator seeds them)."""
-        return list(self._feed())
+        for request in self._feed():
+            self.crawler.engine.crawl(request)
+
+    def _crawl_links_of(self, item: dict[str, Any]) -> None:
+        """Where a worker's item leads."""
+        for request in self.links_of(item):
+            self.crawler.engine.crawl(request)
+
+    def _crawl_again(self, url: str) -> None:
+        """An article handed out that got no outcome: requested again, plainly."""
+        self.crawler.engine.crawl(self.plain_article_request(url))
 
     def links_of(self, item: dict[str, Any]) -> list[Request]:
         """What an article's item leads to: its Similar Q&A (and, in a full walk, FAQ) links."""
@@ -431,10 +444,9 @@ class DoctorQnASpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterable[Any]:
         yield from self._article_outcome(response)
         requested = article_id_from_url((response.meta.get("redirect_urls") or [response.url])[0])
-        if self.role == "worker" and requested and requested != article_id_from_url(response.url):
-            # Redirected to another article: the coordinator must know the one it handed
-            # out was answered (under the other's id), or it would wait for it.
-            self.run.answered(requested, response.url)
+        if requested and requested != article_id_from_url(response.url):
+            # Redirected to another article: the request was answered under the other's id.
+            self._report(qa_signals.article_redirected, article_id=requested, url=response.url)
         yield from self._feed()  # one answered, room for the next
 
     def _article_outcome(self, response: Response) -> Iterable[Any]:
@@ -442,8 +454,12 @@ class DoctorQnASpider(scrapy.Spider):
         lastmod = response.meta.get("qa_lastmod")
         self._usable()
         if response.status == NOT_MODIFIED:
-            if self.run is not None:
-                self.run.not_modified(article_id, response.url, lastmod)
+            self._report(
+                qa_signals.article_not_modified,
+                article_id=article_id,
+                url=response.url,
+                lastmod=lastmod,
+            )
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         page = ArticlePage(response.url, response.body, content_type=content_type)
@@ -490,14 +506,15 @@ class DoctorQnASpider(scrapy.Spider):
         if self.browser is None:  # render=auto without a browser: a reject that says why
             stats.inc_value("qa/render/needs_browser")
             article_id = article_id_from_url(response.url)
-            if self.run is not None and article_id:
-                self.run.fetched(
-                    article_id,
-                    response.url,
-                    response.status,
-                    _header(response, "ETag"),
-                    _header(response, "Last-Modified"),
-                    response.meta.get("qa_lastmod"),
+            if article_id:
+                self._report(
+                    qa_signals.article_fetched,
+                    article_id=article_id,
+                    url=response.url,
+                    status=response.status,
+                    etag=_header(response, "ETag"),
+                    last_modified=_header(response, "Last-Modified"),
+                    lastmod=response.meta.get("qa_lastmod"),
                 )
             self.logger.warning("Not rendered (no browser): %s needs it (%s)", response.url, reason)
             yield Rejected(
@@ -555,14 +572,15 @@ class DoctorQnASpider(scrapy.Spider):
             status = response.status
             etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
             warc = meta.get("qa_warc")
-        if self.run is not None and article_id:
-            self.run.fetched(
-                article_id,
-                response.url,
-                status,
-                etag,
-                last_modified,
-                meta.get("qa_lastmod", meta.get("lastmod")),
+        if article_id:
+            self._report(
+                qa_signals.article_fetched,
+                article_id=article_id,
+                url=response.url,
+                status=status,
+                etag=etag,
+                last_modified=last_modified,
+                lastmod=meta.get("qa_lastmod", meta.get("lastmod")),
             )
         item["warc"] = warc  # where the answer is archived (provenance)
         if page.problems:
@@ -618,8 +636,13 @@ class DoctorQnASpider(scrapy.Spider):
         if soft:
             stats.inc_value("qa/article_not_found/soft_404")
         article_id = article_id_from_url(request.url)
-        if self.run is not None and article_id:
-            self.run.not_found(article_id, request.url, str(status))
+        if article_id:
+            self._report(
+                qa_signals.article_not_found,
+                article_id=article_id,
+                url=request.url,
+                status=str(status),
+            )
         self.logger.warning(
             "Article not found (%s): %s (linked from %s)",
             why,
