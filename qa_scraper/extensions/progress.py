@@ -21,6 +21,20 @@ from twisted.internet import task
 logger = logging.getLogger(__name__)
 
 
+def queue_length(crawler: Crawler) -> int | None:
+    """Requests waiting in the scheduler, the one way the project reads it (a distributed
+    coordinator's scheduler counts the shared queue too); ``None`` before the engine runs or
+    for a scheduler without a length."""
+    try:
+        scheduler = crawler.engine.scheduler
+    except (AttributeError, RuntimeError):
+        return None
+    try:
+        return len(scheduler)
+    except TypeError:
+        return None
+
+
 def articles_done(stats: dict[str, Any]) -> int:
     """Articles the run is finished with: written, rejected, unchanged, gone or missing."""
     total = 0
@@ -78,16 +92,6 @@ class ProgressExtension:
         self.task = task.LoopingCall(self.log)
         self.task.start(self.interval, now=False)
 
-    def _queued(self) -> int | None:
-        engine = self.crawler.engine
-        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
-        if scheduler is None:
-            scheduler = getattr(engine, "scheduler", None)  # older Scrapy
-        try:
-            return len(scheduler)
-        except TypeError:
-            return None
-
     def log(self) -> None:
         stats = self.stats.get_stats()
         now = time.monotonic()
@@ -97,7 +101,10 @@ class ProgressExtension:
         self._last = (now, pages, done)
         logger.info(
             progress_line(
-                stats, (pages - pages_then) / minutes, self._queued(), (done - done_then) / minutes
+                stats,
+                (pages - pages_then) / minutes,
+                queue_length(self.crawler),
+                (done - done_then) / minutes,
             )
         )
 
