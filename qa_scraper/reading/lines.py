@@ -169,7 +169,8 @@ class _Reader:
         count = 0
         for item in node.iter("li"):
             owner = next(
-                (a for a in item.iterancestors() if tag_name(a) in generated.LIST_OWNERS), None
+                (a for a in item.iterancestors() if tag_name(a) in generated.LIST_OWNERS),
+                None,
             )
             if owner is node:
                 count += 1
@@ -254,10 +255,11 @@ class _Reader:
         visibility = self.visibility
         tag_names = _TAG_NAMES
         # Per open element: (tag, layout, whether its parent keeps line breaks, whether it
-        # does, its list style, what ends with it). Layout _SKIPPED: the element is not read
-        # (its subtree is skipped). What ends with it: 0, or _PSEUDO (an ::after to draw),
-        # _ITEM (a list item whose marker may still be pending), _LIST (a reversed list).
-        open_elements: list[tuple[str, str, bool, bool, tuple[str, str], int]] = []
+        # does, its parent's list style and "reversed" or "", what ends with it). Layout
+        # _SKIPPED: the element is not read (its subtree is skipped). What ends with it: 0, or
+        # _PSEUDO (an ::after to draw), _ITEM (a list item whose marker may still be pending),
+        # _LIST (a reversed list).
+        open_elements: list[tuple[str, str, bool, bool, tuple[str, str], str, int]] = []
         push, pop = open_elements.append, open_elements.pop
         walker = etree.iterwalk(self.root, events=("start", "end", "comment", "pi"))
         # The open element's (keeps line breaks, list style, "reversed" or ""): the parent of
@@ -265,7 +267,7 @@ class _Reader:
         parent_breaks, parent_style, parent_list = False, ("disc", "outside"), ""
         for event, node in walker:
             if event == "end":
-                tag, layout, parent_breaks, breaks, _, ends = pop()
+                tag, layout, parent_breaks, breaks, parent_style, parent_list, ends = pop()
                 if layout == _SKIPPED:
                     if tag in BLOCK_TAGS:
                         newline()
@@ -281,12 +283,6 @@ class _Reader:
                         newline()
                 if counters.instances:
                     counters.leave(len(open_elements) + 1)
-                if open_elements:
-                    entry = open_elements[-1]
-                    parent_style = entry[4]
-                    parent_list = "reversed" if entry[5] & _LIST else ""
-                else:
-                    parent_style, parent_list = ("disc", "outside"), ""
                 tail = node.tail
                 if tail:  # (most tails are empty: no call for them)
                     if parent_breaks:
@@ -322,7 +318,7 @@ class _Reader:
                 elif tag == "br":
                     newline()
                     walker.skip_subtree()
-                    push((tag, _BR, breaks, breaks, parent_style, 0))
+                    push((tag, _BR, breaks, breaks, parent_style, parent_list, 0))
                     continue
                 elif tag in CELL_TAGS:
                     display = CELL
@@ -341,7 +337,17 @@ class _Reader:
                         display = _SKIPPED
                 if display == _SKIPPED:
                     walker.skip_subtree()
-                    push((tag, _SKIPPED, parent_breaks, parent_breaks, parent_style, 0))
+                    push(
+                        (
+                            tag,
+                            _SKIPPED,
+                            parent_breaks,
+                            parent_breaks,
+                            parent_style,
+                            parent_list,
+                            0,
+                        )
+                    )
                     continue
                 if display == NONE:  # collapsed content, revealed: its natural layout
                     display = BLOCK if tag in BLOCK_TAGS else CELL if tag in CELL_TAGS else INLINE
@@ -349,7 +355,7 @@ class _Reader:
                 if tag == "br":
                     newline()
                     walker.skip_subtree()
-                    push((tag, _BR, parent_breaks, breaks, parent_style, 0))
+                    push((tag, _BR, parent_breaks, breaks, parent_style, parent_list, 0))
                     continue
                 if display == BLOCK:
                     newline()
@@ -377,7 +383,7 @@ class _Reader:
                     emit_text(out, text, True)
                 else:
                     add_text(text)
-            push((tag, display, parent_breaks, breaks, style, ends))
+            push((tag, display, parent_breaks, breaks, parent_style, parent_list, ends))
             parent_breaks, parent_style = breaks, style
             parent_list = "reversed" if ends & _LIST else ""
         out.newline()
