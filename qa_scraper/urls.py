@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 ARTICLE_PATH = re.compile(r"^/en/article/(\d+)/?$")
 LEGACY_ARTICLE_PATH = re.compile(r"^/article\.php$")
@@ -29,7 +29,10 @@ class PageKind(str, Enum):
 
 def article_id_from_url(url: str) -> str | None:
     """The article id of an article URL in either its current or legacy form."""
-    parts = urlsplit(url)
+    return _article_id(urlsplit(url))
+
+
+def _article_id(parts: SplitResult) -> str | None:
     match = ARTICLE_PATH.match(parts.path)
     if match:
         return match.group(1)
@@ -46,10 +49,10 @@ def canonical_article_url(url: str) -> str | None:
     Drops every query string and fragment (utm_* and the rest) and maps the
     legacy ``/article.php?id=N`` form to the URL its 301 points to.
     """
-    article_id = article_id_from_url(url)
+    parts = urlsplit(url)
+    article_id = _article_id(parts)
     if article_id is None:
         return None
-    parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/en/article/{article_id}", "", ""))
 
 
@@ -68,7 +71,7 @@ def page_kind(url: str) -> PageKind | None:
     """What a URL's page is, by path; ``None`` for pages the crawl never needs."""
     parts = urlsplit(url)
     path = parts.path
-    if article_id_from_url(url):
+    if _article_id(parts):
         return PageKind.ARTICLE
     if DEPARTMENT_PATH.match(path) or LATEST_PATH.match(path):
         return PageKind.LISTING
