@@ -298,7 +298,7 @@ class Visibility:
         text = clean_line(_STRING_VALUE(node))
         if is_toggle and self._is_section_label(text):
             return False  # an expander labelled "More Info" is the section's label
-        return node.find(".//h1") is None and not self.landmarks.question.search(text)
+        return not _holds_h1(node) and not self.landmarks.question.search(text)
 
     @staticmethod
     def _is_cookie_notice(node: etree._Element) -> bool:
@@ -329,9 +329,7 @@ class Visibility:
             return False
         # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
         # putting the article inside chrome: keep it then.
-        holds_article = node.find(".//h1") is not None or self._has_article_landmark(
-            _STRING_VALUE(node)
-        )
+        holds_article = _holds_h1(node) or self._has_article_landmark(_STRING_VALUE(node))
         return not holds_article
 
     def _has_article_landmark(self, text: str) -> bool:
@@ -348,6 +346,11 @@ class Visibility:
 
     def _is_section_label(self, text: str) -> bool:
         return any(label.match(text) for label in self.landmarks.section_labels)
+
+
+def _holds_h1(node: etree._Element) -> bool:
+    """``node.find(".//h1") is not None``, in C (find() runs ElementPath's Python code)."""
+    return next(node.iterdescendants("h1"), None) is not None
 
 
 @lru_cache(maxsize=8192)
