@@ -40,6 +40,8 @@ TYPE_ATTRIBUTE = {
 }
 _SYMBOLS = {"disc": "\u2022", "circle": "\u25e6", "square": "\u25aa"}
 _SYMBOL_STYLES = frozenset(_SYMBOLS) | {"disclosure-open", "disclosure-closed"}
+# List styles whose marker (marker_text) is a bullet glyph or nothing: is_bullet() of it.
+GLYPH_STYLES = _SYMBOL_STYLES | {"none"}
 # Characters a bullet-only marker is made of.
 _BULLET_CHARS = frozenset(
     "\u2022\u25e6\u25aa\u25ab\u25a0\u25a1\u2023\u2043\u25cf\u25cb\u25c6\u25c7"

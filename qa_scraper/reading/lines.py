@@ -204,6 +204,8 @@ class _Reader:
                 declared["marker:content"][1], node.attrib, self.counters, marker=True
             )
         if text is None:
+            if list_style[0] in generated.GLYPH_STYLES:
+                return ""  # what marker_text draws is a glyph (or nothing): never text
             text = generated.marker_text(self.counters.value("list-item"), list_style[0])
         return "" if generated.is_bullet(text) else text
 
