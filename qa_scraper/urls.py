@@ -16,6 +16,8 @@ FAQ_PATH = re.compile(r"^/en/faq/[^/]+/[^/]+/?$")
 DEPARTMENT_PATH = re.compile(r"^/en/department/[^/]+/?$")
 LATEST_PATH = re.compile(r"^/en/latest/?$")
 HOME_PATHS = {"", "/", "/en", "/en/"}
+# An http(s) URL of plain characters with no query or fragment (most links are).
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?:/[A-Za-z0-9_\-/.]*)?")
 # Listing pagination is the only query that names a different page.
 _LISTING_QUERY_KEYS = {"page"}
 
@@ -58,6 +60,8 @@ def canonical_article_url(url: str) -> str | None:
 
 def canonical_page_url(url: str) -> str:
     """Any other page: no fragment, no tracking query, only a listing's ``page``."""
+    if _PLAIN_URL.fullmatch(url):
+        return url  # no query or fragment to drop: urlsplit + urlunsplit give it back
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k in _LISTING_QUERY_KEYS]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
