@@ -57,7 +57,7 @@ def test_a_normal_run_logs_no_warning_of_scrapy_set_up(tmp_path: Path) -> None:
         for line in result.log.splitlines()
         if re.search(r"\[(scrapy\.middleware|py\.warnings)\] WARNING", line)
     ]
-    assert set_up == []  # e.g. "Disabled qa_scraper.distributed.run.DistributedRun: …"
+    assert set_up == []  # e.g. "Disabled qa_scraper.distributed.worker.Worker: …"
 
 
 def _tool(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
