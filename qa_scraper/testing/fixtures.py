@@ -1,4 +1,5 @@
-"""Saved pages as test fixtures: save one for review, re-check them all field by field.
+"""Saved pages as test fixtures: save one for review, re-check them all field by field, save
+every ``expected.json`` again after a deliberate change (``fixture rerun --all``).
 
 A fixture is a folder ``tests/fixtures/pages/<name>/`` holding ``page.html`` (the page
 with its site root replaced by ``{{BASE}}``), ``expected.json`` (the item the extractor
@@ -9,8 +10,10 @@ save what the code gives now, have a person review the JSON, commit it.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -222,10 +225,67 @@ def save_fixture(
     return folder
 
 
-def check_fixture(folder: Path) -> list[str]:
-    """Per-field differences between what the extractor gives now and ``expected.json``."""
+def fixture_folders(pages: Path) -> list[Path]:
+    """The saved fixtures in ``pages`` (the folders with a ``meta.json``), in name order."""
+    return sorted(folder for folder in pages.iterdir() if (folder / "meta.json").exists())
+
+
+def current_item(folder: Path) -> dict[str, Any]:
+    """The item the extractor gives now for a fixture's page, as ``expected.json`` holds it."""
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     html = (folder / "page.html").read_text(encoding="utf-8").replace(PLACEHOLDER, CHECK_BASE)
     url = meta["url"].replace(PLACEHOLDER, CHECK_BASE)
-    return item_differences(expected_item(url, html, CHECK_BASE), expected)
+    return expected_item(url, html, CHECK_BASE)
+
+
+def check_fixture(folder: Path) -> list[str]:
+    """Per-field differences between what the extractor gives now and ``expected.json``."""
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    return item_differences(current_item(folder), expected)
+
+
+def rerun_fixture(folder: Path) -> list[str]:
+    """Save ``expected.json`` again from what the extractor gives now (after a deliberate
+    change to the extraction or to the item); return the file's unified diff, empty when
+    nothing changed (the file is then left untouched)."""
+    path = folder / "expected.json"
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    after = dump_json(current_item(folder))
+    if after == before:
+        return []
+    path.write_text(after, encoding="utf-8")
+    name = f"{folder.name}/expected.json"
+    return list(
+        difflib.unified_diff(
+            before.splitlines(), after.splitlines(), f"a/{name}", f"b/{name}", lineterm=""
+        )
+    )
+
+
+def rerun_fixtures(pages: Path, names: list[str], *, every: bool = False) -> int:
+    """``fixture rerun NAME... | --all``: :func:`rerun_fixture` for the named fixtures (or every
+    one), printing each changed file's diff and a summary line; the exit code (0; 2 for a
+    wrong call, 1 for a name that is not a fixture)."""
+    if every == bool(names):
+        print("fixture rerun: give fixture names or --all (not both)", file=sys.stderr)
+        return 2
+    folders = fixture_folders(pages) if every else [pages / name for name in names]
+    missing = [folder.name for folder in folders if not (folder / "meta.json").is_file()]
+    if missing:
+        print(f"fixture rerun: not a fixture in {pages}: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    changed = 0
+    for folder in folders:
+        diff = rerun_fixture(folder)
+        changed += bool(diff)
+        for line in diff:
+            print(line)
+    count = f"{len(folders)} fixture{'s' if len(folders) != 1 else ''} re-saved"
+    if changed:
+        print(
+            f"{count}: {changed} changed, {len(folders) - changed} unchanged;"
+            " review the diff before committing"
+        )
+    else:
+        print(f"{count}: nothing changed")
+    return 0

@@ -2,7 +2,8 @@
 
 validate FILE…            check JSONL / .jsonl.gz files against the item schema
 snapshot                  fold the delivered runs into one current dataset
-fixture save URL|FILE     save a page as a test fixture; fixture check: re-check them all
+fixture save URL|FILE     save a page as a test fixture; fixture check: re-check them all;
+                          fixture rerun --all: re-save every expected.json, show the diff
 report RUN_MANIFEST       (re)write a run's HTML report
 reextract                 today's extractor over the archived pages (no network): a new run
 schema-doc                write docs/schema.md from the schema
@@ -118,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     save.add_argument("--name", help="folder name (default article-<id>)")
     save.add_argument("--force", action="store_true", help="replace an existing fixture")
     check = fixture_actions.add_parser("check", help="re-check every saved page")
-    for sub in (save, check):
+    rerun = fixture_actions.add_parser(
+        "rerun", help="save expected.json again after a deliberate change; show the diff"
+    )
+    rerun.add_argument("names", metavar="NAME", nargs="*", help="fixture folders to re-save")
+    rerun.add_argument("--all", action="store_true", help="every saved fixture")
+    for sub in (save, check, rerun):
         sub.add_argument(
             "--pages",
             default="tests/fixtures/pages",

@@ -1,5 +1,6 @@
-"""``python -m qa_scraper fixture save|check``: save a page as a test fixture (from a URL, a
-file, the archive or a reject), or re-check every saved fixture against today's extractor."""
+"""``python -m qa_scraper fixture save|check|rerun``: save a page as a test fixture (from a URL,
+a file, the archive or a reject), re-check every saved fixture against today's extractor, or
+save their ``expected.json`` again after a deliberate change (``rerun --all``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from qa_scraper.tools.report import plural
 
 
 def cmd_fixture(args: argparse.Namespace) -> int:
-    from qa_scraper.testing.fixtures import check_fixture, save_fixture
+    from qa_scraper.testing.fixtures import check_fixture, fixture_folders, save_fixture
 
     pages = Path(args.pages)
     if args.action == "save":
@@ -40,12 +41,16 @@ def cmd_fixture(args: argparse.Namespace) -> int:
         return 0
     if not pages.is_dir():
         print(
-            f"fixture check: {pages}: no such folder (run it from the project's checkout, or"
-            " give --pages)",
+            f"fixture {args.action}: {pages}: no such folder (run it from the project's"
+            " checkout, or give --pages)",
             file=sys.stderr,
         )
         return 1
-    folders = sorted(folder for folder in pages.iterdir() if (folder / "meta.json").exists())
+    if args.action == "rerun":
+        from qa_scraper.testing.fixtures import rerun_fixtures
+
+        return rerun_fixtures(pages, args.names, every=args.all)
+    folders = fixture_folders(pages)
     failed = 0
     for folder in folders:
         differences = check_fixture(folder)
