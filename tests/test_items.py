@@ -23,6 +23,7 @@ from qa_scraper.delivery.validation import SCHEMA_PATH
 from qa_scraper.items import (
     NOT_CONTENT,
     PAGE_FIELDS,
+    SCHEMA_VERSION,
     AskerItem,
     QAItem,
     QuestionItem,
@@ -163,20 +164,17 @@ def test_the_fields_outside_the_hash_and_the_page_fields_come_from_the_item_clas
 
 
 def test_the_empty_item_has_every_page_field_with_nothing_in_it() -> None:
-    assert empty_item() == {
-        "schema_version": "2.2",
-        "source": "doctorqna",
-        "url": None,
-        "article_id": None,
-        "language": "en",
-        "title": None,
-        "department": None,
-        "question": dict.fromkeys(field_names(QuestionItem)),
-        "asker": dict.fromkeys(field_names(AskerItem)),
-        "replies": [],
-        "more_info": None,
-        "similar_questions": [],
-        "related_faqs": [],
-    }
-    assert list(empty_item()) == list(PAGE_FIELDS)
+    empty = empty_item()
+    assert list(empty) == list(PAGE_FIELDS)
+    assert (empty["schema_version"], empty["source"], empty["language"]) == (
+        SCHEMA_VERSION,
+        "doctorqna",
+        "en",
+    )
+    assert empty["question"] == dict.fromkeys(field_names(QuestionItem))
+    assert empty["asker"] == dict.fromkeys(field_names(AskerItem))
+    assert empty["replies"] == empty["similar_questions"] == empty["related_faqs"] == []
+    others = set(PAGE_FIELDS) - {"schema_version", "source", "language", "question", "asker"}
+    others -= {"replies", "similar_questions", "related_faqs"}
+    assert {name: empty[name] for name in others} == dict.fromkeys(others)
     assert empty_item(ReplyItem) == dict.fromkeys(field_names(ReplyItem))
