@@ -6,7 +6,7 @@ import pytest
 
 from qa_scraper.pages.article import ArticlePage
 from tests.conftest import assert_items_equal, load_expected, without_run_fields
-from tests.markup_variants import NEVER_CONTENT_MARKERS, RENDERERS
+from tests.markup_variants import NEVER_CONTENT_MARKERS, RENDERERS, drawn
 
 EXPECTED = {item["article_id"]: item for item in load_expected()}
 
@@ -19,7 +19,7 @@ def test_other_markup_gives_same_item(renderer: str, article_id: str) -> None:
     page = ArticlePage(expected["url"], html)
     item = without_run_fields(page.to_item())
     assert page.problems == []
-    assert_items_equal(item, expected, f"article {article_id} as {renderer}")
+    assert_items_equal(drawn(item), drawn(expected), f"article {article_id} as {renderer}")
 
 
 @pytest.mark.parametrize(
@@ -33,8 +33,8 @@ def test_more_info_as_last_section_stops_at_unmarked_page_chrome(article_id: str
     assert "Similar Q&amp;A" not in html and "Popular questions" in html
     page = ArticlePage(expected["url"], html)
     assert_items_equal(
-        without_run_fields(page.to_item()),
-        expected,
+        drawn(without_run_fields(page.to_item())),
+        drawn(expected),
         f"article {article_id} as div_soup, More Info last",
     )
     assert page.problems == []
@@ -45,8 +45,8 @@ def test_similar_as_last_section_ignores_unmarked_footer_text(article_id: str) -
     expected = dict(EXPECTED[article_id], related_faqs=[])
     page = ArticlePage(expected["url"], RENDERERS["compact"](expected))
     assert_items_equal(
-        without_run_fields(page.to_item()),
-        expected,
+        drawn(without_run_fields(page.to_item())),
+        drawn(expected),
         f"article {article_id} as compact, Similar Q&A last",
     )
     assert page.problems == []

@@ -23,7 +23,7 @@ from qa_scraper.reading.browser import browser_path
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, assert_items_equal, load_expected, without_run_fields
 from tests.crawl_helpers import PROJECT, CrawlResult, crawl_command, run_crawl, start_crawl
-from tests.markup_variants import SCRIPT_FILLED_NOISE, script_filled
+from tests.markup_variants import SCRIPT_FILLED_NOISE, drawn, script_filled
 
 pytestmark = pytest.mark.slow  # every test here drives Chromium
 
@@ -80,7 +80,9 @@ def test_a_script_filled_site_is_rendered_and_reads_every_article(
     )
     for item in result.feed_items:
         assert_items_equal(
-            without_run_fields(item), expected[item["article_id"]], f"rendered {item['url']}"
+            drawn(without_run_fields(item)),
+            drawn(expected[item["article_id"]]),
+            f"rendered {item['url']}",
         )
     assert result.stats["qa/render/pages"] == ARTICLES
     assert result.stats["qa/render/reason/placeholder"] == ARTICLES
