@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import scrapy
+from scrapy import signals
 from scrapy.settings import Settings
+from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import MemoryStatsCollector, StatsCollector
 from scrapy.utils.project import get_project_settings
+from spidermon import Monitor, MonitorSuite
 from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.utils.field_coverage import calculate_field_coverage
 
-from qa_scraper.extensions.coverage import CoverageCounter, FieldCoverageSpidermon
+from qa_scraper.extensions.coverage import CoverageCounter, FieldCoverageSpidermon, skip_values
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected, saved_page
-from tests.crawl_helpers import CrawlResult, run_crawl
+from tests.crawl_helpers import PROJECT, CrawlResult, run_crawl
 
 EXTENSION = "qa_scraper.extensions.coverage.FieldCoverageSpidermon"
 
@@ -68,7 +73,7 @@ def ours(items: list[Any], settings: Settings, stats_class: type = MemoryStatsCo
     extension = FieldCoverageSpidermon(crawler)
     for item in items:
         extension.item_scraped(item, None, SimpleNamespace(crawler=crawler))
-    extension._add_field_coverage_to_stats()
+    extension.spider_closed(None)
     return crawler.stats
 
 
@@ -171,6 +176,18 @@ def test_the_project_settings_on_the_saved_site() -> None:
     assert reference["spidermon_item_scraped_count/dict/warc"] == 12
 
 
+class CloseSuite(MonitorSuite):
+    """A Spidermon suite of Spidermon's own extension (SPIDERMON_SPIDER_CLOSE_MONITORS)."""
+
+    seen: ClassVar[list[int]] = []
+
+    class Seen(Monitor):
+        def test_seen(self) -> None:
+            CloseSuite.seen.append(self.data.stats["spidermon_item_scraped_count"])
+
+    monitors: ClassVar[list[type]] = [Seen]
+
+
 class ForwardingStats(StatsCollector):
     """A collector whose inc_value is its own (e.g. it forwards counters elsewhere)."""
 
@@ -191,15 +208,88 @@ def test_a_stats_collector_with_its_own_inc_value_gets_every_increment() -> None
     assert stats.forwarded == sum(len(spidermon_keys(item, settings)) for item in items)
 
 
+def crawler_for(settings: Settings) -> Any:
+    """What an extension reads of a crawler: settings, stats, signals (no reactor)."""
+    crawler = SimpleNamespace(settings=settings, stats=None, spider=None)
+    crawler.stats = MemoryStatsCollector(crawler)
+    crawler.signals = SignalManager(crawler)
+    crawler.spider = scrapy.Spider(name="doctorqna")
+    crawler.spider.crawler = crawler
+    return crawler
+
+
+def scrape(crawler: Any, items: list[Any]) -> dict[str, Any]:
+    for item in items:
+        crawler.signals.send_catch_log(
+            signals.item_scraped, item=item, response=None, spider=crawler.spider
+        )
+    crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason="x")
+    return crawler.stats.get_stats()
+
+
 def test_settings_spidermon_fails_on_are_left_to_spidermon() -> None:
     settings = get_project_settings().copy()
     settings.set("SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS", "deep")
-    crawler = SimpleNamespace(settings=settings, stats=None, spider=None)
-    crawler.stats = MemoryStatsCollector(crawler)
-    extension = FieldCoverageSpidermon(crawler)
-    assert extension.counter is None
+    crawler = crawler_for(settings)
+    extension = FieldCoverageSpidermon.from_crawler(crawler)
+    assert extension.counter is None and isinstance(extension.spidermon, Spidermon)
     with pytest.raises(ValueError, match="deep"):  # as Spidermon's own item_scraped
-        extension.item_scraped({"a": 1}, None, SimpleNamespace(crawler=crawler))
+        extension.spidermon.item_scraped({"a": 1}, None, crawler.spider)
+    assert scrape(crawler, saved_items()[:2]).get("spidermon_item_scraped_count") is None
+
+
+def test_spidermons_own_suites_load_its_extension_and_items_are_counted_once() -> None:
+    settings = get_project_settings().copy()
+    settings.set("SPIDERMON_SPIDER_CLOSE_MONITORS", ["tests.test_coverage.CloseSuite"])
+    crawler = crawler_for(settings)
+    extension = FieldCoverageSpidermon.from_crawler(crawler)
+    assert isinstance(extension.spidermon, Spidermon) and extension.counter is not None
+    items = saved_items()
+    CloseSuite.seen.clear()
+    stats = scrape(crawler, items)
+    assert {k: v for k, v in stats.items() if k.startswith("spidermon_")} == {
+        k: v for k, v in spidermon_stats(items, settings).items() if k.startswith("spidermon_")
+    }
+    # Spidermon's suite ran at close, on the counters and rates.
+    assert CloseSuite.seen == [25]
+
+
+def test_the_project_settings_do_not_load_spidermons_extension_nor_its_email_action() -> None:
+    """Spidermon's extension module imports jsonschema (≈ 0.15 s at every start): only
+    Spidermon's own monitor suites need it, and the project runs its monitors itself. Its
+    e-mail action (premailer, requests: ≈ 0.1 s) is for a configured e-mail alert only."""
+    code = (
+        "import sys\n"
+        "from scrapy.utils.project import get_project_settings\n"
+        "from scrapy.signalmanager import SignalManager\n"
+        "from scrapy.statscollectors import MemoryStatsCollector\n"
+        "from types import SimpleNamespace\n"
+        "from qa_scraper.extensions.coverage import FieldCoverageSpidermon\n"
+        "from qa_scraper.extensions.monitoring import RunMonitorExtension\n"
+        "from qa_scraper.extensions.alerts import alert_actions\n"
+        "crawler = SimpleNamespace(settings=get_project_settings())\n"
+        "crawler.stats = MemoryStatsCollector(crawler)\n"
+        "crawler.signals = SignalManager(crawler)\n"
+        "assert FieldCoverageSpidermon.from_crawler(crawler).spidermon is None\n"
+        "assert alert_actions(crawler.settings) == []\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('jsonschema.', 'spidermon.python',"
+        " 'spidermon.contrib.scrapy.extensions', 'spidermon.contrib.actions.email',"
+        " 'premailer'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+
+
+def test_skip_values_are_read_as_spidermon_reads_them() -> None:
+    extension = Spidermon.__new__(Spidermon)
+    for value in [*GRID["SPIDERMON_FIELD_COVERAGE_SKIP_VALUES"], "", "[1, 2", '{"a": 1}', ("x",)]:
+        settings = Settings({"SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": value})
+        if value is None:
+            settings = Settings()
+        assert repr(skip_values(settings)) == repr(extension._get_skip_values_list(settings))
 
 
 # --- real crawls of the saved site -----------------------------------------------------------

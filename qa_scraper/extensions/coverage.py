@@ -14,19 +14,27 @@ Spidermon coverage setting (``SPIDERMON_FIELD_COVERAGE_SKIP_NONE`` / ``_SKIP_FAL
 ``_SKIP_VALUES``, ``SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS``,
 ``SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS`` as a number or per field) the way
 ``Spidermon._count_item`` does; a test compares both on the saved site, key for key.
-:class:`FieldCoverageSpidermon` is Spidermon's extension with that counter as its
-``item_scraped``; everything else (monitors, the coverage stats at close) is Spidermon's.
+:class:`FieldCoverageSpidermon` takes the place of Spidermon's extension in ``EXTENSIONS``:
+it counts with that counter and adds Spidermon's coverage rates to the stats at close
+(``calculate_field_coverage``). Spidermon's extension itself (whose module imports
+``jsonschema``, ≈ 0.15 s at start-up, through its expression monitors) is loaded only when
+one of its own monitor suites is configured (``SPIDERMON_SPIDER_OPEN_MONITORS`` ...; the
+project runs its monitors itself, :mod:`qa_scraper.extensions.monitoring`) or when the
+coverage settings are ones Spidermon's counting fails on; it then runs them as before.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
-from spidermon.contrib.scrapy.extensions import Spidermon
+from spidermon.utils.field_coverage import calculate_field_coverage
 
 ITEM_COUNT = "spidermon_item_scraped_count"
 # Types whose skip values can go in a set: hashing and == mean the same as Spidermon's
@@ -66,12 +74,11 @@ class CoverageCounter:
 
     @classmethod
     def from_settings(cls, settings: Any) -> CoverageCounter:
-        """The counter for these settings, read as Spidermon's ``item_scraped`` reads them
-        (its own parser of ``SPIDERMON_FIELD_COVERAGE_SKIP_VALUES``)."""
+        """The counter for these settings, read as Spidermon's ``item_scraped`` reads them."""
         return cls(
             skip_none=settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_NONE", False),
             skip_falsy=settings.getbool("SPIDERMON_FIELD_COVERAGE_SKIP_FALSY", True),
-            skip_values=Spidermon._get_skip_values_list(Spidermon, settings),
+            skip_values=skip_values(settings),
             list_levels=settings.getint("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS", 0),
             dict_levels=settings.get("SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS", -1),
         )
@@ -148,20 +155,80 @@ def _adds_to_dict(stats: Any) -> bool:
     )
 
 
-class FieldCoverageSpidermon(Spidermon):
-    """Spidermon's extension; its field-coverage counting is :class:`CoverageCounter`'s."""
+# Spidermon's extension's own monitor suites: any of them set loads that extension.
+SPIDERMON_SUITES = (
+    "SPIDERMON_SPIDER_OPEN_MONITORS",
+    "SPIDERMON_SPIDER_CLOSE_MONITORS",
+    "SPIDERMON_ENGINE_STOP_MONITORS",
+    "SPIDERMON_SPIDER_OPEN_EXPRESSION_MONITORS",
+    "SPIDERMON_SPIDER_CLOSE_EXPRESSION_MONITORS",
+    "SPIDERMON_ENGINE_STOP_EXPRESSION_MONITORS",
+    "SPIDERMON_PERIODIC_MONITORS",
+)
 
-    def __init__(self, crawler: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(crawler, *args, **kwargs)
+
+def skip_values(settings: Any) -> list[Any]:
+    """``SPIDERMON_FIELD_COVERAGE_SKIP_VALUES`` as Spidermon's extension reads it
+    (``Spidermon._get_skip_values_list``, whose module is not imported here): unset, its
+    defaults; a list as it is; a string, JSON for a list, else comma-separated."""
+    value = settings.get("SPIDERMON_FIELD_COVERAGE_SKIP_VALUES", None)
+    if value is None:
+        return ["", [], {}, "N/A", "-"]
+    if not value:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except (ValueError, TypeError):
+            parsed = None
+        if isinstance(parsed, list):
+            return parsed
+        return settings.getlist("SPIDERMON_FIELD_COVERAGE_SKIP_VALUES", [])
+    return list(value) if value else []
+
+
+class FieldCoverageSpidermon:
+    """Spidermon's extension as the project uses it: field coverage counted by
+    :class:`CoverageCounter`; Spidermon's own extension only for its own monitor suites."""
+
+    def __init__(self, crawler: Any) -> None:
+        if not crawler.settings.getbool("SPIDERMON_ENABLED"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.spidermon: Any = None  # Spidermon's extension, when it has work to do
         try:
             self.counter: CoverageCounter | None = CoverageCounter.from_settings(crawler.settings)
         except (TypeError, ValueError):
             self.counter = None  # settings Spidermon's own item_scraped fails on: let it
 
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FieldCoverageSpidermon:
+        ext = cls(crawler)
+        settings = crawler.settings
+        coverage = settings.getbool("SPIDERMON_ADD_FIELD_COVERAGE")
+        if ext.counter is None or any(settings.get(name) for name in SPIDERMON_SUITES):
+            from spidermon.contrib.scrapy.extensions import Spidermon
+
+            # Its signals, as before; its coverage rates at close too (same numbers).
+            ext.spidermon = Spidermon.from_crawler(crawler)
+            if coverage and ext.counter is not None:
+                crawler.signals.disconnect(ext.spidermon.item_scraped, signals.item_scraped)
+                crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+            return ext
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        if coverage:
+            crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        return ext
+
+    def spider_closed(self, spider: Any) -> None:
+        """Spidermon's coverage rates (``spidermon_field_coverage/...``) into the stats."""
+        stats = self.crawler.stats.get_stats()
+        stats.update(calculate_field_coverage(stats))
+
     def item_scraped(self, item: Any, response: Any, spider: Any) -> None:
-        if self.counter is None:
-            super().item_scraped(item, response, spider)
-            return
+        assert self.counter is not None  # else Spidermon's own item_scraped is connected
         keys = self.counter.keys(item)
         stats = self.crawler.stats
         if _adds_to_dict(stats):
