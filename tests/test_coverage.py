@@ -254,6 +254,7 @@ def test_spidermons_own_suites_load_its_extension_and_items_are_counted_once() -
     assert CloseSuite.seen == [25]
 
 
+@pytest.mark.slow
 def test_the_project_settings_do_not_load_spidermons_extension_nor_its_email_action() -> None:
     """Spidermon's extension module imports jsonschema (≈ 0.15 s at every start): only
     Spidermon's own monitor suites need it, and the project runs its monitors itself. Its
