@@ -1,4 +1,4 @@
-"""Text rules of the item contract (ITEM_CONTRACT.md, "Text rules").
+"""Text rules of the item contract: how every text field of the item is cleaned.
 
 Every free-text field goes through :func:`text_block`; single-line values
 (titles, names, labels) go through :func:`clean_line`.

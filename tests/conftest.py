@@ -128,12 +128,14 @@ def assert_items_equal(actual: Any, expected: Any, what: str = "item") -> None:
 
 # --- the `slow` marker: `pytest -m "not slow"` is the inner loop ------------------------------
 # A test that starts a process (a crawl as a subprocess, Redis, Chromium, scrapyd, the CLI) is
-# marked `slow`. The marker is enforced: an unmarked test that starts a process fails, with the
-# line to add, so `-m "not slow"` stays in-process (fork-based worker pools are not processes
-# started this way and stay allowed). QA_SPAWN_LOG=<file> lists the offenders instead of failing.
+# marked `slow`, and so is an in-process test that takes seconds (a settings grid, a fuzz run).
+# The marker is enforced: an unmarked test that starts a process fails, with the line to add,
+# so `-m "not slow"` stays in-process (fork-based worker pools are not processes started this
+# way and stay allowed). QA_SPAWN_LOG=<file> lists the offenders instead of failing.
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "slow: starts a process (crawl subprocess, Redis, Chromium, scrapyd, CLI)"
+        "markers",
+        "slow: starts a process (crawl subprocess, Redis, Chromium, scrapyd, CLI) or takes seconds",
     )
 
 

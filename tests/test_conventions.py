@@ -96,7 +96,15 @@ def test_cli_defaults_are_relative_to_the_working_folder(tmp_path: Path) -> None
     [line] = result.stderr.decode().splitlines()
     assert line.startswith("fixture check: tests/fixtures/pages: no such folder")
     assert result.stdout == b""
-    assert _tool("schema-doc", cwd=tmp_path).returncode == 0
+    # schema-doc's examples are the checkout's saved pages: elsewhere they must be named
+    refused = _tool("schema-doc", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.decode().splitlines() == [
+        "schema-doc: tests/fixtures/pages: no saved page (*/expected.json) to take examples from"
+    ]
+    assert not (tmp_path / "docs").exists()
+    pages = str(PROJECT / "tests" / "fixtures" / "pages")
+    assert _tool("schema-doc", "--pages", pages, cwd=tmp_path).returncode == 0
     assert (tmp_path / "docs" / "schema.md").read_text() == (
         PROJECT / "docs" / "schema.md"
     ).read_text()

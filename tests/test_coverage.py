@@ -149,6 +149,7 @@ def grid_settings():
         yield dict(zip(GRID, values, strict=True)), settings
 
 
+@pytest.mark.slow  # seconds: every combination of the coverage settings
 def test_every_coverage_setting_counts_as_spidermon_counts() -> None:
     items = awkward_items() + saved_items()[:3]
     configurations = 0

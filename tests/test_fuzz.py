@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,7 @@ def mutated_pages(draw: st.DrawFn) -> tuple[str, str]:
     return url, html[:start] + body + html[end:]
 
 
+@pytest.mark.slow  # seconds: 150 mutated pages
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_pages())
 def test_mutated_pages_never_raise_nor_leak_markup_or_script(page_input: tuple[str, str]) -> None:

@@ -34,6 +34,14 @@ def imported_modules(name: str, path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
+        elif (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func) in ("importlib.import_module", "import_module")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            targets = [node.args[0].value]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -46,9 +54,11 @@ def imported_modules(name: str, path: Path) -> set[str]:
         for target in targets:
             while target and target not in MODULES:
                 target = target.rpartition(".")[0]
-            # a package's __init__ is a docstring: importing it imports nothing of ours
-            if target and target != name and MODULES[target].name != "__init__.py":
-                found.add(target)
+            # importing a.b.c runs a/__init__ and a/b/__init__ first: edges to those too
+            while target:
+                if target != name and target in MODULES:
+                    found.add(target)
+                target = target.rpartition(".")[0]
     return found
 
 
@@ -110,9 +120,22 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path, monkeypatch: pytest.Monk
     (package / "a.py").write_text("def f():\n    from qa_scraper import b\n")
     (package / "b.py").write_text("from qa_scraper.a import f\n")
     (package / "c.py").write_text("import qa_scraper.a\n")
-    modules = {module_name_in(package, p): p for p in package.glob("*.py")}
+    # through a package's __init__ (the reviewer's case) and through importlib
+    sub = package / "sub"
+    sub.mkdir()
+    (sub / "__init__.py").write_text("from qa_scraper.sub.article import page\n")
+    (sub / "article.py").write_text("from qa_scraper.urls import x\npage = 1\n")
+    (package / "urls.py").write_text("def f():\n    from qa_scraper.sub import problems\n")
+    (sub / "problems.py").write_text("")
+    (package / "d.py").write_text("import importlib\nimportlib.import_module('qa_scraper.e')\n")
+    (package / "e.py").write_text("from qa_scraper import d\n")
+    modules = {module_name_in(package, p): p for p in package.rglob("*.py")}
     monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "MODULES", modules)
-    assert import_cycles() == [frozenset({"qa_scraper.a", "qa_scraper.b"})]
+    assert sorted(sorted(cycle) for cycle in import_cycles()) == [
+        ["qa_scraper.a", "qa_scraper.b"],
+        ["qa_scraper.d", "qa_scraper.e"],
+        ["qa_scraper.sub", "qa_scraper.sub.article", "qa_scraper.urls"],
+    ]
 
 
 def module_name_in(package: Path, path: Path) -> str:

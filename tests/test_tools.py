@@ -130,7 +130,7 @@ def test_fixture_check_names_each_differing_field(tmp_path: Path, capsys) -> Non
 
 def test_schema_doc_is_in_sync_and_documents_every_field() -> None:
     text = (PROJECT / "docs" / "schema.md").read_text(encoding="utf-8")
-    assert text == schemadoc.render(), "run: python -m qa_scraper schema-doc"
+    assert text == schemadoc.render(PAGES), "run: python -m qa_scraper schema-doc"
     for field in ("`asker.age_min`", "`replies[].clinic`", "`related_faqs[].url`"):
         assert field in text
     assert "## Versioning rule" in text

@@ -152,3 +152,22 @@ def test_snapshot_refuses_a_tampered_manifest_in_one_line(tmp_path: Path, tamper
     [line] = result.stderr.splitlines()
     assert line.startswith("snapshot: ") and f"{run}" in line
     assert not (output / "snapshot.jsonl").exists()
+
+
+def test_validate_into_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
+    """``validate big.jsonl | head -1``: the reader goes away; no traceback, exit 141."""
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(f'{{"n": {n}}}\n' for n in range(20000)), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qa_scraper", "validate", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=PROJECT,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # what `head -1` does
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert first.startswith(str(path).encode())
+    assert "Traceback" not in stderr and "unreadable" not in stderr, stderr

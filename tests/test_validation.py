@@ -139,6 +139,7 @@ def _mutations(item: dict) -> list[dict]:
     return out
 
 
+@pytest.mark.slow  # seconds: thousands of generated items through both validators
 def test_the_fast_validator_gives_jsonschemas_verdicts() -> None:
     """jsonschema-rs decides, jsonschema explains: they agree on valid and broken items."""
     from qa_scraper.delivery.validation import fast_validator, item_validator

@@ -17,6 +17,7 @@ module (:mod:`~qa_scraper.tools.validate`, :mod:`~qa_scraper.tools.snapshot`,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -42,13 +43,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_schema_doc(args: argparse.Namespace) -> int:
     from qa_scraper.tools import schemadoc
 
-    path = Path(args.out)
-    if args.check:
-        if not path.exists() or path.read_text(encoding="utf-8") != schemadoc.render():
-            print(f"{path} is out of date: run python -m qa_scraper schema-doc")
-            return 1
-        return 0
-    print(schemadoc.write(path))
+    path, pages = Path(args.out), Path(args.pages)
+    try:
+        if args.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != schemadoc.render(pages):
+                print(f"{path} is out of date: run python -m qa_scraper schema-doc")
+                return 1
+            return 0
+        print(schemadoc.write(path, pages))
+    except (OSError, ValueError) as error:
+        print(f"schema-doc: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -150,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema_doc.add_argument(
         "--out", default="docs/schema.md", help="default: docs/schema.md, from here"
     )
+    schema_doc.add_argument(
+        "--pages",
+        default="tests/fixtures/pages",
+        help="saved pages the examples come from (default: tests/fixtures/pages, from here)",
+    )
     schema_doc.add_argument("--check", action="store_true", help="only compare, exit 1 if stale")
     schema_doc.set_defaults(run=cmd_schema_doc)
     return parser
@@ -157,4 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # the reader went away (`validate … | head`): no traceback, and none at exit either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # what a shell reports for a pipe writer killed by SIGPIPE (128 + 13)

@@ -1,7 +1,8 @@
 """``docs/schema.md``: every field of the item schema, generated from the schema itself.
 
 ``python -m qa_scraper schema-doc`` writes it; a test regenerates it and compares.
-Examples come from a saved fixture (``tests/fixtures/pages/*/expected.json``).
+Examples come from the saved fixtures (``--pages``, default ``tests/fixtures/pages`` from the
+working folder: a checkout's; an installed package has none and is refused without them).
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from qa_scraper.delivery.validation import SCHEMA_PATH
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-PROJECT = Path(__file__).resolve().parents[2]
-DOC_PATH = PROJECT / "docs" / "schema.md"
-PAGES = PROJECT / "tests" / "fixtures" / "pages"
 _DEFS_DOC = {
     "line": "one line",
     "text": "text (lines joined with \\n)",
@@ -145,12 +143,17 @@ def _cell(value: Any) -> str:
     return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
 
 
-def render(schema_path: Traversable = SCHEMA_PATH, pages: Path = PAGES) -> str:
+def example_items(pages: Path) -> list[dict[str, Any]]:
+    """The saved expected items under ``pages``; none is a :class:`ValueError` (one line)."""
+    paths = sorted(pages.glob("*/expected.json"))
+    if not paths:
+        raise ValueError(f"{pages}: no saved page (*/expected.json) to take examples from")
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+
+
+def render(pages: Path, schema_path: Traversable = SCHEMA_PATH) -> str:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    items = [
-        json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(pages.glob("*/expected.json"))
-    ]
+    items = example_items(pages)
     version = schema["properties"]["schema_version"]["const"]
     out = [
         "# The item schema",
@@ -180,7 +183,8 @@ def render(schema_path: Traversable = SCHEMA_PATH, pages: Path = PAGES) -> str:
     return "\n".join(out)
 
 
-def write(path: Path = DOC_PATH) -> Path:
+def write(path: Path, pages: Path) -> Path:
+    text = render(pages)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path

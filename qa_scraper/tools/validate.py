@@ -51,6 +51,8 @@ def validate_file(path: Path, out: IO[str]) -> bool:
                 for reason in reasons:
                     out.write(f"{path}:{lines}: {reason}\n")
                 valid += not reasons
+    except BrokenPipeError:  # our output's reader went away: not the file's fault
+        raise
     except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         lines += 1
         out.write(f"{path}:{lines}: unreadable from here: {error}\n")
