@@ -14,6 +14,7 @@ if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]} with apt-get (a few minutes on a fresh machine) ..." >&2
     apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null
 else
     echo "note: ${missing[*]} not installed (needs root + apt-get): their tests will be skipped" >&2
