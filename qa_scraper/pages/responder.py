@@ -94,7 +94,12 @@ def header_at(lines: list[Line], index: int) -> tuple[ResponderHeader | None, in
     first = next((i for i, text in enumerate(texts) if "repl" in text.lower()), None)
     if first is None:
         return None, 1
+    # Words so far (each text's count capped: a sum over the cap is all that matters).
+    words = sum(len(text.split(None, _MAX_HEADER_TOKENS)) for text in texts[:first])
     for count in range(first + 1, len(texts) + 1):
+        words += len(texts[count - 1].split(None, _MAX_HEADER_TOKENS))
+        if words > _MAX_HEADER_TOKENS:
+            break  # more words than any header (and so have the longer joins)
         joined = " ".join(texts[:count])
         header = parse_responder_header(joined)
         if header and (count == 1 or header.title in KNOWN_TITLES):
