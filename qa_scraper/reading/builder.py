@@ -135,10 +135,11 @@ class LineBuilder:
         if not self._parts:
             return  # nothing since the last line (then no open link has text either)
         # A block boundary inside a link: the link's text so far belongs to this line.
-        for index, (url, parts) in enumerate(self._open_links):
-            if parts:
-                self._add_link(url, parts)
-                self._open_links[index] = (url, [])
+        if self._open_links:
+            for index, (url, parts) in enumerate(self._open_links):
+                if parts:
+                    self._add_link(url, parts)
+                    self._open_links[index] = (url, [])
         text = clean_line("".join(self._parts))
         if text:
             marker = clean_line(self._line_marker) if self._line_marker else ""
