@@ -16,17 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa_scraper.testing.demo import LOCAL_SPEED
+
 PROJECT = Path(__file__).resolve().parent.parent
-FAST_LOCAL = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=0",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-    "-s",
-    "RETRY_TIMES=2",
-]
+FAST_LOCAL = [*LOCAL_SPEED, "-s", "RETRY_TIMES=2"]  # the demo's local speed, fewer retries
 
 
 def free_port() -> int:
