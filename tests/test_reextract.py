@@ -376,21 +376,25 @@ def test_fixture_save_refuses_what_the_archive_cannot_give(archived, output, tmp
 def test_the_fast_field_coverage_count_is_spidermons() -> None:
     from collections import Counter
 
+    from qa_scraper.extensions.coverage import CoverageCounter
     from qa_scraper.pages.article import ArticlePage
-    from qa_scraper.tools import reextract_coverage as module
-    from qa_scraper.tools.reextract_worker import project_settings
+    from qa_scraper.tools.reextract_worker import project_coverage, project_settings
     from tests.conftest import saved_page
+    from tests.test_coverage import spidermon_keys
 
     settings = project_settings().copy()  # changed below: not the module's own
-    assert module._project_coverage_settings(settings)
+    items = []
     for expected in load_expected():
         page = ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}"))
         for warc_field in (None, {"file": "x.warc.gz", "offset": 0, "record_id": "<urn:uuid:x>"}):
-            item = dict(page.to_item(), warc=warc_field)
-            fast = Counter(module._fast_coverage_keys(item))
-            assert fast == Counter(module._spidermon_coverage_keys(item, settings))
-    settings.set("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS", 2)  # other settings: Spidermon counts
-    assert not module._project_coverage_settings(settings)
+            items.append(dict(page.to_item(), warc=warc_field))
+    for item in items:
+        fast = Counter(project_coverage().keys(item))
+        assert fast == Counter(spidermon_keys(item, settings))
+    settings.set("SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS", 2)  # other settings: still Spidermon's
+    other = CoverageCounter.from_settings(settings)
+    for item in items:
+        assert Counter(other.keys(item)) == Counter(spidermon_keys(item, settings))
 
 
 @pytest.mark.slow

@@ -21,8 +21,8 @@ re-extraction, and nothing of it is delivered before that.
 This module drives the run (open, deliver in batches, monitors, close); which archived
 answers are read is :mod:`~qa_scraper.tools.reextract_sources`, the processes
 :mod:`~qa_scraper.tools.reextract_pool`, one process's work
-:mod:`~qa_scraper.tools.reextract_worker` (its field-coverage counters
-:mod:`~qa_scraper.tools.reextract_coverage`).
+:mod:`~qa_scraper.tools.reextract_worker` (its field coverage counted by the crawl's own
+:class:`~qa_scraper.extensions.coverage.CoverageCounter`).
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ from typing import Any
 
 from qa_scraper.delivery.lifecycle import CrawlRun
 from qa_scraper.errors import ExitCode, SetupError, WriteFailed
-from qa_scraper.tools.reextract_coverage import coverage_keys
 from qa_scraper.tools.reextract_pool import results
 from qa_scraper.tools.reextract_sources import archived_runs, build_index, inc_stat
-from qa_scraper.tools.reextract_worker import project_settings
+from qa_scraper.tools.reextract_worker import project_coverage, project_settings
 
 logger = logging.getLogger(__name__)
 BATCH = 500  # results staged in one state transaction, then written
@@ -162,9 +161,7 @@ def _count_resumed(run: CrawlRun, stats: dict[str, Any]) -> None:
                 inc_stat(stats, f"qa/rejected/{record.get('stage')}")
                 continue
             inc_stat(stats, "qa/items_written")
-            stats.setdefault("_coverage", Counter()).update(
-                coverage_keys(record, project_settings())
-            )
+            stats.setdefault("_coverage", Counter()).update(project_coverage().keys(record))
 
 
 def _deliver_batch(run: CrawlRun, batch: list[tuple[Any, ...]], stats: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from qa_scraper.delivery import archive as warc
-from qa_scraper.tools.reextract_coverage import coverage_keys
+from qa_scraper.extensions.coverage import CoverageCounter
 from qa_scraper.tools.reextract_sources import Source
 
 
@@ -22,7 +22,7 @@ def extract(sources: list[Source], run_id: str) -> list[tuple[Any, ...]]:
     from qa_scraper.delivery.validation import item_errors
     from qa_scraper.pages.article import ArticlePage
 
-    settings = project_settings()
+    coverage = project_coverage()
     out: list[tuple[Any, ...]] = []
     handles: dict[str, Any] = {}
     try:
@@ -63,7 +63,7 @@ def extract(sources: list[Source], run_id: str) -> list[tuple[Any, ...]]:
                 out.append(("reject", source.article_id, reject, seen))
                 continue
             line = _dumps(item)
-            keys = coverage_keys(item, settings)
+            keys = coverage.keys(item)
             out.append(
                 ("item", item["article_id"], item["url"], item["content_hash"], line, keys, seen)
             )
@@ -97,3 +97,15 @@ def project_settings() -> Any:
         _SETTINGS = Settings()
         _SETTINGS.setmodule("qa_scraper.settings", priority="project")
     return _SETTINGS
+
+
+_COVERAGE: CoverageCounter | None = None
+
+
+def project_coverage() -> CoverageCounter:
+    """The crawl's field-coverage counter under the project's settings, built once per
+    process: a re-extracted item adds the counters a crawled one adds."""
+    global _COVERAGE  # noqa: PLW0603 (one per process)
+    if _COVERAGE is None:
+        _COVERAGE = CoverageCounter.from_settings(project_settings())
+    return _COVERAGE
