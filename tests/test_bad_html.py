@@ -323,3 +323,24 @@ def test_headline_in_a_page_level_header_is_kept() -> None:
     item, problems = extract(html)
     assert problems == []
     assert_items_equal(without_run_fields(item), EXPECTED[ARTICLE])
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("<HTML><BODY><p>Text</p></BODY></HTML>", None),
+        ("<Html><Body><p>Text</p></bOdY>", None),
+        ("<p>Text</p></HTML>\n", None),
+        ("<HTML><BODY><p>Text</p>", "the document ends before </body> and </html>"),
+        ("<!DOCTYPE html>\n<hTmL><p>Text</p>", "the document ends before </body> and </html>"),
+        ("<p>Text</p>", None),  # never opened: not expected to close
+        ("<HTML><BODY><p>Text</p><DIV", "the document ends inside a tag"),
+        ("<p>Text</p></BODY><!--", "the document ends inside a tag"),
+        ("<p>Text</p></HTML> x < 3", None),
+        ("<p>Text</p></BODY></HTML><\u0130", "the document ends inside a tag"),  # "İ" lowers to "i̇"
+        ("<p>\u0130\u212a \u03a3</p><BODY>x", "the document ends before </body> and </html>"),
+    ],
+)
+def test_truncation_reads_tag_names_in_any_letter_case(html: str, reason: str | None) -> None:
+    page = ArticlePage(URL, html)
+    assert page.truncation() == reason

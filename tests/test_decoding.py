@@ -54,3 +54,30 @@ def test_ordinary_non_ascii_text_is_not_taken_for_mojibake() -> None:
     page = ArticlePage(URL, body, content_type=UTF8)
     page.to_item()
     assert page.problems == []
+
+
+def test_the_quick_mojibake_check_agrees_with_ftfy_on_every_text_tried() -> None:
+    """The pre-check (one character class derived from ftfy's pattern) only ever rules out
+    text that ftfy.badness.is_bad() also finds clean: texts made of the pattern's own
+    characters, ASCII and common non-ASCII text, in many combinations."""
+    import random
+
+    import ftfy.badness
+
+    from qa_scraper.pages import mojibake
+
+    assert mojibake._MOJIBAKE_CHARACTERS is not None  # the pre-check is in use
+    pattern_chars = sorted({char for char in ftfy.badness.BADNESS_RE.pattern if ord(char) > 127})
+    alphabet = pattern_chars + list("aeAZ .,?!-:(1") + list("…’–—é°×µ€Ã¢ÂβВГ")
+    rng = random.Random(21)
+    texts = [
+        "Take 5 Î¼g at 38Â°C.",
+        "â€™",
+        "Naïve café – “quoted” ≥ 7 ± 0.5 µg, Ångström.",
+        "Hello… it’s fine",
+    ]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 8))) for _ in range(30000)]
+    verdicts = [mojibake._is_bad(text) for text in texts]
+    assert verdicts == [ftfy.badness.is_bad(text) for text in texts]
+    assert any(verdicts) and not all(verdicts)  # both answers were tried
+    assert mojibake._MOJIBAKE_CHARACTERS.search("Hello… it’s fine") is None  # and it rules out

@@ -47,6 +47,10 @@ _SHARE_NAMES = frozenset(
 _SHARE_SEPARATORS = " |/·•,-\u2022\u00a0"
 _HEADLINE_LOOKBACK = 4
 _TAG_OPENING = re.compile(r"<[a-z/!]")
+# "<body"/"<html" and "</body"/"</html" as lower() would find them: only ASCII letters lower
+# to these (the few non-ASCII letters that lower to an ASCII one lower to none of them).
+_BODY_OR_HTML_OPENING = re.compile(r"<(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])")
+_BODY_OR_HTML_CLOSING = re.compile(r"</(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])")
 
 
 class ArticleDocument:
@@ -98,14 +102,25 @@ class ArticleDocument:
         Only a document that opened <html> or <body> is expected to close it;
         a tag left open at the very end is a cut in any case.
         """
-        tail = self.html[-4096:].rstrip().lower()
+        tail = self.html[-4096:].rstrip()
         # A tag opened after the tail's last ">" ("<[a-z/!][^>]*$", without the regex
-        # trying every "<" of the tail).
-        if _TAG_OPENING.search(tail, tail.rfind(">") + 1):
+        # trying every "<" of the tail). Only that rest is lowered: lower-casing the whole
+        # head and tail cost more than the rest of this check (lowering neither makes nor
+        # takes a ">", so the rest is the same).
+        if _TAG_OPENING.search(tail[tail.rfind(">") + 1 :].lower()):
             return "the document ends inside a tag"
-        head = self.html[:65536].lower()
-        opened = "<body" in head or "<html" in head
-        if opened and "</body" not in tail and "</html" not in tail:
+        # "<body"/"<html" in any case; the lower-case spelling most pages use, first.
+        opened = (
+            self.html.find("<body", 0, 65536) >= 0
+            or self.html.find("<html", 0, 65536) >= 0
+            or _BODY_OR_HTML_OPENING.search(self.html, 0, 65536) is not None
+        )
+        if (
+            opened
+            and "</body" not in tail
+            and "</html" not in tail
+            and not _BODY_OR_HTML_CLOSING.search(tail)
+        ):
             return "the document ends before </body> and </html>"
         return None
 

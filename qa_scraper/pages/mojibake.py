@@ -2,11 +2,80 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import ftfy.badness
 
 from qa_scraper.pages.problems import Problem
+
+
+def _required_characters(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A character class that every match of ``pattern`` holds a character of, or ``None``.
+
+    ftfy's BADNESS_RE is an alternation of a few dozen sequences; searching it is slow on
+    long text (it tries each alternative at every position). Each alternative has a position
+    that only some non-ASCII characters can fill ("[ÂÃÎÐ]", the "bad" characters ...): the
+    smallest such set of each alternative, united, is a class that one fast search rules out
+    most text with ("…", "’" and most letters are not in it). Derived from the pattern itself
+    (whatever ftfy's version), from the top-level items of each alternative only (each must
+    match); ``None`` (no pre-check) when the pattern is not of that shape."""
+    try:
+        from re import _constants as sre  # the re module's own parser and its node kinds
+        from re import _parser
+
+        if pattern.flags & re.IGNORECASE:
+            return None
+        parsed = list(_parser.parse(pattern.pattern, pattern.flags))
+        if len(parsed) == 1 and parsed[0][0] is sre.BRANCH:
+            branches = parsed[0][1][1]
+        else:
+            branches = [parsed]
+        required: set[str] = set()
+        for branch in branches:
+            smallest: set[str] | None = None
+            for op, value in branch:
+                chars = _class_characters(op, value, sre)
+                if (
+                    chars
+                    and all(ord(char) > 127 for char in chars)
+                    and (smallest is None or len(chars) < len(smallest))
+                ):
+                    smallest = chars
+            if smallest is None:
+                return None
+            required |= smallest
+        return re.compile("[" + "".join(re.escape(char) for char in sorted(required)) + "]")
+    except Exception:  # another re internals layout: no pre-check, is_bad() on every text
+        return None
+
+
+def _class_characters(op: Any, value: Any, sre: Any) -> set[str] | None:
+    """The characters a literal or a plain character class matches; ``None`` for anything
+    else (categories such as \\s, negated classes, groups, repeats)."""
+    if op is sre.LITERAL:
+        return {chr(value)}
+    if op is not sre.IN:
+        return None
+    chars: set[str] = set()
+    for item, argument in value:
+        if item is sre.LITERAL:
+            chars.add(chr(argument))
+        elif item is sre.RANGE:
+            chars.update(chr(code) for code in range(argument[0], argument[1] + 1))
+        else:
+            return None
+    return chars
+
+
+_MOJIBAKE_CHARACTERS = _required_characters(ftfy.badness.BADNESS_RE)
+
+
+def _is_bad(text: str) -> bool:
+    """``ftfy.badness.is_bad(text)``, ruled out first by one fast search when it can be."""
+    if _MOJIBAKE_CHARACTERS is not None and not _MOJIBAKE_CHARACTERS.search(text):
+        return False
+    return ftfy.badness.is_bad(text)
 
 
 def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
@@ -22,7 +91,7 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
         for index, value in enumerate(item):
             if _may_hold_mojibake(value):
                 problems += mojibake_problems(value, f"{path}/{index}")
-    elif isinstance(item, str) and not item.isascii() and ftfy.badness.is_bad(item):
+    elif isinstance(item, str) and not item.isascii() and _is_bad(item):
         snippet = ftfy.badness.BADNESS_RE.search(item)
         start = max(0, snippet.start() - 20) if snippet else 0
         problems.append(
