@@ -198,6 +198,8 @@ class Counters:
 
     def leave(self, depth: int) -> None:
         """An element at ``depth - 1`` ended: the counters its children created end."""
+        if all(stack[-1][1] < depth for stack in self.instances.values()):
+            return  # (most elements end with no counter of their children's in scope)
         for name in list(self.instances):
             stack = self.instances[name]
             while stack and stack[-1][1] >= depth:

@@ -124,6 +124,8 @@ COOKIE_TEXT = re.compile(
 # XPath expressions compiled once (element.xpath() compiles its expression on every call).
 _STRING_VALUE = etree.XPath("string()")
 _ARIA_CONTROLS = etree.XPath("//@aria-controls")
+# find(".//*[@role='button']") is not None, in C (find() runs ElementPath's Python code).
+_HOLDS_ROLE_BUTTON = etree.XPath("boolean(descendant::*[@role='button'])")
 
 
 @dataclass(frozen=True)
@@ -272,10 +274,12 @@ class Visibility:
             keys = node.keys()
         if tag == "a" and _goes_nowhere(node) and _is_word_toggle(node, tag):
             return True
+        cookie_notice = False  # (known to be one: not asked twice)
         if tag not in _NEVER_TAGS and _NEVER_ATTRIBUTES.isdisjoint(keys):
             text = node.text
             if not text or "ookie" not in text or not self._is_cookie_notice(node):
                 return False
+            cookie_notice = True
         role = (node.get("role") or "").strip().lower()
         is_toggle = (
             tag in TOGGLE_TAGS
@@ -291,6 +295,7 @@ class Visibility:
             or tag in MENU_TAGS
             or role in MENU_ROLES
             or bool(COOKIE_NAME.search(node.get("aria-label") or ""))
+            or cookie_notice
             or self._is_cookie_notice(node)
         )
         if not never:
@@ -309,7 +314,7 @@ class Visibility:
             return False
         parent = node.getparent()
         scope = parent if parent is not None else node
-        return scope.find(".//button") is not None or scope.find(".//*[@role='button']") is not None
+        return next(scope.iterdescendants("button"), None) is not None or _HOLDS_ROLE_BUTTON(scope)
 
     def is_chrome(self, node: etree._Element, tag: str) -> bool:
         names = f"{node.get('class') or ''} {node.get('id') or ''}"
