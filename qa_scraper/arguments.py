@@ -252,6 +252,23 @@ def check_role(role: str | None) -> None:
     _check_choice("role", role, ROLES)
 
 
+DISTRIBUTED_EXTENSIONS = {
+    # Before the run closes (CrawlRunExtension, 100), drain the workers' results.
+    "qa_scraper.distributed.coordinator.Coordinator": 80,
+    "qa_scraper.distributed.worker.Worker": 80,
+}
+DISTRIBUTED_DOWNLOADER_MIDDLEWARES = {
+    # One politeness budget shared by all processes (Redis); last before the download, so
+    # robots.txt waits and cache hits take no slot.
+    "qa_scraper.distributed.ratelimit.SharedRateMiddleware": 950,
+}
+
+
+def _add_components(settings: BaseSettings, name: str, components: dict[str, int]) -> None:
+    merged = dict(settings.getdict(name)) | components
+    settings.set(name, merged, priority=ROLE_PRIORITY)
+
+
 def apply_role(settings: BaseSettings, role: str | None) -> None:
     """Settings that follow from ``-a role`` with ``QA_REDIS_URL`` (qa_scraper.distributed)."""
     url = settings.get("QA_REDIS_URL")
@@ -261,6 +278,10 @@ def apply_role(settings: BaseSettings, role: str | None) -> None:
             + (" (QA_REDIS_URL is set without -a role)" if url else " (no QA_REDIS_URL)"),
             "Give both for a distributed crawl (-a role=coordinator or -a role=worker), or neither",
         )
+    if role:
+        # Loaded only here: their modules import redis, which a single-process crawl never does.
+        _add_components(settings, "EXTENSIONS", DISTRIBUTED_EXTENSIONS)
+        _add_components(settings, "DOWNLOADER_MIDDLEWARES", DISTRIBUTED_DOWNLOADER_MIDDLEWARES)
     if role == "coordinator":
         settings.set(
             "SCHEDULER", "qa_scraper.distributed.scheduler.RunScheduler", priority=ROLE_PRIORITY

@@ -148,12 +148,14 @@ class ArchiveMiddleware:
         return cls(crawler)
 
     def _archive(self) -> Any:
-        from qa_scraper.distributed.worker import Worker
         from qa_scraper.extensions.crawl_run import CrawlRunExtension
 
-        worker = self.crawler.get_extension(Worker)
-        if worker is not None:
-            return worker.worker_archive()
+        if self.crawler.settings.get("QA_REDIS_URL"):  # (redis is imported only then)
+            from qa_scraper.distributed.worker import Worker
+
+            worker = self.crawler.get_extension(Worker)
+            if worker is not None:
+                return worker.worker_archive()
         extension = self.crawler.get_extension(CrawlRunExtension)
         return extension.run.archive_writer() if extension is not None else None
 

@@ -90,6 +90,8 @@ class ValidationPipeline(_CrawlerPipeline):
         """This run's id; a distributed worker's: the coordinator's (which stamps it again)."""
         if self.run is not None:
             return self.run.run_id
+        if not self.crawler.settings.get("QA_REDIS_URL"):
+            return self._own_run_id  # (without importing redis)
         from qa_scraper.distributed.run import DistributedRun
 
         distributed = self.crawler.get_extension(DistributedRun)

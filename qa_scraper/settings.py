@@ -1,5 +1,7 @@
 """Scrapy settings: polite defaults for the real site; every one overridable with ``-s``."""
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "qa_scraper"
 SPIDER_MODULES = ["qa_scraper.spiders"]
 NEWSPIDER_MODULE = "qa_scraper.spiders"
@@ -29,9 +31,6 @@ RETRY_AFTER_MAX = 60.0  # longest Retry-After we wait for, in seconds
 DOWNLOADER_MIDDLEWARES = {
     # First of all (before robots.txt is fetched for a new host): nothing leaves the base host.
     "qa_scraper.middlewares.SameHostGuardMiddleware": 50,
-    # Distributed crawls only: one politeness budget shared by all processes (Redis); last
-    # before the download, so robots.txt waits and cache hits take no slot.
-    "qa_scraper.distributed.ratelimit.SharedRateMiddleware": 950,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qa_scraper.middlewares.RetryAfterMiddleware": 550,
     # Before RedirectMiddleware (600) sees the 3xx: refuse off-host redirects and loops.
@@ -51,6 +50,20 @@ HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled job
+# Those two are off, so not even loaded: Scrapy imports every component its *_BASE lists, and
+# their modules import tldextract and aiohttp (~0.2 s of every crawl's start). Scrapy's own
+# defaults otherwise. To turn one on, set its setting and list it in DOWNLOADER_MIDDLEWARES /
+# EXTENSIONS with the order Scrapy gives it.
+DOWNLOADER_MIDDLEWARES_BASE = {
+    path: order
+    for path, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
+    if path != "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+}
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if path != "scrapy.extensions.remote_control.RemoteControl"
+}
 
 # The run (lock, crawl state, output files, manifest); off when QA_OUTPUT_DIR and
 # QA_STATE_PATH are both empty.
@@ -59,9 +72,6 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled j
 # takes (qa_scraper/extensions/monitoring.py). Spidermon's extension is FieldCoverageSpidermon:
 # the same, its coverage counted ~10x cheaper (qa_scraper/extensions/coverage.py).
 EXTENSIONS = {
-    # Distributed crawls only (QA_REDIS_URL): before the run closes, drain the workers' results.
-    "qa_scraper.distributed.coordinator.Coordinator": 80,
-    "qa_scraper.distributed.worker.Worker": 80,
     "qa_scraper.extensions.coverage.FieldCoverageSpidermon": 80,
     "qa_scraper.extensions.monitoring.RunMonitorExtension": 90,
     "qa_scraper.extensions.progress.ProgressExtension": 95,
