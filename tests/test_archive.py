@@ -246,3 +246,14 @@ def test_a_resume_that_cuts_the_archive_drops_the_lines_whose_record_was_cut_off
             item["warc"]["record_id"],
             item["url"],
         )
+
+
+def test_every_member_is_compressed_at_the_fastest_gzip_level(crawled) -> None:
+    """GZIP_LEVEL 1 (issue 21: CPU per article): gzip's header says so in every member (XFL 4,
+    "fastest"; zlib writes 0 for its default level 6)."""
+    result, _ = crawled
+    [path] = result.run_files("*.warc.gz")
+    data = path.read_bytes()
+    records = warc.scan(path).records
+    assert len(records) > 25
+    assert {data[record.offset + 8] for record in records} == {4}
