@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from scrapy.settings import default_settings
-from scrapy.settings import Settings
+from scrapy.settings import Settings, default_settings
 
 from qa_scraper import settings as project_settings
 from qa_scraper.arguments import apply_role
