@@ -67,6 +67,7 @@ def test_the_quick_mojibake_check_agrees_with_ftfy_on_every_text_tried() -> None
     from qa_scraper.pages import mojibake
 
     assert mojibake._MOJIBAKE_CHARACTERS is not None  # the pre-check is in use
+    assert mojibake._LONGEST_MATCH is not None  # and so is the search around its characters
     pattern_chars = sorted({char for char in ftfy.badness.BADNESS_RE.pattern if ord(char) > 127})
     alphabet = pattern_chars + list("aeAZ .,?!-:(1") + list("…’–—é°×µ€Ã¢ÂβВГ")
     rng = random.Random(21)
@@ -77,6 +78,14 @@ def test_the_quick_mojibake_check_agrees_with_ftfy_on_every_text_tried() -> None
         "Hello… it’s fine",
     ]
     texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 8))) for _ in range(30000)]
+    # longer texts, mostly ASCII: the search around each telling character
+    texts += [
+        "".join(rng.choices(alphabet + list("abcdefgh ijklmnop") * 20, k=rng.randint(20, 200)))
+        for _ in range(5000)
+    ]
+    texts += ["Ã " + "x" * 50, "y" * 50 + "\nÃ ", "z" * 40 + "Â°C" + "z" * 40]
+    # the longest match (Windows-1251 over Latin-1 mojibake), inside a longer text
+    texts += ["q" * 30 + "ГўВЂВxa" + "q" * 30, "q" * 30 + "ГўВЂВ™a" + "q" * 30]
     verdicts = [mojibake._is_bad(text) for text in texts]
     assert verdicts == [ftfy.badness.is_bad(text) for text in texts]
     assert any(verdicts) and not all(verdicts)  # both answers were tried

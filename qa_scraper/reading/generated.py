@@ -198,7 +198,10 @@ class Counters:
 
     def leave(self, depth: int) -> None:
         """An element at ``depth - 1`` ended: the counters its children created end."""
-        if all(stack[-1][1] < depth for stack in self.instances.values()):
+        for stack in self.instances.values():
+            if stack[-1][1] >= depth:
+                break
+        else:
             return  # (most elements end with no counter of their children's in scope)
         for name in list(self.instances):
             stack = self.instances[name]
