@@ -212,14 +212,29 @@ def content_hash(item: dict[str, Any]) -> str:
 
 
 def _site_relative(value: Any, key: str | None = None) -> Any:
+    """``value`` with every ``url`` in it site-relative. A dict or list with no URL inside is
+    returned as it is, not copied (the question, the asker, the replies)."""
     # (A scalar under any other key is itself: no call for the many that are.)
     if isinstance(value, dict):
-        return {
-            k: _site_relative(v, k) if k == "url" or isinstance(v, (dict, list)) else v
-            for k, v in value.items()
-        }
+        copy = None
+        for k, v in value.items():
+            if k == "url" or isinstance(v, (dict, list)):
+                relative = _site_relative(v, k)
+                if relative is not v:
+                    if copy is None:
+                        copy = dict(value)
+                    copy[k] = relative
+        return value if copy is None else copy
     if isinstance(value, list):
-        return [_site_relative(v) if isinstance(v, (dict, list)) else v for v in value]
+        copy = None
+        for index, v in enumerate(value):
+            if isinstance(v, (dict, list)):
+                relative = _site_relative(v)
+                if relative is not v:
+                    if copy is None:
+                        copy = list(value)
+                    copy[index] = relative
+        return value if copy is None else copy
     if key == "url" and isinstance(value, str):
         plain = _PLAIN_URL.fullmatch(value)
         if plain:  # what urlsplit/urlunsplit give it, without their cost (~2.5 us a URL)
