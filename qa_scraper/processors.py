@@ -40,7 +40,20 @@ def clean_value(value: Any) -> str | None:
 
 
 # A page date ("2021/10/14", "Oct 14, 2021") to "YYYY-MM-DD"; None when unreadable.
-date_value = Compose(MapCompose(parse_date), TakeFirst())
+_date_value_chain = Compose(MapCompose(parse_date), TakeFirst())
+
+
+def date_value(value: Any) -> str | None:
+    """:data:`_date_value_chain`; a string takes the direct path to the chain's result
+    (parse_date's: a date or None), without the chain's cost (~10 us a call: itemloaders
+    inspects each function's signature on every call). Should parse_date raise, the chain
+    runs after all, so that the error reads as it always did."""
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except Exception:  # the chain below raises it again, wrapped as before
+            pass
+    return _date_value_chain(value)
 
 
 def text_value(lines: Iterable[str] | None) -> str | None:

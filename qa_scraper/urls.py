@@ -16,8 +16,11 @@ FAQ_PATH = re.compile(r"^/en/faq/[^/]+/[^/]+/?$")
 DEPARTMENT_PATH = re.compile(r"^/en/department/[^/]+/?$")
 LATEST_PATH = re.compile(r"^/en/latest/?$")
 HOME_PATHS = {"", "/", "/en", "/en/"}
-# An http(s) URL of plain characters with no query or fragment (most links are).
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?:/[A-Za-z0-9_\-/.]*)?")
+# An http(s) URL of plain characters with no query or fragment (most links are): urlsplit
+# gives its scheme and host as "origin" and its path as "path" (no query, no fragment).
+_PLAIN_URL = re.compile(
+    r"(?P<origin>https?://[A-Za-z0-9.\-]+(?::[0-9]+)?)(?P<path>/[A-Za-z0-9_\-/.]*)?"
+)
 # Listing pagination is the only query that names a different page.
 _LISTING_QUERY_KEYS = {"page"}
 
@@ -31,6 +34,10 @@ class PageKind(str, Enum):
 
 def article_id_from_url(url: str) -> str | None:
     """The article id of an article URL in either its current or legacy form."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain:  # (a path alone: no legacy ?id=; ARTICLE_PATH on it, without urlsplit's cost)
+        match = ARTICLE_PATH.match(plain["path"] or "")
+        return match.group(1) if match else None
     return _article_id(urlsplit(url))
 
 
@@ -51,6 +58,10 @@ def canonical_article_url(url: str) -> str | None:
     Drops every query string and fragment (utm_* and the rest) and maps the
     legacy ``/article.php?id=N`` form to the URL its 301 points to.
     """
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain:  # what urlsplit and urlunsplit give it, without their cost
+        match = ARTICLE_PATH.match(plain["path"] or "")
+        return f"{plain['origin']}/en/article/{match.group(1)}" if match else None
     parts = urlsplit(url)
     article_id = _article_id(parts)
     if article_id is None:
@@ -73,10 +84,16 @@ def canonical_url(url: str) -> str:
 
 def page_kind(url: str) -> PageKind | None:
     """What a URL's page is, by path; ``None`` for pages the crawl never needs."""
-    parts = urlsplit(url)
-    path = parts.path
-    if _article_id(parts):
-        return PageKind.ARTICLE
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain:  # (a path alone: no legacy ?id=, and no urlsplit)
+        path = plain["path"] or ""
+        if ARTICLE_PATH.match(path):
+            return PageKind.ARTICLE
+    else:
+        parts = urlsplit(url)
+        path = parts.path
+        if _article_id(parts):
+            return PageKind.ARTICLE
     if DEPARTMENT_PATH.match(path) or LATEST_PATH.match(path):
         return PageKind.LISTING
     if FAQ_PATH.match(path):

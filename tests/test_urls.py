@@ -87,3 +87,74 @@ def test_same_host() -> None:
     assert not same_host("http://a.example/x", "http://a.example:8080/")
     assert not same_host("http://a.example/x", "http://b.example/x")
     assert not same_host("http://a.example:bad/x", "http://a.example/x")
+
+
+def test_the_fast_paths_give_what_urlsplit_and_urljoin_give() -> None:
+    """The plain-URL fast paths (no urlsplit, no urljoin) against the slow paths, on plain
+    and not-so-plain links: relative with dots, dot segments, queries, legacy ids, case,
+    Unicode digits, trailing slashes and newlines."""
+    import random
+    from urllib.parse import urljoin, urlsplit, urlunsplit
+
+    from qa_scraper.reading.builder import LineBuilder
+    from qa_scraper.urls import DEPARTMENT_PATH, FAQ_PATH, HOME_PATHS, LATEST_PATH, _article_id
+
+    hrefs = [
+        "/en/article/174507",
+        "/en/article/174507/",
+        "/en/article/174507//",
+        "/article.php?id=174507",
+        "/article.php?id=174507&utm=x",
+        "/en/faq/neurology/migraine",
+        "/en/faq/neurology/migraine/",
+        "/a/./b",
+        "/a/../b",
+        "/a/.hidden",
+        "/a//b",
+        "//other.host/en/article/1",
+        "/?q=1",
+        "/x?",
+        "/x.y/z.php?a=b+c%20d",
+        "/en/article/\u0661\u0662",
+        "/en/article/12\n",
+        "relative/path",
+        "./here",
+        "/",
+        "",
+        "HTTP://h.example/en/article/5",
+        "http://H.example:8080/en/article/5",
+        "https://h.example/en/article/5?utm=1#x",
+        "http://h.example/en/department/neurology",
+        "http://h.example",
+        "http://h.example/en",
+    ]
+    rng = random.Random(21)
+    alphabet = list("/aZ9.-_?=&%+#;:") + ["en/", "article/", "123", "..", "./"]
+    hrefs += ["/" + "".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(3000)]
+    for base in ("http://127.0.0.1:8123/en/article/174501", "https://www.example.com/x/y?z=1"):
+        builder = LineBuilder(base)
+        for href in hrefs:
+            assert builder._absolute(href) == absolute(base, href), (base, href)
+            url = urljoin(base, href)
+            parts = urlsplit(url)
+            article_id = _article_id(parts)
+            assert article_id_from_url(url) == article_id, url
+            expected = (
+                urlunsplit((parts.scheme, parts.netloc, f"/en/article/{article_id}", "", ""))
+                if article_id
+                else None
+            )
+            assert canonical_article_url(url) == expected, url
+            path = parts.path
+            expected_kind = (
+                PageKind.ARTICLE
+                if article_id
+                else PageKind.LISTING
+                if DEPARTMENT_PATH.match(path) or LATEST_PATH.match(path)
+                else PageKind.FAQ
+                if FAQ_PATH.match(path)
+                else PageKind.HOME
+                if path in HOME_PATHS
+                else None
+            )
+            assert page_kind(url) is expected_kind, url

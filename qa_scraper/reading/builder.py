@@ -44,12 +44,16 @@ class Line:
 
 
 # Links that urljoin would not change, or only prefix with the page's origin: plain
-# characters; in a relative link no dot segment, query, fragment or parameters to resolve
-# (an absolute one keeps its dots, and a non-empty query is put back as it was).
+# characters; in a relative link no dot segment (no segment starts with a dot: "/a.php" is
+# plain, "/a/./b" is not), fragment or parameters to resolve (an absolute one keeps its
+# dots, and a non-empty query is put back as it was).
 _PLAIN_ABSOLUTE_URL = re.compile(
     r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9_\-/.]*(?:\?[A-Za-z0-9_\-.%=&+]+)?"
 )
-_PLAIN_ROOT_PATH = re.compile(r"/(?:[A-Za-z0-9_\-][A-Za-z0-9_\-/]*)?")
+_PLAIN_ROOT_PATH = re.compile(
+    r"/(?:[A-Za-z0-9_\-][A-Za-z0-9_\-.]*(?:/+[A-Za-z0-9_\-][A-Za-z0-9_\-.]*)*/*)?"
+    r"(?:\?[A-Za-z0-9_\-.%=&+]+)?"
+)
 
 
 class LineBuilder:
