@@ -34,8 +34,9 @@ def clean_line(value: str | None) -> str:
     """
     if not value:
         return ""
-    if not (value.isascii() and value.isprintable()):
-        # (Printable ASCII has neither; most text is, and these two tests are quicker.)
+    if not value.isprintable():
+        # (Printable text has neither: the format characters of the pattern are not
+        # printable, nor are controls; most text is printable, and the test is quicker.)
         value = _INVISIBLE_OR_CONTROL.sub("", value)
     elif (
         "  " not in value
@@ -44,9 +45,10 @@ def clean_line(value: str | None) -> str:
         and "&" not in value
         and "<" not in value
     ):
-        # Printable ASCII whose only white space is single inner spaces, with nothing to
-        # decode or remove: already clean (lines read from the page are, and every field
-        # cleans them once more).
+        # Printable text (its only white space is " ": every other space character is
+        # not printable) whose spaces are single inner ones, with nothing to decode or
+        # remove: already clean (lines read from the page are, and every field cleans them
+        # once more: the second time costs these tests only, ASCII or not).
         return value
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)

@@ -183,3 +183,35 @@ def test_reply_header(line: str, expected: ResponderHeader | None) -> None:
 )
 def test_parse_date(text: str | None, expected: str | None) -> None:
     assert parse_date(text) == expected
+
+
+def test_clean_line_shortcuts_give_what_every_rule_gives() -> None:
+    """clean_line returns printable text as it is when nothing in it needs a rule: printable
+    text holds no character that the rules remove or collapse (checked over all of Unicode),
+    and on text of every kind (ASCII or not, clean or not) it gives what applying every rule
+    gives."""
+    import html
+    import random
+
+    from qa_scraper import text as rules
+
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isprintable():
+            assert not rules._INVISIBLE_OR_CONTROL.match(char), hex(code)
+            assert not char.isspace() or char == " ", hex(code)
+
+    def every_rule(value: str) -> str:
+        value = rules._INVISIBLE_OR_CONTROL.sub("", value)
+        if "&" in value and rules._ENTITY.search(value):
+            value = html.unescape(value)
+        if "<" in value:
+            value = rules._TAG_LIKE.sub(" ", value)
+        return " ".join(value.split())
+
+    pieces = ["a", "Z", "é", "…", "’", "保", " ", "  ", "\u00a0", "\u200b", "\n", "\t"]
+    pieces += ["&amp;", "&lt;b&gt;", "<b>", "&#8203;", "\x7f", "\u3000", "x.", "Dr."]
+    rng = random.Random(21)
+    for _ in range(20000):
+        value = "".join(rng.choices(pieces, k=rng.randint(1, 10)))
+        assert clean_line(value) == every_rule(value), repr(value)

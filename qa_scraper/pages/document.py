@@ -87,7 +87,8 @@ class ArticleDocument:
         return [
             line
             for line in visible_lines(root, self.page_url, labels.READER_LANDMARKS)
-            if not labels.CHROME_LINE.match(line.text)
+            if line.text[:1] not in labels.CHROME_LINE_FIRST
+            or not labels.CHROME_LINE.match(line.text)
         ]
 
     def _find(self, pattern: re.Pattern[str], start: int = 0) -> int | None:
@@ -196,7 +197,9 @@ class ArticleDocument:
         found: list[tuple[int, re.Pattern[str], Line | None]] = []
         for index in range(start, len(self.lines)):
             line = self.lines[index]
-            if not labels.SECTION_START.match(line.text):
+            if line.text[:1] not in labels.SECTION_START_FIRST or not labels.SECTION_START.match(
+                line.text
+            ):
                 continue
             for label in (*labels.SECTION_LABELS, labels.END_OF_CONTENT):
                 if label.match(line.text):

@@ -33,6 +33,10 @@ END_OF_CONTENT = re.compile(
 )
 # Lines that are chrome wherever they appear (ads between sections).
 CHROME_LINE = re.compile(r"^(?:advertisement\b|sponsored\s*:|\[ad\])", re.I)
+# Every character that re.I matches to its first characters ("ſ" matches "s"): a line that
+# starts with none of them is no chrome line, without a regex call (tests/test_labels.py
+# derives the set from the pattern, over all of Unicode).
+CHROME_LINE_FIRST = frozenset("aAsS\u017f[")
 SECTION_LABELS = (MORE_INFO, SIMILAR_QA, RELATED_FAQ)
 # Matches where any of the section labels, END_OF_CONTENT or MORE_INFO_INLINE matches: one
 # test that rules out most lines at once.
@@ -42,6 +46,8 @@ SECTION_START = re.compile(
     ),
     re.I,
 )
+# Every character a SECTION_START match can start with (as CHROME_LINE_FIRST).
+SECTION_START_FIRST = frozenset("mMsS\u017frRpPdDcCaA\u00a9(")
 
 # What the reader's visibility rules (qa_scraper.reading.visibility) look for: text showing
 # that chrome holds the article itself (broken nesting), the question itself, the sections.
