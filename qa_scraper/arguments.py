@@ -264,6 +264,21 @@ DISTRIBUTED_DOWNLOADER_MIDDLEWARES = {
 }
 
 
+def list_components_turned_on(settings: BaseSettings) -> None:
+    """The Scrapy components the project's settings leave out while they are off
+    (``left_out_while_off`` in qa_scraper/settings.py), listed again, in Scrapy's own order,
+    when their setting turns them on (``-s COOKIES_ENABLED=True``)."""
+    from scrapy.settings import default_settings
+
+    from qa_scraper.settings import left_out_while_off
+
+    for flag, (name, path) in left_out_while_off.items():
+        listed = {**settings.getdict(f"{name}_BASE"), **settings.getdict(name)}
+        if settings.getbool(flag) and path not in listed:
+            order = getattr(default_settings, f"{name}_BASE")[path]
+            _add_components(settings, name, {path: order})
+
+
 def _add_components(settings: BaseSettings, name: str, components: dict[str, int]) -> None:
     merged = dict(settings.getdict(name)) | components
     settings.set(name, merged, priority=ROLE_PRIORITY)

@@ -52,17 +52,24 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19+: no control port on a scheduled job
 # Those two are off, so not even loaded: Scrapy imports every component its *_BASE lists, and
 # their modules import tldextract and aiohttp (~0.2 s of every crawl's start). Scrapy's own
-# defaults otherwise. To turn one on, set its setting and list it in DOWNLOADER_MIDDLEWARES /
-# EXTENSIONS with the order Scrapy gives it.
+# defaults otherwise. Set to True, each is listed again, in Scrapy's order, when the crawl
+# starts (qa_scraper.arguments.list_components_turned_on).
+left_out_while_off = {  # (lower case: not a setting) flag -> (component setting, path)
+    "COOKIES_ENABLED": (
+        "DOWNLOADER_MIDDLEWARES",
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    ),
+    "REMOTE_CONTROL_ENABLED": ("EXTENSIONS", "scrapy.extensions.remote_control.RemoteControl"),
+}
 DOWNLOADER_MIDDLEWARES_BASE = {
     path: order
     for path, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
-    if path != "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+    if path not in {path for _, path in left_out_while_off.values()}
 }
 EXTENSIONS_BASE = {
     path: order
     for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
-    if path != "scrapy.extensions.remote_control.RemoteControl"
+    if path not in {path for _, path in left_out_while_off.values()}
 }
 
 # The run (lock, crawl state, output files, manifest); off when QA_OUTPUT_DIR and

@@ -4,7 +4,7 @@ Scrapy imports every component its settings list, even one that is off or not co
 redis (the distributed layer), aiohttp (Scrapy's remote control) and tldextract (its cookies
 middleware) cost about 0.4 s of every start together. The distributed components are listed
 by ``-a role`` only, and the two Scrapy components the project leaves off are left out of
-the ``*_BASE`` settings.
+the ``*_BASE`` settings (listed again when a crawl turns one on).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from scrapy.settings import Settings, default_settings
 
 from qa_scraper import settings as project_settings
-from qa_scraper.arguments import apply_role
+from qa_scraper.arguments import apply_role, list_components_turned_on
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import FAST_LOCAL, PROJECT
@@ -64,11 +64,12 @@ def test_a_single_process_crawl_imports_no_distributed_browser_or_unused_scrapy_
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
+COOKIES = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
+
+
 def test_the_scrapy_defaults_are_kept_but_for_the_two_components_left_off() -> None:
-    left_off = {
-        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
-        "scrapy.extensions.remote_control.RemoteControl",
-    }
+    left_off = {COOKIES, REMOTE_CONTROL}
     assert project_settings.COOKIES_ENABLED is False
     assert project_settings.REMOTE_CONTROL_ENABLED is False
     for name in ("DOWNLOADER_MIDDLEWARES_BASE", "EXTENSIONS_BASE"):
@@ -99,3 +100,45 @@ def test_without_a_role_no_distributed_component_is_listed() -> None:
         *settings.getdict("ITEM_PIPELINES"),
     ]
     assert not [path for path in listed if "distributed" in path]
+
+
+LEFT_OUT = [
+    ("COOKIES_ENABLED", "DOWNLOADER_MIDDLEWARES", COOKIES, 700),
+    ("REMOTE_CONTROL_ENABLED", "EXTENSIONS", REMOTE_CONTROL, 0),
+]
+
+
+def _project_settings(**overrides: object) -> Settings:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+@pytest.mark.parametrize(("flag", "name", "path", "order"), LEFT_OUT)
+def test_a_component_left_out_while_off_is_listed_in_scrapys_order_once_turned_on(
+    flag: str, name: str, path: str, order: int
+) -> None:
+    settings = _project_settings(**{flag: "True"})
+    list_components_turned_on(settings)
+    assert settings.getdict(name)[path] == order
+    assert getattr(default_settings, f"{name}_BASE")[path] == order
+    off = _project_settings()
+    list_components_turned_on(off)
+    assert path not in off.getdict(name)
+
+
+def test_the_spider_lists_them_when_a_crawl_turns_them_on() -> None:
+    """As ``scrapy crawl`` builds it: the settings are not frozen yet when the spider is."""
+    from scrapy.crawler import Crawler
+
+    from qa_scraper.spiders.doctorqna import DoctorQnASpider
+
+    settings = _project_settings(
+        QA_OUTPUT_DIR="", COOKIES_ENABLED="True", REMOTE_CONTROL_ENABLED="True"
+    )
+    crawler = Crawler(DoctorQnASpider, settings)
+    DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:9/")
+    assert COOKIES in crawler.settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert REMOTE_CONTROL in crawler.settings.getdict("EXTENSIONS")

@@ -48,6 +48,7 @@ from qa_scraper.arguments import (
     check_role,
     check_settings,
     check_spider_arguments,
+    list_components_turned_on,
     resolve_mode,
 )
 from qa_scraper.delivery.rejects import Rejected
@@ -97,6 +98,7 @@ class DoctorQnASpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         check_settings(crawler.settings)
         apply_role(crawler.settings, spider.role)
+        list_components_turned_on(crawler.settings)
         spider.browser = check_browser(spider.render, crawler.settings)
         if crawler.settings.frozen:  # a crawler built by hand (unit tests): no download handler
             spider.browser = None
