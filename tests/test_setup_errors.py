@@ -63,6 +63,10 @@ ARGUMENT_CASES = {
     "negative delay": (["-a", f"base_url={BASE}", "-s", "DOWNLOAD_DELAY=-1"], "is below 0"),
     "nan cap": (["-a", f"base_url={BASE}", "-s", "RETRY_AFTER_MAX=nan"], "is not a number"),
     "not a boolean": (["-a", f"base_url={BASE}", "-s", "ROBOTSTXT_OBEY=maybe"], "not a boolean"),
+    "remote control not a boolean": (
+        ["-a", f"base_url={BASE}", "-s", "REMOTE_CONTROL_ENABLED=maybe"],
+        "REMOTE_CONTROL_ENABLED='maybe' is not a boolean",
+    ),
     "credentials in base_url": (["-a", "base_url=http://u:pw@127.0.0.1:9/"], "password"),
     "state without output": (
         ["-a", f"base_url={BASE}", "-s", "QA_OUTPUT_DIR=", "-s", "QA_STATE_PATH=/tmp/never"],
