@@ -88,6 +88,8 @@ def header_at(lines: list[Line], index: int) -> tuple[ResponderHeader | None, in
     """A "<title> <name> reply <department>" header starting at ``lines[index]``, possibly
     split over a few lines (title, name and department in separate block elements).
     Returns (header, lines used)."""
+    if len(lines[index].text.split(None, _MAX_HEADER_TOKENS)) > _MAX_HEADER_TOKENS:
+        return None, 1  # more words than any header: no join starting with it is one
     texts = [line.text for line in lines[index : index + _MAX_HEADER_LINES]]
     # A header holds "repl" (parse_responder_header's first test): joins of the lines before
     # the first that holds it cannot be one.

@@ -212,9 +212,18 @@ class Visibility:
     def __init__(self, document: etree._Element, style: PageStyle, landmarks: Landmarks) -> None:
         self.style = style
         self.landmarks = landmarks
-        self.controlled_ids = frozenset(
-            name for value in _ARIA_CONTROLS(document) for name in str(value).split()
-        )
+        self.document = document
+        self._controlled_ids: frozenset[str] | None = None
+
+    @property
+    def controlled_ids(self) -> frozenset[str]:
+        """The ids that ``aria-controls`` attributes name, looked up at the first hidden
+        element with an id (most pages have none: no walk over the document for them)."""
+        if self._controlled_ids is None:
+            self._controlled_ids = frozenset(
+                name for value in _ARIA_CONTROLS(self.document) for name in str(value).split()
+            )
+        return self._controlled_ids
 
     def is_hidden(self, node: etree._Element, display: str) -> bool:
         if display == NONE or node.get("aria-hidden") == "true":
