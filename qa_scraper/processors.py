@@ -61,6 +61,14 @@ def text_value(lines: Iterable[str] | None) -> str | None:
     return None if lines is None else text_block(lines)
 
 
+def joined_text_value(joined: list[str]) -> str | None:
+    """:func:`text_value` of lines given as :func:`~qa_scraper.text.join_honorific_lines`
+    returns them (the rules applied, honorific line breaks rejoined): the same value, for a
+    part that reads those joined lines for another field too (a reply's clinic), so that
+    the rules do not run twice on the same lines."""
+    return "\n".join(joined) or None
+
+
 def excerpt_value(lines: Iterable[str] | None) -> str | None:
     """A Similar Q&A teaser, read as lines: the text rules, without its trailing "..."."""
     return None if lines is None else excerpt(lines)

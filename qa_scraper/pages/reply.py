@@ -21,7 +21,7 @@ from qa_scraper.pages.responder import (
     header_at,
     parse_responder_header,
 )
-from qa_scraper.processors import clean_value, date_value, text_value
+from qa_scraper.processors import clean_value, date_value, joined_text_value
 from qa_scraper.reading.lines import Line
 from qa_scraper.text import join_honorific_lines
 
@@ -50,9 +50,15 @@ class Reply:
         return clean_value(self.header.department)
 
     @cached_property
+    def _joined_lines(self) -> list[str]:
+        """The reply's lines, the text rules applied (honorific line breaks rejoined): its
+        text and its clinic are read from them, the rules run once."""
+        return join_honorific_lines(self.lines)
+
+    @cached_property
     def text(self) -> str | None:
         """The whole reply, signature included."""
-        return text_value(self.lines)
+        return joined_text_value(self._joined_lines)
 
     @cached_property
     def clinic(self) -> str | None:
@@ -62,7 +68,7 @@ class Reply:
         The signature is the last line that is, or ends with, the responder's name ("Dr.
         Jiang Junyi", with the honorific line breaks rejoined). However many lines follow
         it, the clinic is the last of them, not the one right after the signature."""
-        lines = join_honorific_lines(self.lines)
+        lines = self._joined_lines
         name = self.header.name.lower()
         for index in range(len(lines) - 1, -1, -1):
             line = lines[index].lower()
