@@ -205,10 +205,13 @@ def content_hash(item: dict[str, Any]) -> str:
     ``url`` site-relative (``/en/article/174501``), so that the same content read from a
     mirror, another port or host, or over another scheme has the same hash."""
     fields = {k: v for k, v in item.items() if k not in NOT_CONTENT}
-    canonical = json.dumps(
-        _site_relative(fields), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    canonical = _CANONICAL_JSON.encode(_site_relative(fields))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")), its encoder made once
+# (dumps builds one on every call with these arguments).
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _site_relative(value: Any, key: str | None = None) -> Any:

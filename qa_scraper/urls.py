@@ -94,6 +94,8 @@ def page_kind(url: str) -> PageKind | None:
         path = parts.path
         if _article_id(parts):
             return PageKind.ARTICLE
+    if path.startswith("/en/faq/"):  # (no other kind's path starts so: one test, not three)
+        return PageKind.FAQ if FAQ_PATH.match(path) else None
     if DEPARTMENT_PATH.match(path) or LATEST_PATH.match(path):
         return PageKind.LISTING
     if FAQ_PATH.match(path):
