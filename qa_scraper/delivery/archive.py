@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import mmap
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -257,14 +256,14 @@ def _members(data: Any) -> Iterator[tuple[int, int, bytes | None, str]]:
     view = memoryview(data)
     pos, size = 0, len(view)
     while pos < size:
-        decompressor = zlib.decompressobj(zlib.MAX_WBITS + 16)
+        decompressor = isal_zlib.decompressobj(isal_zlib.MAX_WBITS + 16)
         out, fed, reason = [], pos, ""
         try:
             while not decompressor.eof and fed < size:
                 chunk = view[fed : fed + _CHUNK]
                 fed += len(chunk)
                 out.append(decompressor.decompress(chunk))
-        except zlib.error as error:
+        except isal_zlib.error as error:
             reason = f"damaged gzip member ({error})"
         else:
             if not decompressor.eof:
