@@ -176,13 +176,12 @@ def measured(cmd: list[str], cwd: Path, log: Path) -> dict[str, Any]:
 
 
 def run_project(server: ServerProcess, work: Path, concurrency: int) -> dict[str, Any]:
+    from qa_scraper.testing.demo import CRAWL_ARGS
+
     out = work / "project-output"
     cmd = [
         sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "doctorqna",
+        *CRAWL_ARGS,
         "-a",
         f"base_url={server.base_url}",
         "-s",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa_scraper.testing.demo import LOCAL_SPEED
+from qa_scraper.testing.demo import CRAWL_ARGS, LOCAL_SPEED
 
 PROJECT = Path(__file__).resolve().parent.parent
 FAST_LOCAL = [*LOCAL_SPEED, "-s", "RETRY_TIMES=2"]  # the demo's local speed, fewer retries
@@ -66,10 +66,7 @@ class CrawlResult:
 def crawl_command(base_url: str, output_dir: Path, feed: Path, *extra: str) -> list[str]:
     return [
         sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "doctorqna",
+        *CRAWL_ARGS,
         "-a",
         f"base_url={base_url}",
         "-O",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from qa_scraper.testing.demo import CRAWL_ARGS
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE
 from tests.crawl_helpers import PROJECT
@@ -59,10 +60,7 @@ def test_a_refusal_is_in_the_log_file(tmp_path: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "doctorqna",
+            *CRAWL_ARGS,
             "-a",
             "mode=bogus",
             "-s",

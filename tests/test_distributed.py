@@ -21,6 +21,7 @@ import redis
 
 from qa_scraper.delivery import archive as warc
 from qa_scraper.errors import ExitCode
+from qa_scraper.testing.demo import CRAWL_ARGS
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import PROJECT, parse_stats
@@ -79,10 +80,7 @@ def redis_url(redis_port: int) -> str:
 def start(role: str, base_url: str, redis_url: str, log: Path, *extra: str) -> subprocess.Popen:
     command = [
         sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "doctorqna",
+        *CRAWL_ARGS,
         "-a",
         f"base_url={base_url}",
         "-a",

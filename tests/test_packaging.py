@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa_scraper.delivery.validation import SCHEMA_PATH
+from qa_scraper.testing.demo import CRAWL_ARGS
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, load_expected
 from tests.crawl_helpers import isolated_python
@@ -129,10 +130,7 @@ def test_a_wheel_installed_elsewhere_validates_and_crawls(tmp_path: Path) -> Non
         crawl = subprocess.run(
             [
                 python,
-                "-m",
-                "scrapy",
-                "crawl",
-                "doctorqna",
+                *CRAWL_ARGS,
                 "-a",
                 f"base_url={server.base_url}",
                 "-s",

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from qa_scraper.reading.browser import browser_path
+from qa_scraper.testing.demo import CRAWL_ARGS
 from qa_scraper.testing.devserver import DevServer
 from tests.conftest import SITE, assert_items_equal, load_expected, without_run_fields
 from tests.crawl_helpers import PROJECT, CrawlResult, crawl_command, run_crawl, start_crawl
@@ -156,10 +157,7 @@ def test_without_a_browser_auto_rejects_what_needs_one(tmp_path: Path) -> None:
 def test_render_always_without_a_browser_is_refused_before_the_crawl(tmp_path: Path) -> None:
     command = [
         sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "doctorqna",
+        *CRAWL_ARGS,
         "-a",
         "render=always",
         "-a",

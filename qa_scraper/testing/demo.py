@@ -19,6 +19,9 @@ from pathlib import Path
 
 from qa_scraper.testing.devserver import DevServer
 
+# The project's crawl, after a Python executable: the demo, the tests and the benchmarks
+# start it the same way.
+CRAWL_ARGS = ["-m", "scrapy", "crawl", "doctorqna"]
 LOCAL_SPEED = [
     "-s",
     "AUTOTHROTTLE_ENABLED=0",
@@ -48,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Dev server: {server.base_url} serving {args.site}", flush=True)
         command = [
             sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "doctorqna",
+            *CRAWL_ARGS,
             "-a",
             f"base_url={server.base_url}",
             *LOCAL_SPEED,
