@@ -17,6 +17,7 @@ import re
 from urllib.parse import urljoin
 
 import scrapy
+from floor_spider import plain_settings  # (benchmarks/, this script's folder)
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.sitemap import Sitemap
 
@@ -147,17 +148,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()
+    feed = {args.out: {"format": "jsonlines", "encoding": "utf-8", "overwrite": True}}
     process = CrawlerProcess(
-        {
-            "CONCURRENT_REQUESTS": args.concurrency,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
-            "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
-            "ROBOTSTXT_OBEY": False,
-            "TELNETCONSOLE_ENABLED": False,
-            "LOG_LEVEL": args.log_level,
-            "FEEDS": {args.out: {"format": "jsonlines", "encoding": "utf-8", "overwrite": True}},
-        },
+        plain_settings(args.concurrency, args.log_level, ROBOTSTXT_OBEY=False, FEEDS=feed),
         install_root_handler=True,
     )
     process.crawl(NaiveSpider, base_url=args.base_url)
