@@ -110,17 +110,7 @@ class ArticleOutcomes:
         kind = reason.split(":", 1)[0]
         if self.spider.browser is None:  # render=auto without a browser: a reject that says why
             stats.inc_value("qa/render/needs_browser")
-            article_id = article_id_from_url(response.url)
-            if article_id:
-                self._report(
-                    qa_signals.article_fetched,
-                    article_id=article_id,
-                    url=response.url,
-                    status=response.status,
-                    etag=_header(response, "ETag"),
-                    last_modified=_header(response, "Last-Modified"),
-                    lastmod=response.meta.get("qa_lastmod"),
-                )
+            self._report_fetched(response, response.meta)
             self.logger.warning("Not rendered (no browser): %s needs it (%s)", response.url, reason)
             yield Rejected(
                 response.url,
@@ -163,30 +153,35 @@ class ArticleOutcomes:
         self.logger.error("Could not render %s: %s", request.url, reason)
         return Rejected(request.url, "extraction", [{"path": "(page)", "message": reason}])
 
+    def _report_fetched(self, response: Response, meta: dict[str, Any]) -> None:
+        """An article page was read (``meta``: the page request's state). A rendered page
+        reports the validators of the page request; any other, its answer's own."""
+        article_id = article_id_from_url(response.url)
+        if not article_id:
+            return
+        if "qa_rendered" in meta:
+            status, etag, last_modified = meta["status"], meta["etag"], meta["last_modified"]
+        else:
+            status = response.status
+            etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
+        self._report(
+            qa_signals.article_fetched,
+            article_id=article_id,
+            url=response.url,
+            status=status,
+            etag=etag,
+            last_modified=last_modified,
+            lastmod=meta.get("qa_lastmod", meta.get("lastmod")),
+        )
+
     def _deliver(
         self, page: ArticlePage, item: dict[str, Any], response: Response, meta: dict[str, Any]
     ) -> Iterable[Any]:
         """The item (or reject) of an article page; ``meta`` holds the page request's state
         (lastmod, validators, archive record)."""
-        article_id = article_id_from_url(response.url)
-        if "qa_rendered" in meta:  # a rendered page: the validators of the page request
-            status, etag, last_modified = meta["status"], meta["etag"], meta["last_modified"]
-            warc = meta.get("warc")
-        else:
-            status = response.status
-            etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
-            warc = meta.get("qa_warc")
-        if article_id:
-            self._report(
-                qa_signals.article_fetched,
-                article_id=article_id,
-                url=response.url,
-                status=status,
-                etag=etag,
-                last_modified=last_modified,
-                lastmod=meta.get("qa_lastmod", meta.get("lastmod")),
-            )
-        item["warc"] = warc  # where the answer is archived (provenance)
+        self._report_fetched(response, meta)
+        # where the answer is archived (provenance)
+        item["warc"] = meta.get("warc") if "qa_rendered" in meta else meta.get("qa_warc")
         if page.problems:
             yield Rejected(
                 item["url"] or response.url,
