@@ -61,15 +61,14 @@ left_out_while_off = {  # (lower case: not a setting) flag -> (component setting
     ),
     "REMOTE_CONTROL_ENABLED": ("EXTENSIONS", "scrapy.extensions.remote_control.RemoteControl"),
 }
+_left_out = {path for _, path in left_out_while_off.values()}
 DOWNLOADER_MIDDLEWARES_BASE = {
     path: order
     for path, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
-    if path not in {path for _, path in left_out_while_off.values()}
+    if path not in _left_out
 }
 EXTENSIONS_BASE = {
-    path: order
-    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
-    if path not in {path for _, path in left_out_while_off.values()}
+    path: order for path, order in _scrapy_defaults.EXTENSIONS_BASE.items() if path not in _left_out
 }
 
 # The run (lock, crawl state, output files, manifest); off when QA_OUTPUT_DIR and
