@@ -39,6 +39,7 @@ BOOLEAN_SETTINGS = (
     "REMOTE_CONTROL_ENABLED",
     "RANDOMIZE_DOWNLOAD_DELAY",
     "QA_ARCHIVE",
+    "QA_GC_TUNING",
 )
 # Numeric settings: name -> (type, smallest allowed value).
 NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
@@ -55,6 +56,7 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0.001),
     "QA_REVALIDATE_AFTER_DAYS": (float, 0),
     "QA_SCHEDULER_BATCH": (int, 1),
+    "QA_GC_THRESHOLD": (int, 1),
     "QA_REDIS_RATE": (float, 0),
     "REDIRECT_MAX_TIMES": (int, 0),
     "DOWNLOAD_WARNSIZE": (int, 0),

@@ -78,6 +78,7 @@ EXTENSIONS_BASE = {
 # takes (qa_scraper/extensions/monitoring.py). Spidermon's extension is FieldCoverageSpidermon:
 # the same, its coverage counted ~10x cheaper (qa_scraper/extensions/coverage.py).
 EXTENSIONS = {
+    "qa_scraper.extensions.gc_tuning.GcTuningExtension": 70,
     "qa_scraper.extensions.coverage.FieldCoverageSpidermon": 80,
     "qa_scraper.extensions.monitoring.RunMonitorExtension": 90,
     "qa_scraper.extensions.progress.ProgressExtension": 95,
@@ -103,6 +104,10 @@ QA_REVALIDATE_AFTER_DAYS = 30
 # Article URLs from the sitemaps are handed to the scheduler while it holds fewer than this
 # many requests (the rest wait as compact (url, lastmod) pairs: memory stays flat).
 QA_SCHEDULER_BATCH = 100
+# Python's garbage collector during a crawl (qa_scraper/extensions/gc_tuning.py): what start-up
+# imported is frozen, and a collection runs every QA_GC_THRESHOLD new objects (Python: 700).
+QA_GC_TUNING = True
+QA_GC_THRESHOLD = 20_000
 # Keep every article answer with its request in <run>.warc.gz (WARC/1.1, one gzip member a
 # record): re-extraction and fixtures without a request (python -m qa_scraper reextract).
 QA_ARCHIVE = True

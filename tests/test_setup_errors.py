@@ -67,6 +67,14 @@ ARGUMENT_CASES = {
         ["-a", f"base_url={BASE}", "-s", "REMOTE_CONTROL_ENABLED=maybe"],
         "REMOTE_CONTROL_ENABLED='maybe' is not a boolean",
     ),
+    "gc threshold zero": (
+        ["-a", f"base_url={BASE}", "-s", "QA_GC_THRESHOLD=0"],
+        "QA_GC_THRESHOLD='0' is below 1",
+    ),
+    "gc tuning not a boolean": (
+        ["-a", f"base_url={BASE}", "-s", "QA_GC_TUNING=sometimes"],
+        "QA_GC_TUNING='sometimes' is not a boolean",
+    ),
     "credentials in base_url": (["-a", "base_url=http://u:pw@127.0.0.1:9/"], "password"),
     "state without output": (
         ["-a", f"base_url={BASE}", "-s", "QA_OUTPUT_DIR=", "-s", "QA_STATE_PATH=/tmp/never"],
