@@ -117,7 +117,7 @@ def test_run_statuses_through_the_close(state: CrawlState) -> None:
     state.start_run("r2", "http://127.0.0.1:8123/", "incremental", "/x/r2.jsonl")
     state.stage("r2", "1", status="200", change="new")
     state.abandon_run("r2")
-    assert state.unfinished_runs() == [] and state.changes("r2") == []
+    assert state.unfinished_runs() == [] and list(state.changes("r2")) == []
 
 
 def test_seen_within() -> None:

@@ -292,13 +292,13 @@ class CrawlState:
                 )
         return len(unwritten)
 
-    def changes(self, run_id: str) -> list[sqlite3.Row]:
-        return list(
-            self.db.execute(
-                "SELECT article_id, url, change FROM pending"
-                " WHERE run_id = ? AND change IS NOT NULL ORDER BY article_id",
-                (run_id,),
-            )
+    def changes(self, run_id: str) -> Iterator[sqlite3.Row]:
+        """The run's staged changes, by article id, read as they are consumed (one row a
+        staged article: not held all at once)."""
+        return self.db.execute(
+            "SELECT article_id, url, change FROM pending"
+            " WHERE run_id = ? AND change IS NOT NULL ORDER BY article_id",
+            (run_id,),
         )
 
     # --- delivery ---------------------------------------------------------------------------

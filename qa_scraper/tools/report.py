@@ -19,7 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from qa_scraper.delivery.manifest import run_manifests
+from qa_scraper.delivery.manifest import read_manifest, run_manifests
 
 HISTORY_RUNS = 20
 _WIDTH = 360  # px of a full bar (rate 1.0 or the largest count)
@@ -345,7 +345,7 @@ def render(manifest: dict[str, Any], folder: Path) -> str:
 def write_report(manifest_path: Path) -> Path:
     """Write ``<run>.report.html`` beside the manifest (atomically); return its path."""
     manifest_path = Path(manifest_path)
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     target = report_path(manifest_path)
     part = target.with_name(target.name + ".part")
     part.write_text(render(manifest, manifest_path.parent), encoding="utf-8")
