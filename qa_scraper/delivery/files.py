@@ -183,7 +183,13 @@ def sync_and_close(*handles: IO[str] | None) -> None:
 
 def write_line(handle: IO[str] | None, record: Any) -> None:
     """One record as one JSON line, flushed (nothing when the run keeps no files)."""
+    if handle is not None:
+        write_json_line(handle, json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+
+
+def write_json_line(handle: IO[str] | None, line: str) -> None:
+    """One line of JSON already written (:func:`qa_scraper.items.item_line`), flushed."""
     if handle is None:
         return
-    handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+    handle.write(line + "\n")
     handle.flush()

@@ -37,6 +37,7 @@ from qa_scraper.delivery.manifest import build_manifest, describe_files, run_sum
 from qa_scraper.delivery.resume import keep_output, publish_run, recover_unfinished_runs
 from qa_scraper.delivery.state import CrawlState, check_state_path, utc_now
 from qa_scraper.errors import ExitCode, SetupError, WriteFailed
+from qa_scraper.items import item_line
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ class CrawlRun:
 
     def write_item(self, item: dict[str, Any]) -> None:
         with self._writing("the items file"):
-            files.write_line(self._items, item)
+            files.write_json_line(self._items, item_line(item))
         self.written_ids.add(item["article_id"])  # only once the line is written
 
     def archive_writer(self) -> warc.WarcArchive | None:

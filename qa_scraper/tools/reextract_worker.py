@@ -10,6 +10,7 @@ from typing import Any
 
 from qa_scraper.delivery import archive as warc
 from qa_scraper.extensions.coverage import CoverageCounter
+from qa_scraper.items import item_line
 from qa_scraper.tools.reextract_sources import Source
 
 
@@ -62,7 +63,7 @@ def extract(sources: list[Source], run_id: str) -> list[tuple[Any, ...]]:
                 reject = _reject(item["url"] or source.url, "validation", errors, item, provenance)
                 out.append(("reject", source.article_id, reject, seen))
                 continue
-            line = _dumps(item)
+            line = item_line(item)
             keys = coverage.keys(item)
             out.append(
                 ("item", item["article_id"], item["url"], item["content_hash"], line, keys, seen)
@@ -77,12 +78,6 @@ def _reject(url: str, stage: str, errors: list, item: Any, provenance: Any) -> d
     from qa_scraper.delivery.rejects import Rejected
 
     return Rejected(url, stage, errors, item, provenance).as_record()
-
-
-def _dumps(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 _SETTINGS: Any = None
