@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from functools import cached_property
 from typing import Any
 
 from scrapy import signals
@@ -62,8 +63,14 @@ class _CrawlerPipeline:
     @property
     def run(self) -> CrawlRun | None:
         """The run (output files and crawl state), when run files are kept."""
-        extension = self.crawler.get_extension(CrawlRunExtension)
+        extension = self._run_extension
         return extension.run if extension is not None else None
+
+    @cached_property
+    def _run_extension(self) -> CrawlRunExtension | None:
+        # (looked up once: get_extension tries every component of the crawler, and the
+        # pipelines ask for the run seven times an item)
+        return self.crawler.get_extension(CrawlRunExtension)
 
 
 def failed_item(item: Any, stage: str, error: BaseException, where: str) -> Rejected:

@@ -13,10 +13,11 @@ ROBOTSTXT_OBEY = True
 
 # Politeness: AutoThrottle adapts to the server; never more than 2 requests at once.
 CONCURRENT_REQUESTS = 8
-# Outputs of one callback handled at once. Scrapy starts this many asyncio tasks for every
-# response; ours yield a few items and requests each, and the pipelines are synchronous:
-# the default (100) only costs CPU (≈ 1 ms an article).
-CONCURRENT_ITEMS = 8
+# Outputs of one callback handled at once. Scrapy starts this many asyncio tasks (and one more)
+# for every response; ours yield an item and a few requests each, and every pipeline is
+# synchronous, so more than one only costs CPU: the default (100) ≈ 1 ms an article, 8
+# ≈ 0.3 M instructions an article more than 1 (callgrind, 300-article crawl).
+CONCURRENT_ITEMS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
@@ -162,6 +163,13 @@ QA_PROGRESS_INTERVAL = 60  # seconds between progress log lines; 0: none
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# Scrapy's own messages, but "Crawled (200) …" and "Scraped from …" are not built at all unless
+# LOG_LEVEL shows DEBUG (qa_scraper/logformatter.py).
+LOG_FORMATTER = "qa_scraper.logformatter.QuietLogFormatter"
+# Scrapy reads each callback's source on (almost) every response to warn about a generator
+# that returns a value (its cache is keyed on bound methods, which every request makes anew):
+# the project's callbacks are checked once, by tests/test_per_response_work.py, instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # Distributed crawl (qa_scraper/distributed/): empty for a single process.
 # Rendering article pages in Chromium (-a render=auto|never|always; qa_scraper/render.py).
