@@ -72,6 +72,15 @@ def test_a_threshold_below_python_s_own_is_not_applied(untouched_gc: None) -> No
     extension.engine_stopped()
 
 
+def test_a_threshold_beyond_what_gc_accepts_is_its_largest(untouched_gc: None) -> None:
+    before = gc.get_threshold()
+    extension = _extension({"QA_GC_THRESHOLD": 10**15})
+    extension.engine_started()
+    assert gc.get_threshold() == (2**31 - 1, *before[1:])
+    extension.engine_stopped()
+    assert gc.get_threshold() == before
+
+
 def test_turned_off_it_is_not_configured_and_an_engine_stop_alone_changes_nothing(
     untouched_gc: None,
 ) -> None:

@@ -51,7 +51,8 @@ class GcTuningExtension:
         gc.collect()  # what start-up left as garbage is not frozen with the rest
         gc.freeze()
         first, *older = self._thresholds_before
-        gc.set_threshold(max(first, self.threshold), *older)
+        # (at most what gc accepts, a C int: a bigger QA_GC_THRESHOLD means "never", as that)
+        gc.set_threshold(min(max(first, self.threshold), _MOST), *older)
         self.stats.set_value("gc/frozen_objects", gc.get_freeze_count())
         self._collections_before = _collections()
 
@@ -65,6 +66,9 @@ class GcTuningExtension:
         gc.set_threshold(*self._thresholds_before)
         self._thresholds_before = None
         gc.unfreeze()
+
+
+_MOST = 2**31 - 1
 
 
 def _collections() -> int:
