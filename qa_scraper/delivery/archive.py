@@ -117,14 +117,15 @@ class WarcArchive:
         self.final_name = final_name  # what items name: the file under its delivered name
         self._handle: IO[bytes] = path.open("ab")
         self.records = 0
+        # One writer for every record, writing into one reused buffer (a WARCWriter asks the
+        # system for the host name when it is made: three a page otherwise).
+        self._plain = io.BytesIO()
+        self._warc = WARCWriter(self._plain, gzip=False, warc_version=WARC_VERSION)
         if self._handle.tell() == 0:
             self._write_members([self._warcinfo(info)])
 
-    def _writer(self, buffer: IO[bytes]) -> WARCWriter:
-        return WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION)
-
     def _warcinfo(self, info: dict[str, str]) -> Any:
-        return self._writer(io.BytesIO()).create_warcinfo_record(
+        return self._warc.create_warcinfo_record(
             self.final_name,
             {"software": SOFTWARE, "format": f"WARC File Format {WARC_VERSION}"} | info,
         )
@@ -133,9 +134,11 @@ class WarcArchive:
         """Each record compressed as its own gzip member; all written at once, flushed.
         Returns each record's offset."""
         offsets, blob, at = [], bytearray(), self._handle.tell()
+        plain = self._plain
         for record in records:
-            plain = io.BytesIO()
-            self._writer(plain).write_record(record)
+            plain.seek(0)
+            plain.truncate()
+            self._warc.write_record(record)
             compressor = isal_zlib.compressobj(
                 GZIP_LEVEL, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16
             )
@@ -159,7 +162,7 @@ class WarcArchive:
     ) -> dict[str, Any]:
         """Archive one answer and its request; returns the response's provenance
         ``{"file", "offset", "record_id"}``."""
-        writer = self._writer(io.BytesIO())
+        writer = self._warc
         headers = []
         for name, value in response_headers:
             if name.lower() in _DROPPED_HEADERS:
