@@ -57,6 +57,7 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "QA_REVALIDATE_AFTER_DAYS": (float, 0),
     "QA_SCHEDULER_BATCH": (int, 1),
     "QA_GC_THRESHOLD": (int, 1),
+    "CONCURRENT_ITEMS": (int, 1),
     "QA_REDIS_RATE": (float, 0),
     "REDIRECT_MAX_TIMES": (int, 0),
     "DOWNLOAD_WARNSIZE": (int, 0),
@@ -201,7 +202,7 @@ def check_settings(settings: BaseSettings) -> None:
         check_writable_folder(Path(settings.get("JOBDIR")), "JOBDIR")
     for name, (kind, minimum) in NUMERIC_SETTINGS.items():
         raw = settings.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             continue
         try:
             value = kind(raw)
@@ -216,6 +217,24 @@ def check_settings(settings: BaseSettings) -> None:
             raise ArgumentError(
                 f"-s {name}={raw!r} is below {minimum:g}", f"Give a value >= {minimum:g}"
             )
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET")
+
+
+def normalized_log_level(raw: Any) -> str | int:
+    """``-s LOG_LEVEL`` as Python's logging takes it (a level's name in any case, or its
+    number), or :class:`ArgumentError`: Scrapy itself fails with a traceback on ``debug``."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return raw
+    text = str(raw).strip()
+    if text.upper() in LOG_LEVELS:
+        return text.upper()
+    if text.isdigit():
+        return int(text)
+    raise ArgumentError(
+        f"-s LOG_LEVEL={raw!r} is not a log level", f"Give one of {', '.join(LOG_LEVELS)}"
+    )
 
 
 def _check_coverage_rules(settings: BaseSettings) -> None:

@@ -9,6 +9,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
+from qa_scraper.arguments import normalized_log_level
+from qa_scraper.errors import ArgumentError
 from qa_scraper.logformatter import QuietLogFormatter, shows_debug
 from qa_scraper.spiders.doctorqna import DoctorQnASpider
 from qa_scraper.testing.devserver import DevServer
@@ -17,6 +19,22 @@ from tests.crawl_helpers import run_crawl
 
 REQUEST = Request("http://127.0.0.1:1/en/article/1")
 RESPONSE = HtmlResponse(REQUEST.url, body=b"<html></html>", request=REQUEST)
+
+
+@pytest.mark.parametrize(
+    ("raw", "level"),
+    [("debug", "DEBUG"), (" Info ", "INFO"), ("WARNING", "WARNING"), ("10", 10), (20, 20)],
+)
+def test_the_crawl_command_takes_a_level_in_any_case_or_as_a_number(
+    raw: object, level: object
+) -> None:
+    assert normalized_log_level(raw) == level
+
+
+@pytest.mark.parametrize("raw", ["", "chatty", "-5", "1.5", None, True])
+def test_anything_else_is_refused(raw: object) -> None:
+    with pytest.raises(ArgumentError, match="is not a log level"):
+        normalized_log_level(raw)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +80,8 @@ def test_at_debug_they_are_scrapy_s_own() -> None:
 @pytest.mark.slow
 def test_a_debug_crawl_still_logs_them_and_an_info_crawl_does_not(tmp_path: Path) -> None:
     with DevServer(SITE) as server:
-        debug = run_crawl(server.base_url, tmp_path, "-s", "LOG_LEVEL=DEBUG", name="debug")
+        # (any case: Scrapy itself fails on "debug"; the crawl command normalizes it)
+        debug = run_crawl(server.base_url, tmp_path, "-s", "LOG_LEVEL=debug", name="debug")
         info = run_crawl(server.base_url, tmp_path, "-s", "LOG_LEVEL=INFO", name="info")
     assert debug.returncode == 0 and info.returncode == 0, info.log[-2000:]
     assert "Crawled (200) <GET" in debug.log and "Scraped from <200" in debug.log

@@ -71,6 +71,23 @@ ARGUMENT_CASES = {
         ["-a", f"base_url={BASE}", "-s", "QA_GC_THRESHOLD=0"],
         "QA_GC_THRESHOLD='0' is below 1",
     ),
+    "gc threshold empty": (
+        ["-a", f"base_url={BASE}", "-s", "QA_GC_THRESHOLD="],
+        "QA_GC_THRESHOLD='' is not a whole number",
+    ),
+    "items at once zero": (
+        ["-a", f"base_url={BASE}", "-s", "CONCURRENT_ITEMS=0"],
+        "CONCURRENT_ITEMS='0' is below 1",
+    ),
+    "batch empty": (
+        ["-a", f"base_url={BASE}", "-s", "QA_SCHEDULER_BATCH="],
+        "QA_SCHEDULER_BATCH='' is not a whole number",
+    ),
+    "log level unknown": (
+        ["-a", f"base_url={BASE}", "-s", "LOG_LEVEL=chatty"],
+        "LOG_LEVEL='chatty' is not a log level",
+    ),
+    "log level empty": (["-a", f"base_url={BASE}", "-s", "LOG_LEVEL="], "is not a log level"),
     "gc tuning not a boolean": (
         ["-a", f"base_url={BASE}", "-s", "QA_GC_TUNING=sometimes"],
         "QA_GC_TUNING='sometimes' is not a boolean",

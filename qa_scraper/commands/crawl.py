@@ -18,7 +18,8 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from qa_scraper.errors import ExitCode, SetupError, exit_code_for
+from qa_scraper.arguments import normalized_log_level
+from qa_scraper.errors import ArgumentError, ExitCode, SetupError, exit_code_for
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,18 @@ logger = logging.getLogger(__name__)
 class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
         return "Run a spider of the project (exit codes: see README, 'Exit codes')"
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Scrapy's, then ``LOG_LEVEL`` checked before Scrapy sets up logging with it (a bad one
+        would end there in a traceback): refused in one line, exit code 2."""
+        super().process_options(args, opts)
+        assert self.settings is not None
+        try:
+            level = normalized_log_level(self.settings.get("LOG_LEVEL"))
+        except ArgumentError as error:
+            sys.stderr.write(f"qa_scraper: refused: {error}\n")
+            sys.exit(int(error.exit_code))
+        self.settings.set("LOG_LEVEL", level, priority=self.settings.getpriority("LOG_LEVEL"))
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
