@@ -12,6 +12,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
+from qa_scraper.extensions import gc_tuning
 from qa_scraper.extensions.gc_tuning import GcTuningExtension
 from qa_scraper.spiders.doctorqna import DoctorQnASpider
 from qa_scraper.testing.devserver import DevServer
@@ -27,6 +28,7 @@ def untouched_gc() -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
+    gc_tuning._running.clear()
 
 
 def _extension(settings: dict) -> GcTuningExtension:
@@ -78,6 +80,22 @@ def test_a_threshold_beyond_what_gc_accepts_is_its_largest(untouched_gc: None) -
     extension.engine_started()
     assert gc.get_threshold() == (2**31 - 1, *before[1:])
     extension.engine_stopped()
+    assert gc.get_threshold() == before
+
+
+def test_crawls_running_at_once_the_first_tunes_and_the_last_restores(untouched_gc: None) -> None:
+    before = gc.get_threshold()
+    first, second = _extension({"QA_GC_THRESHOLD": 5000}), _extension({"QA_GC_THRESHOLD": 9000})
+    first.engine_started()
+    second.engine_started()
+    assert gc.get_threshold() == (5000, *before[1:])  # the first one's
+    first.engine_stopped()
+    assert gc.get_threshold() == (5000, *before[1:]) and gc.get_freeze_count() > 0  # still on
+    second.engine_stopped()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    first.engine_started()  # a later crawl of the same process starts from Python's own
+    assert gc.get_threshold() == (5000, *before[1:])
+    first.engine_stopped()
     assert gc.get_threshold() == before
 
 

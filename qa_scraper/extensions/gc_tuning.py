@@ -14,7 +14,9 @@ So, once the engine has started:
   objects wait for a collection: a few hundred kB at most).
 
 Both are undone when the engine stops (``gc.unfreeze()``, the thresholds as they were), so a
-process that runs several crawls, or a test process, is left as it was found.
+process that runs several crawls, or a test process, is left as it was found (crawls running
+at once in one process: the first to start tunes, the last to stop restores). A threshold
+below Python's own (700) is not applied.
 ``QA_GC_TUNING = False`` turns it off. Stats: ``gc/frozen_objects`` (how many were frozen) and
 ``gc/collections`` (collections during the crawl, all generations).
 """
@@ -33,7 +35,7 @@ class GcTuningExtension:
     def __init__(self, threshold: int, stats: StatsCollector) -> None:
         self.threshold = threshold
         self.stats = stats
-        self._thresholds_before: tuple[int, int, int] | None = None
+        self._started = False
         self._collections_before = 0
 
     @classmethod
@@ -47,27 +49,37 @@ class GcTuningExtension:
         return extension
 
     def engine_started(self) -> None:
-        self._thresholds_before = gc.get_threshold()
-        gc.collect()  # what start-up left as garbage is not frozen with the rest
-        gc.freeze()
-        first, *older = self._thresholds_before
-        # (at most what gc accepts, a C int: a bigger QA_GC_THRESHOLD means "never", as that)
-        gc.set_threshold(min(max(first, self.threshold), _MOST), *older)
+        global _thresholds_before  # noqa: PLW0603 (the collector is the process's: one state)
+        self._started = True
+        _running.append(self)
+        if len(_running) == 1:  # the first crawl of the process to start tunes it
+            _thresholds_before = gc.get_threshold()
+            gc.collect()  # what start-up left as garbage is not frozen with the rest
+            gc.freeze()
+            first, *older = _thresholds_before
+            # (at most what gc accepts, a C int: a bigger QA_GC_THRESHOLD means "never", as that)
+            gc.set_threshold(min(max(first, self.threshold), _MOST), *older)
         self.stats.set_value("gc/frozen_objects", gc.get_freeze_count())
         self._collections_before = _collections()
 
     def spider_closed(self) -> None:
-        if self._thresholds_before is not None:  # (before the stats are logged and kept)
+        if self._started:  # (before the stats are logged and kept)
             self.stats.set_value("gc/collections", _collections() - self._collections_before)
 
     def engine_stopped(self) -> None:
-        if self._thresholds_before is None:
+        if not self._started:
             return
-        gc.set_threshold(*self._thresholds_before)
-        self._thresholds_before = None
-        gc.unfreeze()
+        self._started = False
+        _running.remove(self)
+        if not _running and _thresholds_before is not None:  # the last one restores it
+            gc.set_threshold(*_thresholds_before)
+            gc.unfreeze()
 
 
+# The crawls of this process whose engine runs (a CrawlerProcess may run several at once), and
+# the collector's thresholds before the first of them started.
+_running: list[GcTuningExtension] = []
+_thresholds_before: tuple[int, int, int] | None = None
 _MOST = 2**31 - 1
 
 
