@@ -218,9 +218,11 @@ def canonical_json(value: Any) -> bytes:
     dicts with str keys: ``tests/test_item_json.py``); the json module writes what orjson
     refuses (a lone surrogate, an int beyond 64 bits, a key that is not a str). A float is the
     one value the two spell differently (orjson: ``0.00001``, json: ``1e-05``): the item
-    schema has none."""
+    schema has none. Dates and dataclasses, which orjson would write, go to the json module,
+    which refuses them as before; a UUID or an Enum (which no extractor makes) would be written
+    by orjson where the json module refuses it."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | _REFUSE_WHAT_JSON_REFUSES)
     except orjson.JSONEncodeError:
         return _CANONICAL_JSON.encode(value).encode("utf-8")
 
@@ -229,10 +231,13 @@ def item_line(item: Any) -> str:
     """``json.dumps(item, ensure_ascii=False, separators=(",", ":"))``, byte for byte: an item's
     line in the JSONL files (orjson where it writes the same; see :func:`canonical_json`)."""
     try:
-        return orjson.dumps(item).decode("utf-8")
+        return orjson.dumps(item, option=_REFUSE_WHAT_JSON_REFUSES).decode("utf-8")
     except orjson.JSONEncodeError:
         return _LINE_JSON.encode(item)
 
+
+# orjson's options that hand dates and dataclasses to the json module (which refuses them).
+_REFUSE_WHAT_JSON_REFUSES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 # The json module's encoders, made once (dumps builds one on every call with arguments).
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa_scraper.items import NOT_CONTENT, canonical_json, item_line
 from qa_scraper.pages.article import ArticlePage
 from tests.conftest import load_expected, saved_page
+
+
+@dataclasses.dataclass
+class Dated:
+    n: int
 
 
 def json_canonical(value: Any) -> bytes:
@@ -84,6 +92,19 @@ def test_what_orjson_refuses_is_written_by_the_json_module() -> None:
         assert item_line(value) == json_line(value)
         if "surrogate" not in str(value):
             assert canonical_json(value) == json_canonical(value)
+    # what neither writes: the same error as before (TypeError), orjson's dates included
+    for value in (
+        {"when": dt.date(2020, 1, 2)},
+        {"when": dt.datetime(2020, 1, 2, 3, 4)},
+        [Dated(1)],
+        {"set": {1}},
+    ):
+        with pytest.raises(TypeError):
+            json_line(value)
+        with pytest.raises(TypeError):
+            item_line(value)
+        with pytest.raises(TypeError):
+            canonical_json(value)
     # (json's own text for a lone surrogate, not encodable in UTF-8: content_hash raises)
     try:
         canonical_json({"text": "\udc80"})
