@@ -82,3 +82,21 @@ def test_readers_that_look_back_get_the_manifest_without_its_changes(tmp_path: P
     expected = {key: value for key, value in manifest.items() if key != "changes"}
     assert read_manifest(tmp_path / "r1.manifest.json") == expected
     assert run_manifests(tmp_path) == [("r1", expected)]
+
+
+def test_past_manifests_a_run_could_not_have_written_are_passed_over(tmp_path: Path) -> None:
+    from qa_scraper.extensions.monitoring import previous_manifest
+
+    good = {"run_id": "r1", "monitors": {"items_scraped": 25}, "coverage": {"title": 1.0}}
+    odd = [
+        {"run_id": "r2", "monitors": "passed", "coverage": {"title": 1.0}},
+        {"run_id": "r3", "monitors": {"items_scraped": 25}, "coverage": "full"},
+        {"run_id": "r4", "monitors": {"items_scraped": 25}, "coverage": {"title": "high"}},
+        {"run_id": "r5", "monitors": {"items_scraped": "many"}, "coverage": {"title": 1.0}},
+    ]
+    for manifest in (good, *odd):
+        path = tmp_path / f"{manifest['run_id']}.manifest.json"
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "r6.manifest.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert [name for name, _ in run_manifests(tmp_path)] == ["r1", "r2", "r3", "r4", "r5"]
+    assert previous_manifest(tmp_path, min_items=10) == good

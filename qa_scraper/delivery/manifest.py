@@ -185,7 +185,7 @@ def run_manifests(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     for path in sorted(folder.glob("*.manifest.json")) if folder.is_dir() else []:
         try:
             manifest = read_manifest(path)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # (nested too deeply to read)
             continue
         if isinstance(manifest, dict) and "run_id" in manifest:
             manifests.append((path.name.removesuffix(".manifest.json"), manifest))

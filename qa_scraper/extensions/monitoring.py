@@ -87,8 +87,15 @@ def previous_manifest(folder: Path | None, min_items: int) -> dict[str, Any] | N
     if folder is None:
         return None
     for _, manifest in reversed(run_manifests(folder)):
-        scraped = (manifest.get("monitors") or {}).get("items_scraped", 0)
-        if manifest.get("coverage") and scraped >= min_items:
+        monitors, coverage = manifest.get("monitors"), manifest.get("coverage")
+        if not (
+            isinstance(monitors, dict)
+            and isinstance(coverage, dict)
+            and all(type(rate) in (int, float) for rate in coverage.values())
+        ):
+            continue  # not what a run writes (edited by hand?): nothing to compare with
+        scraped = monitors.get("items_scraped", 0)
+        if coverage and isinstance(scraped, int) and scraped >= min_items:
             return manifest
     return None
 
