@@ -31,6 +31,7 @@ pytestmark = pytest.mark.slow  # every test here starts a process
 
 LIVE = {item["article_id"] for item in load_expected()}
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=2"]
+PACED = ["-s", "DOWNLOAD_DELAY=0.3"]  # 25 articles: 7.5 s for one worker alone
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
@@ -132,8 +133,11 @@ def test_a_coordinator_and_three_workers_deliver_what_one_process_delivers(
 ) -> None:
     output = tmp_path / "output"
     with DevServer(SITE) as server:
+        # (a pause between a worker's requests: without one, the first worker to be ready
+        # can fetch all 25 articles before the others have started, on a loaded machine)
         workers = [
-            start("worker", server.base_url, redis_url, tmp_path / f"w{i}.log") for i in range(3)
+            start("worker", server.base_url, redis_url, tmp_path / f"w{i}.log", *PACED)
+            for i in range(3)
         ]
         coordinator = start(
             "coordinator",
