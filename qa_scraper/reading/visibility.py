@@ -197,6 +197,14 @@ def only_plain_attributes(node: etree._Element, tag: str, keys: list[str]) -> bo
     """Attributes that none of :meth:`Visibility.never_read`, :meth:`PageStyle.display`,
     :meth:`Visibility.is_hidden` and :meth:`Visibility.is_chrome` acts on: none of
     :data:`_SLOW_PATH_ATTRIBUTES`, no link to nowhere, no class or id naming chrome."""
+    if len(keys) == 1:
+        # One attribute, as most elements have (a class, a link's href): the rule below for
+        # it alone, without the set test (each key a fresh string to hash) or a names string.
+        key = keys[0]
+        if key == "href":
+            return tag != "a" or not _goes_nowhere(node)
+        if key == "class" and tag != "a":  # (a link with no href goes nowhere)
+            return not _names_look_like_chrome(node.get("class") or "")
     if not _SLOW_PATH_ATTRIBUTES.isdisjoint(keys):
         return False
     if tag == "a" and _goes_nowhere(node):

@@ -1,0 +1,51 @@
+"""The line reader's shortcuts give what the general rule they skip gives, over many generated
+inputs (qa_scraper.reading)."""
+
+from __future__ import annotations
+
+import random
+
+from lxml import etree
+
+from qa_scraper.reading import visibility
+
+
+def _every_attribute_rule(node: etree._Element, tag: str) -> bool:
+    """only_plain_attributes as its docstring states it, with no shortcut: none of the slow
+    path's attributes, no link to nowhere, no class or id naming chrome."""
+    keys = node.keys()
+    if any(key in visibility._SLOW_PATH_ATTRIBUTES for key in keys):
+        return False
+    if tag == "a" and visibility._goes_nowhere(node):
+        return False
+    names = f"{node.get('class') or ''} {node.get('id') or ''}"
+    return not (names.strip() and visibility.CHROME_NAME.search(names))
+
+
+def test_only_plain_attributes_shortcuts_give_the_general_rule() -> None:
+    names = ["", " ", "reply", "nav", "Sidebar", "x-ad", "ad_x", "header", "\u017fidebar", "a b"]
+    values = {
+        "class": names,
+        "id": names,
+        "href": ["", " ", "#", " #top", "JavaScript:void(0)", "/en/a", "https://x.test/", "a"],
+        "role": ["button", "navigation", ""],
+        "hidden": [""],
+        "aria-hidden": ["true", "false"],
+        "aria-label": ["Close", ""],
+        "aria-expanded": ["false"],
+        "title": ["nav", "x"],
+        "lang": ["en"],
+    }
+    rng = random.Random(21)
+    seen_single = 0
+    for _ in range(5000):
+        tag = rng.choice(["a", "span", "div", "p", "li"])
+        node = etree.Element(tag)
+        for key in rng.sample(sorted(values), rng.choice([1, 1, 1, 2, 3])):
+            node.set(key, rng.choice(values[key]))
+        keys = node.keys()
+        seen_single += len(keys) == 1
+        assert visibility.only_plain_attributes(node, tag, keys) == _every_attribute_rule(
+            node, tag
+        ), etree.tostring(node)
+    assert seen_single > 2000  # the one-attribute shortcut was exercised
