@@ -87,6 +87,23 @@ def test_validate_gives_deep_nesting_a_verdict_not_a_traceback(tmp_path: Path) -
     assert verdicts[-1] == f"{path}: 4 lines, 1 valid, 3 invalid"
 
 
+def test_validate_gives_a_lone_surrogate_a_verdict_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "surrogate.jsonl"
+    item = _item()
+    line = _line(item).replace(json.dumps(item["title"])[1:-1], "\\ud800 title", 1)
+    assert "\\ud800" in line
+    path.write_text(line + _line(_item("174506")))
+    code, out, err, _ = _validate(path)
+    assert code == 1, err
+    assert "Traceback" not in err
+    verdicts = out.splitlines()
+    assert (
+        f"{path}:1: content_hash: the item holds text that is not Unicode (a lone surrogate)"
+        in verdicts
+    )
+    assert verdicts[-1] == f"{path}: 2 lines, 1 valid, 1 invalid"
+
+
 def test_validate_says_where_a_cut_gzip_stops(tmp_path: Path) -> None:
     path = tmp_path / "cut.jsonl.gz"
     whole = gzip.compress((_line(_item()) * 3).encode())

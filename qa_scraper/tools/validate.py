@@ -94,10 +94,18 @@ def _consistency(record: Any, number: int, first_line: dict[str, int]) -> list[s
     if not isinstance(record, dict):
         return []
     reasons = []
-    if isinstance(record.get("content_hash"), str) and record["content_hash"] != content_hash(
-        record
-    ):
-        reasons.append("content_hash: does not match the item's content (edited after the crawl?)")
+    if isinstance(record.get("content_hash"), str):
+        try:
+            expected = content_hash(record)
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the line): no UTF-8 text
+            reasons.append(
+                "content_hash: the item holds text that is not Unicode (a lone surrogate)"
+            )
+        else:
+            if record["content_hash"] != expected:
+                reasons.append(
+                    "content_hash: does not match the item's content (edited after the crawl?)"
+                )
     article_id = record.get("article_id")
     if isinstance(article_id, str) and isinstance(record.get("url"), str):
         if article_id_from_url(record["url"]) != article_id:
