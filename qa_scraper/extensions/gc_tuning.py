@@ -35,7 +35,6 @@ class GcTuningExtension:
     def __init__(self, threshold: int, stats: StatsCollector) -> None:
         self.threshold = threshold
         self.stats = stats
-        self._started = False
         self._collections_before = 0
 
     @classmethod
@@ -50,7 +49,6 @@ class GcTuningExtension:
 
     def engine_started(self) -> None:
         global _thresholds_before  # noqa: PLW0603 (the collector is the process's: one state)
-        self._started = True
         _running.append(self)
         if len(_running) == 1:  # the first crawl of the process to start tunes it
             _thresholds_before = gc.get_threshold()
@@ -63,13 +61,12 @@ class GcTuningExtension:
         self._collections_before = _collections()
 
     def spider_closed(self) -> None:
-        if self._started:  # (before the stats are logged and kept)
+        if self in _running:  # (before the stats are logged and kept)
             self.stats.set_value("gc/collections", _collections() - self._collections_before)
 
     def engine_stopped(self) -> None:
-        if not self._started:
+        if self not in _running:
             return
-        self._started = False
         _running.remove(self)
         if not _running and _thresholds_before is not None:  # the last one restores it
             gc.set_threshold(*_thresholds_before)
