@@ -16,6 +16,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
+from qa_scraper.arguments import normalized_log_level
+from qa_scraper.errors import ArgumentError
+
 
 class QuietLogFormatter(LogFormatter):
     def __init__(self, debug_shown: bool = True) -> None:
@@ -33,10 +36,13 @@ class QuietLogFormatter(LogFormatter):
 
 
 def shows_debug(log_level: Any) -> bool:
-    """Whether Scrapy's handler, set to ``log_level`` (a name or a number), writes DEBUG
-    messages (a level it does not know: yes, as Scrapy itself would then fail loudly)."""
-    if isinstance(log_level, str):
-        level = logging.getLevelName(log_level.strip().upper())
-    else:
-        level = log_level
-    return not isinstance(level, int) or level <= logging.DEBUG
+    """Whether Scrapy's handler, set to ``log_level`` (read as the crawl command reads it:
+    :func:`~qa_scraper.arguments.normalized_log_level`), writes DEBUG messages (a level it does
+    not know: yes, as Scrapy itself would then fail loudly)."""
+    try:
+        level = normalized_log_level(log_level)
+    except ArgumentError:
+        return True
+    if isinstance(level, str):
+        level = logging.getLevelName(level)  # (a name normalized_log_level knows: its number)
+    return level <= logging.DEBUG
