@@ -56,6 +56,7 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0.001),
     "QA_REVALIDATE_AFTER_DAYS": (float, 0),
     "QA_SCHEDULER_BATCH": (int, 1),
+    "QA_SYNC_SECONDS": (float, 0),
     "QA_GC_THRESHOLD": (int, 1),
     "CONCURRENT_ITEMS": (int, 1),
     "QA_REDIS_RATE": (float, 0),

@@ -105,6 +105,11 @@ QA_REVALIDATE_AFTER_DAYS = 30
 # Article URLs from the sitemaps are handed to the scheduler while it holds fewer than this
 # many requests (the rest wait as compact (url, lastmod) pairs: memory stays flat).
 QA_SCHEDULER_BATCH = 100
+# The run's staged state rows and its items' and rejects' lines are written in groups, at most
+# this many seconds apart (one SQLite transaction and one flush a group, not an article);
+# a kill -9 loses at most this much of the crawl, fetched again by the resumed run. 0: each
+# article's at once.
+QA_SYNC_SECONDS = 1.0
 # Python's garbage collector during a crawl (qa_scraper/extensions/gc_tuning.py): what start-up
 # imported is frozen, and a collection runs every QA_GC_THRESHOLD new objects (Python: 700).
 QA_GC_TUNING = True

@@ -124,7 +124,8 @@ def parse_stats(log: str) -> dict[str, Any]:
     return ast.literal_eval(text)
 
 
-# One request at a time, 40 ms apart: a test can kill the crawl after N lines.
+# One request at a time, 40 ms apart, outcomes written at most 0.2 s apart
+# (QA_SYNC_SECONDS): a test can kill the crawl after N lines.
 SLOW_CRAWL = [
     "-s",
     "CONCURRENT_REQUESTS=1",
@@ -134,6 +135,8 @@ SLOW_CRAWL = [
     "DOWNLOAD_DELAY=0.04",
     "-s",
     "RANDOMIZE_DOWNLOAD_DELAY=0",
+    "-s",
+    "QA_SYNC_SECONDS=0.2",
 ]
 
 

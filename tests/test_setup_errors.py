@@ -83,6 +83,14 @@ ARGUMENT_CASES = {
         ["-a", f"base_url={BASE}", "-s", "QA_SCHEDULER_BATCH="],
         "QA_SCHEDULER_BATCH='' is not a whole number",
     ),
+    "sync seconds negative": (
+        ["-a", f"base_url={BASE}", "-s", "QA_SYNC_SECONDS=-1"],
+        "QA_SYNC_SECONDS='-1' is below 0",
+    ),
+    "sync seconds infinite": (
+        ["-a", f"base_url={BASE}", "-s", "QA_SYNC_SECONDS=inf"],
+        "QA_SYNC_SECONDS='inf' is not a number",
+    ),
     "log level unknown": (
         ["-a", f"base_url={BASE}", "-s", "LOG_LEVEL=chatty"],
         "LOG_LEVEL='chatty' is not a log level",

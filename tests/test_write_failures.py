@@ -104,7 +104,7 @@ def test_a_full_output_disk_is_exit_8_and_the_next_run_delivers_each_article_onc
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tiny_disk", ["160k"], indirect=True)
+@pytest.mark.parametrize("tiny_disk", ["128k"], indirect=True)
 def test_a_full_state_disk_is_exit_8_and_the_next_run_delivers_each_article_once(
     tmp_path: Path, tiny_disk: TinyDisk
 ) -> None:

@@ -19,11 +19,11 @@ resuming: :mod:`~qa_scraper.delivery.resume`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,16 +36,17 @@ from qa_scraper.delivery.lock import RunLock
 from qa_scraper.delivery.manifest import build_manifest, describe_files, run_summary, stage_manifest
 from qa_scraper.delivery.resume import keep_output, publish_run, recover_unfinished_runs
 from qa_scraper.delivery.state import CrawlState, check_state_path, utc_now
+from qa_scraper.delivery.writing import RunWriting
 from qa_scraper.errors import ExitCode, SetupError, WriteFailed
-from qa_scraper.items import item_line
 
 logger = logging.getLogger(__name__)
 
 
-class CrawlRun:
+class CrawlRun(RunWriting):
     """One run of a crawl (:class:`~qa_scraper.extensions.crawl_run.CrawlRunExtension`) or of a
     re-extraction (:mod:`qa_scraper.tools.reextract`): :meth:`open`, then write and stage each
-    article's outcome, then :meth:`close`, which delivers it or leaves it resumable."""
+    article's outcome (:class:`~qa_scraper.delivery.writing.RunWriting`), then :meth:`close`,
+    which delivers it or leaves it resumable."""
 
     def __init__(
         self,
@@ -206,80 +207,6 @@ class CrawlRun:
         """Written or rejected earlier in this run (before an interruption)."""
         return article_id in self.written_ids or article_id in self.rejected_ids
 
-    def fail(self, what: str, error: BaseException) -> WriteFailed:
-        """The run could not write ``what`` (disk full, permissions…): from here on it writes
-        nothing more, so what it wrote stays consistent with what it staged; it is not
-        delivered and the next start resumes it (exit code 8). The crawl is stopped
-        (:attr:`on_failure`). Returns the exception for the caller to raise."""
-        if self.failure is None:
-            self.failure = f"cannot write {what}: {error}"
-            logger.error(
-                "Run %s %s. It stops here and is not delivered; once the cause is fixed,"
-                " start the crawl again: it resumes the run",
-                self.run_id,
-                self.failure,
-            )
-            if self.on_failure is not None:
-                self.on_failure()
-        return WriteFailed(self.failure)
-
-    @contextmanager
-    def _writing(self, what: str) -> Iterator[None]:
-        """A write to the run's files or state: refused once one failed, and any failure
-        (``OSError``: ENOSPC, EACCES…; ``sqlite3.Error``: "database or disk is full") makes
-        the whole run fail instead of losing one article's outcome."""
-        if self.failure is not None:
-            raise WriteFailed(self.failure)
-        try:
-            yield
-        except (OSError, sqlite3.Error) as error:
-            raise self.fail(what, error) from None
-
-    def write_item(self, item: dict[str, Any]) -> None:
-        with self._writing("the items file"):
-            files.write_json_line(self._items, item_line(item))
-        self.written_ids.add(item["article_id"])  # only once the line is written
-
-    def archive_writer(self) -> warc.WarcArchive | None:
-        """The run's archive (QA_ARCHIVE), opened at its first record (appended to on resume)."""
-        if self.archive is None and self.archive_enabled and self._items and not self._items.closed:
-            self.archive = warc.WarcArchive(
-                files.part(self.archive_path),
-                self.archive_path.name,
-                {"run-id": self.run_id, "base-url": self.base_url},
-            )
-        return self.archive
-
-    def write_reject(self, record: dict[str, Any]) -> None:
-        with self._writing("the rejects file"):
-            files.write_line(self._rejects, record)
-
-    def stage(self, article_id: str, seen_at: str | None = None, **values: Any) -> None:
-        if self.state is not None:
-            with self._writing(f"the crawl state {self.state.path}"):
-                self.state.stage(self.run_id, article_id, seen_at, **values)
-
-    @contextmanager
-    def staging_batch(self) -> Iterator[None]:
-        if self.state is None:
-            yield
-            return
-        with self._writing(f"the crawl state {self.state.path}"), self.state.staging_batch():
-            yield
-
-    def flush(self) -> None:
-        with self._writing("the run's files"):
-            for handle in (self._items, self._rejects):
-                if handle is not None:
-                    handle.flush()
-
-    def write_line(self, article_id: str, line: str) -> None:
-        """An item already serialised (one JSON object, no newline): a re-extraction's."""
-        if self._items is not None:
-            with self._writing("the items file"):
-                self._items.write(line + "\n")
-        self.written_ids.add(article_id)
-
     # --- closing ----------------------------------------------------------------------------
     def close(
         self, finish_reason: str, stats: dict[str, Any], fetched_anything: bool = True
@@ -289,6 +216,8 @@ class CrawlRun:
         Returns the run's exit code (:class:`ExitCode`).
         """
         try:
+            with contextlib.suppress(WriteFailed):  # (a failed run says so below)
+                self.sync()
             try:
                 self._flush_files()
             except OSError as error:

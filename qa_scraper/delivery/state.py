@@ -75,6 +75,45 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+STAGED_COLUMNS = (
+    "url",
+    "etag",
+    "last_modified",
+    "sitemap_lastmod",
+    "content_hash",
+    "status",
+    "change",
+)
+_STAGE_SQL = (
+    "INSERT INTO pending (run_id, article_id, url, etag, last_modified, sitemap_lastmod,"
+    " content_hash, status, change, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT (run_id, article_id) DO UPDATE SET"
+    " url = COALESCE(excluded.url, url), etag = COALESCE(excluded.etag, etag),"
+    " last_modified = COALESCE(excluded.last_modified, last_modified),"
+    " sitemap_lastmod = COALESCE(excluded.sitemap_lastmod, sitemap_lastmod),"
+    " content_hash = COALESCE(excluded.content_hash, content_hash),"
+    " status = COALESCE(excluded.status, status),"
+    " change = COALESCE(excluded.change, change),"
+    " seen_at = excluded.seen_at"
+)
+
+
+def staged_row(
+    run_id: str, article_id: str, seen_at: str | None, values: dict[str, Any]
+) -> tuple[Any, ...]:
+    """What :meth:`CrawlState.stage` writes (``seen_at`` None: now); ValueError for a column
+    the state does not have."""
+    unknown = set(values).difference(STAGED_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown state columns {sorted(unknown)}")
+    return (
+        run_id,
+        article_id,
+        *(values.get(column) for column in STAGED_COLUMNS),
+        seen_at or utc_now(),
+    )
+
+
 def check_state_path(path: Path) -> None:
     """Refuse, before anything is created, a state path that cannot work."""
     if path.is_dir():
@@ -223,43 +262,14 @@ class CrawlState:
 
         ``seen_at``: when the article was seen live (default now; a re-extraction gives
         the date of the archived answer)."""
-        columns = [
-            "url",
-            "etag",
-            "last_modified",
-            "sitemap_lastmod",
-            "content_hash",
-            "status",
-            "change",
-        ]
-        unknown = set(values) - set(columns)
-        if unknown:
-            raise ValueError(f"unknown state columns {sorted(unknown)}")
-        row = {column: values.get(column) for column in columns}
-        self.db.execute(
-            "INSERT INTO pending (run_id, article_id, url, etag, last_modified, sitemap_lastmod,"
-            " content_hash, status, change, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT (run_id, article_id) DO UPDATE SET"
-            " url = COALESCE(excluded.url, url), etag = COALESCE(excluded.etag, etag),"
-            " last_modified = COALESCE(excluded.last_modified, last_modified),"
-            " sitemap_lastmod = COALESCE(excluded.sitemap_lastmod, sitemap_lastmod),"
-            " content_hash = COALESCE(excluded.content_hash, content_hash),"
-            " status = COALESCE(excluded.status, status),"
-            " change = COALESCE(excluded.change, change),"
-            " seen_at = excluded.seen_at",
-            (
-                run_id,
-                article_id,
-                row["url"],
-                row["etag"],
-                row["last_modified"],
-                row["sitemap_lastmod"],
-                row["content_hash"],
-                row["status"],
-                row["change"],
-                seen_at or utc_now(),
-            ),
-        )
+        self.db.execute(_STAGE_SQL, staged_row(run_id, article_id, seen_at, values))
+
+    def stage_many(self, rows: list[tuple[Any, ...]]) -> None:
+        """Rows made by :func:`staged_row`, staged in order in one transaction (a crawl syncs
+        what it staged in groups: one transaction an article cost more than its row)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(_STAGE_SQL, rows)
 
     @contextlib.contextmanager
     def staging_batch(self) -> Iterator[None]:

@@ -26,6 +26,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
 from qa_scraper import signals as qa_signals
 from qa_scraper.delivery.lifecycle import CrawlRun
@@ -49,11 +50,15 @@ FETCH_PLAIN = ArticlePlan(Action.FETCH)
 
 
 class CrawlRunExtension:
+    clock: Any = None  # what times the sync loop (None: the reactor; a test's task.Clock)
+
     def __init__(self, crawler: Crawler, run: CrawlRun) -> None:
         self.crawler = crawler
         self.run = run
         self.stats = crawler.stats
         self.revalidate_after_days = crawler.settings.getfloat("QA_REVALIDATE_AFTER_DAYS")
+        self.sync_seconds = crawler.settings.getfloat("QA_SYNC_SECONDS")
+        self._syncing: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRunExtension:
@@ -93,10 +98,24 @@ class CrawlRunExtension:
             self.stats.set_value("qa/resumed_written", len(run.written_ids))
         if run.dropped_on_resume:
             self.stats.set_value("qa/resume_dropped_lines", run.dropped_on_resume)
+        if self.sync_seconds > 0:
+            # Staged rows and lines are written in groups (CrawlRun.defer_writes); the loop
+            # writes a group that waits while no article comes (a slow or idle crawl).
+            run.defer_writes(self.sync_seconds)
+            self._syncing = task.LoopingCall(self._sync)
+            if self.clock is not None:
+                self._syncing.clock = self.clock
+            self._syncing.start(self.sync_seconds, now=False)
+
+    def _sync(self) -> None:
+        with contextlib.suppress(WriteFailed):  # the run failed: it stops and says so
+            self.run.sync()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Deliver the run (or keep it resumable) and record the exit code."""
         fetched = bool(self.stats.get_value("qa/usable_responses"))
+        if self._syncing is not None and self._syncing.running:
+            self._syncing.stop()  # (the close writes what waits)
         try:
             code = self.run.close(reason, self.stats.get_stats(), fetched_anything=fetched)
         except BaseException:
