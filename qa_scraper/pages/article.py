@@ -50,7 +50,7 @@ from qa_scraper.items import (
 )
 from qa_scraper.pages import labels
 from qa_scraper.pages.asker import Asker
-from qa_scraper.pages.cached import cached_property
+from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.pages.document import HEADLINE_SEPARATOR, ArticleDocument
 from qa_scraper.pages.faq import RelatedFaq, split_related_faqs
 from qa_scraper.pages.mojibake import mojibake_problems
@@ -234,7 +234,7 @@ class ArticlePage(ArticleDocument):
         if self.ask_index is None:
             problems.append(Problem("question/asked_on", "no 'Ask Date:' label on the page"))
         # One method per field, named after it (PAGE_FIELDS: the item class's order).
-        item = _stamped({name: _plain(getattr(self, name)) for name in PAGE_FIELDS}, scraped_at)
+        item = _stamped(read_fields(self, PAGE_FIELDS, _plain), scraped_at)
         for position, reply in enumerate(self.replies):
             problems += reply.problems(f"replies/{position}")
         for position, entry in enumerate(self.similar_questions):
@@ -252,7 +252,11 @@ def _plain(value: Any) -> Any:
     """A field's value as the item holds it: a page part as its dict, a list of parts as a
     list of dicts."""
     if isinstance(value, list):
-        return [_plain(entry) for entry in value]
+        # (A part's dict made here, not in a call of _plain per entry: the same list.)
+        return [
+            to_item() if (to_item := getattr(entry, "to_item", None)) else _plain(entry)
+            for entry in value
+        ]
     to_item = getattr(value, "to_item", None)
     return to_item() if to_item else value
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from qa_scraper.items import AskerItem, field_names
-from qa_scraper.pages.cached import cached_property
+from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.processors import clean_value
 
 # The parts of "<name>, <age> year old <gender>." (name "Anonymous" when not given).
@@ -83,4 +83,4 @@ class Asker:
         return None
 
     def to_item(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.FIELDS}
+        return read_fields(self, self.FIELDS)

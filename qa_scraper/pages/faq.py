@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa_scraper.items import RelatedFaqItem, field_names
-from qa_scraper.pages.cached import cached_property
+from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.pages.problems import Problem
 from qa_scraper.processors import clean_value
 from qa_scraper.reading.lines import Line
@@ -47,7 +47,7 @@ class RelatedFaq:
         return clean_value(canonical_page_url(self.href))
 
     def to_item(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.FIELDS}
+        return read_fields(self, self.FIELDS)
 
     def problems(self, path: str) -> list[Problem]:
         if self.department is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from qa_scraper.items import QuestionItem, field_names
-from qa_scraper.pages.cached import cached_property
+from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.pages.problems import Problem
 from qa_scraper.processors import clean_value, date_value, text_value
 
@@ -38,7 +38,7 @@ class Question:
         return date_value(self.date_text)
 
     def to_item(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.FIELDS}
+        return read_fields(self, self.FIELDS)
 
     def problems(self) -> list[Problem]:
         if self.date_text and self.asked_on is None:

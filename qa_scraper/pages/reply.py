@@ -13,7 +13,7 @@ from typing import Any
 
 from qa_scraper.items import ReplyItem, field_names
 from qa_scraper.pages import labels
-from qa_scraper.pages.cached import cached_property
+from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.responder import (
     KNOWN_TITLES,
@@ -81,7 +81,7 @@ class Reply:
         return date_value(self.date_text)
 
     def to_item(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.FIELDS}
+        return read_fields(self, self.FIELDS)
 
     def problems(self, path: str) -> list[Problem]:
         problems = []

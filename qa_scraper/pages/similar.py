@@ -14,7 +14,7 @@ from typing import Any
 
 from qa_scraper.items import SimilarQuestionItem, field_names
 from qa_scraper.pages import labels
-from qa_scraper.pages.cached import cached_property
+from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.responder import ResponderHeader, header_at
 from qa_scraper.processors import clean_value, excerpt_value
@@ -77,7 +77,7 @@ class SimilarQuestion:
         return clean_value(self.header.department) if self.header else None
 
     def to_item(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.FIELDS}
+        return read_fields(self, self.FIELDS)
 
     def problems(self, path: str) -> list[Problem]:
         if self._canonical_url is None:
