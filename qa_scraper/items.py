@@ -176,6 +176,7 @@ def field_names(item_class: type) -> tuple[str, ...]:
 NOT_CONTENT = tuple(
     entry.name for entry in dataclasses.fields(QAItem) if not entry.metadata.get("in_hash", True)
 )
+_NOT_CONTENT_SET = frozenset(NOT_CONTENT)
 # The fields a page object reads (the rest are stamped on by the page, the spider or the run).
 PAGE_FIELDS = tuple(name for name in field_names(QAItem) if name not in NOT_CONTENT)
 
@@ -206,7 +207,7 @@ def content_hash(item: dict[str, Any]) -> str:
     (where the page is archived: the same content fetched again is archived elsewhere), with every
     ``url`` site-relative (``/en/article/174501``), so that the same content read from a
     mirror, another port or host, or over another scheme has the same hash."""
-    fields = _site_relative({k: v for k, v in item.items() if k not in NOT_CONTENT})
+    fields = _site_relative({k: v for k, v in item.items() if k not in _NOT_CONTENT_SET})
     return hashlib.sha256(canonical_json(fields)).hexdigest()
 
 
@@ -251,12 +252,16 @@ def _site_relative(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
         copy = None
         for k, v in value.items():
-            if k == "url" or isinstance(v, (dict, list)):
+            if k == "url" and type(v) is str and (plain := _PLAIN_URL.fullmatch(v)):
+                relative = plain.group("path") or "/"  # (below, without a call a URL)
+            elif k == "url" or isinstance(v, (dict, list)):
                 relative = _site_relative(v, k)
-                if relative is not v:
-                    if copy is None:
-                        copy = dict(value)
-                    copy[k] = relative
+            else:
+                continue
+            if relative is not v:
+                if copy is None:
+                    copy = dict(value)
+                copy[k] = relative
         return value if copy is None else copy
     if isinstance(value, list):
         copy = None

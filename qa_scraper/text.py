@@ -72,8 +72,12 @@ def join_honorific_lines(lines: Iterable[str]) -> list[str]:
             continue
         line = f"{pending} {line}" if pending else line
         # Only the last few characters can match ("\sProf." is the longest match): search
-        # there, not the whole line. (From a position, "^" matches only at position 0.)
-        if _TRAILING_HONORIFIC.search(line, max(0, len(line) - _LONGEST_HONORIFIC)):
+        # there, not the whole line. (From a position, "^" matches only at position 0.) A match
+        # ends with the line's last character, a ".": a clean line has no newline for "$" to
+        # match before, so a line that does not end with "." needs no search.
+        if line[-1] == "." and _TRAILING_HONORIFIC.search(
+            line, max(0, len(line) - _LONGEST_HONORIFIC)
+        ):
             pending = line
         else:
             joined.append(line)
@@ -91,8 +95,8 @@ def text_block(lines: Iterable[str]) -> str | None:
 
 def excerpt(lines: Iterable[str]) -> str | None:
     """A teaser text: the text rules, then without its trailing "..." (or "…")."""
-    text = text_block(lines)
-    if text is None:
+    text = "\n".join(join_honorific_lines(lines))  # text_block's text, without its call
+    if not text:
         return None
     if text.endswith(_TRAILING_ELLIPSIS):
         text = text[: -len(_TRAILING_ELLIPSIS)]

@@ -16,7 +16,7 @@ from qa_scraper.pages import labels
 from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.pages.problems import Problem
 from qa_scraper.pages.responder import (
-    KNOWN_TITLES,
+    KNOWN_TITLE_SET,
     ResponderHeader,
     header_at,
     parse_responder_header,
@@ -118,7 +118,7 @@ def split_replies(region: list[Line]) -> list[Reply]:
                 current.date_text = region[index].text
             replies.append(current)
             current = None
-        elif (header := parse_responder_header(text)) and header.title in KNOWN_TITLES:
+        elif (header := parse_responder_header(text)) and header.title in KNOWN_TITLE_SET:
             replies.append(current)
             current = Reply(header)
         else:

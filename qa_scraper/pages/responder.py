@@ -23,8 +23,16 @@ KNOWN_TITLES = sorted(
     key=len,
     reverse=True,
 )
+KNOWN_TITLE_SET = frozenset(KNOWN_TITLES)  # ("title in KNOWN_TITLES", one hash away)
 # (title, its lower case followed by a space: how a header line starting with it reads)
 _KNOWN_TITLES_LOWER = [(title.strip(), title.strip().lower() + " ") for title in KNOWN_TITLES]
+# The same, by their first word (lower case), longest first as above: a header can only start
+# with the titles whose first word is its own first word.
+_KNOWN_TITLES_BY_FIRST_WORD: dict[str, list[tuple[str, str]]] = {}
+for _title, _title_and_space in _KNOWN_TITLES_LOWER:
+    _KNOWN_TITLES_BY_FIRST_WORD.setdefault(_title_and_space.partition(" ")[0], []).append(
+        (_title, _title_and_space)
+    )
 _NAME_TOKEN = re.compile(r"^[A-Z][\w.'’-]*$")
 _DEPARTMENT_TOKEN = re.compile(r"^[\w&/'’.,()+-]+$")
 _MAX_WHO_TOKENS = 7
@@ -61,12 +69,10 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
         1 <= len(department_tokens) <= _MAX_DEPARTMENT_TOKENS
     ):
         return None
-    if not department[0].isupper() or not all(
-        _DEPARTMENT_TOKEN.match(token) for token in department_tokens
-    ):
+    if not department[0].isupper() or not all(map(_DEPARTMENT_TOKEN.match, department_tokens)):
         return None
     title, name = _split_title(who)
-    if not name or not all(_NAME_TOKEN.match(token) for token in name.split()):
+    if not name or not all(map(_NAME_TOKEN.match, name.split())):
         return None
     if not title[0].isupper():
         return None
@@ -76,7 +82,7 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
 def _split_title(who: list[str]) -> tuple[str, str]:
     joined = " ".join(who)
     lowered = joined.lower()
-    for title, title_and_space in _KNOWN_TITLES_LOWER:
+    for title, title_and_space in _KNOWN_TITLES_BY_FIRST_WORD.get(lowered.partition(" ")[0], ()):
         if lowered.startswith(title_and_space):
             return joined[: len(title)], joined[len(title) + 1 :].strip()
     if who[0].endswith(".") or len(who) == 2:
@@ -88,22 +94,22 @@ def header_at(lines: list[Line], index: int) -> tuple[ResponderHeader | None, in
     """A "<title> <name> reply <department>" header starting at ``lines[index]``, possibly
     split over a few lines (title, name and department in separate block elements).
     Returns (header, lines used)."""
-    if len(lines[index].text.split(None, _MAX_HEADER_TOKENS)) > _MAX_HEADER_TOKENS:
-        return None, 1  # more words than any header: no join starting with it is one
-    texts = [line.text for line in lines[index : index + _MAX_HEADER_LINES]]
-    # A header holds "repl" (parse_responder_header's first test): joins of the lines before
-    # the first that holds it cannot be one.
-    first = next((i for i, text in enumerate(texts) if "repl" in text.lower()), None)
-    if first is None:
-        return None, 1
-    # Words so far (each text's count capped: a sum over the cap is all that matters).
-    words = sum(len(text.split(None, _MAX_HEADER_TOKENS)) for text in texts[:first])
-    for count in range(first + 1, len(texts) + 1):
-        words += len(texts[count - 1].split(None, _MAX_HEADER_TOKENS))
+    texts: list[str] = []
+    words = 0  # words so far (each text's count capped: a sum over the cap is all that matters)
+    holds_reply = False
+    for line in lines[index : index + _MAX_HEADER_LINES]:
+        text = line.text
+        words += len(text.split(None, _MAX_HEADER_TOKENS))
         if words > _MAX_HEADER_TOKENS:
             break  # more words than any header (and so have the longer joins)
-        joined = " ".join(texts[:count])
-        header = parse_responder_header(joined)
-        if header and (count == 1 or header.title in KNOWN_TITLES):
-            return header, count
+        texts.append(text)
+        # A header holds "repl" (parse_responder_header's first test): joins of the lines
+        # before the first that holds it cannot be one.
+        if not holds_reply:
+            if "repl" not in text.lower():
+                continue
+            holds_reply = True
+        header = parse_responder_header(" ".join(texts))
+        if header and (len(texts) == 1 or header.title in KNOWN_TITLE_SET):
+            return header, len(texts)
     return None, 1

@@ -100,7 +100,6 @@ def split_similar_questions(section: list[Line]) -> list[SimilarQuestion]:
         line = section[index]
         index += 1
         read_more = labels.READ_MORE.match(line.text)
-        title_link = line.link_covering_line()
         if read_more:
             if current is None:
                 current = SimilarQuestion(title_text=read_more.group("title") or None)
@@ -109,9 +108,10 @@ def split_similar_questions(section: list[Line]) -> list[SimilarQuestion]:
             current.title_text = current.title_text or read_more.group("title") or None
             current = None
         elif (
-            title_link
-            and canonical_article_url(title_link.url)
+            line.links  # (a line without links has no title link: no calls for teasers)
             and (current is None or current.has_body())
+            and (title_link := line.link_covering_line())
+            and canonical_article_url(title_link.url)
         ):
             current = SimilarQuestion(title_text=line.content, href=title_link.url)
             entries.append(current)

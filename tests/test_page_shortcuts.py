@@ -1,0 +1,276 @@
+"""The page parts' shortcuts give what the rule they skip gives (qa_scraper.pages, text.py,
+items.py; issue 21): each is checked against the plain rule it replaced, written out here,
+over many generated inputs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa_scraper.items import _site_relative
+from qa_scraper.pages import responder
+from qa_scraper.pages.article import ArticlePage
+from qa_scraper.pages.cached import cached_property, read_fields
+from qa_scraper.pages.faq import RelatedFaq
+from qa_scraper.pages.responder import (
+    KNOWN_TITLES,
+    _split_title,
+    header_at,
+    parse_responder_header,
+)
+from qa_scraper.pages.similar import SimilarQuestion
+from qa_scraper.reading.builder import Line
+from qa_scraper.text import _TRAILING_HONORIFIC, clean_line, join_honorific_lines
+from tests.conftest import load_expected, saved_page
+
+# --- read_fields: getattr, field by field ------------------------------------------------
+
+
+class _Part:
+    FIELDS = ("constant", "computed", "plain", "shadowed")
+    constant = "c"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.__dict__["shadowed"] = "from the instance"
+
+    @cached_property
+    def computed(self) -> int:
+        self.calls += 1
+        return self.calls
+
+    @property
+    def plain(self) -> str:
+        return "p"
+
+    @cached_property
+    def shadowed(self) -> str:
+        raise AssertionError("the instance's own value is read")
+
+
+def test_read_fields_gives_what_getattr_gives_and_caches_as_cached_property_does() -> None:
+    part = _Part()
+    assert read_fields(part, _Part.FIELDS) == {
+        "constant": "c",
+        "computed": 1,
+        "plain": "p",
+        "shadowed": "from the instance",
+    }
+    assert part.computed == 1 and part.__dict__["computed"] == 1  # computed once, kept
+    assert read_fields(part, _Part.FIELDS, str)["computed"] == "1"  # converted as it is read
+    assert part.calls == 1
+
+
+def test_read_fields_of_the_saved_pages_parts_are_their_getattr_values() -> None:
+    for expected in load_expected():
+        url = expected["url"]
+        html = saved_page(f"/en/article/{expected['article_id']}")
+        page, other = ArticlePage(url, html), ArticlePage(url, html)
+        parts = [page.question, page.asker, *page.replies, *page.similar_questions]
+        parts += page.related_faqs
+        twins = [other.question, other.asker, *other.replies, *other.similar_questions]
+        twins += other.related_faqs
+        for part, twin in zip(parts, twins, strict=True):
+            assert part.to_item() == {name: getattr(twin, name) for name in twin.FIELDS}
+    assert isinstance(SimilarQuestion.__dict__["title"], cached_property)
+    assert isinstance(RelatedFaq.__dict__["topic"], cached_property)
+
+
+# --- the responder header: by first word, and header_at ----------------------------------
+
+
+def _split_title_every_title(who: list[str]) -> tuple[str, str]:
+    """_split_title trying every known title in turn (before issue 21's fourth round)."""
+    joined = " ".join(who)
+    lowered = joined.lower()
+    for title, title_and_space in responder._KNOWN_TITLES_LOWER:
+        if lowered.startswith(title_and_space):
+            return joined[: len(title)], joined[len(title) + 1 :].strip()
+    if who[0].endswith(".") or len(who) == 2:
+        return who[0], " ".join(who[1:])
+    return " ".join(who[:-2]), " ".join(who[-2:])
+
+
+def _header_at_every_join(lines: list[Line], index: int) -> tuple[Any, int]:
+    """header_at as it read before issue 21's fourth round."""
+    cap = responder._MAX_HEADER_TOKENS
+    if len(lines[index].text.split(None, cap)) > cap:
+        return None, 1
+    texts = [line.text for line in lines[index : index + responder._MAX_HEADER_LINES]]
+    first = next((i for i, text in enumerate(texts) if "repl" in text.lower()), None)
+    if first is None:
+        return None, 1
+    words = sum(len(text.split(None, cap)) for text in texts[:first])
+    for count in range(first + 1, len(texts) + 1):
+        words += len(texts[count - 1].split(None, cap))
+        if words > cap:
+            break
+        header = parse_responder_header(" ".join(texts[:count]))
+        if header and (count == 1 or header.title in KNOWN_TITLES):
+            return header, count
+    return None, 1
+
+
+_WORDS = [
+    *(title.strip() for title in KNOWN_TITLES),
+    *(title.strip().upper() for title in KNOWN_TITLES[:6]),
+    "dr.",
+    "DR.",
+    "Dr",
+    "Prof",
+    "Clinical",
+    "Nurse",
+    "Speech-Language",
+    "Jiang",
+    "Junyi",
+    "Xu",
+    "O'Neil",
+    "Lin",
+    "reply",
+    "Reply",
+    "replied:",
+    "REPLIED",
+    "repl",
+    "Neurology",
+    "Family Medicine",
+    "Ear, Nose & Throat",
+    "neurology.",
+    "Dear",
+    "Hello",
+    "İstanbul",
+    "ſ",
+    "\u00a0",
+    "a",
+    "...",
+]
+_texts = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=9).map(" ".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=9))
+def test_split_title_by_first_word_is_split_title_over_every_title(who: list[str]) -> None:
+    who = " ".join(who).split()
+    if who:
+        assert _split_title(who) == _split_title_every_title(who)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(_texts | st.sampled_from(["", "x " * 20]), min_size=1, max_size=6),
+    st.integers(0, 5),
+)
+def test_header_at_is_the_header_at_of_every_join(texts: list[str], index: int) -> None:
+    lines = [Line(text) for text in texts]
+    index = min(index, len(lines) - 1)
+    assert header_at(lines, index) == _header_at_every_join(lines, index)
+
+
+def test_header_at_still_finds_headers_split_over_lines() -> None:
+    lines = [Line(text) for text in ["Dr.", "Jiang Junyi", "reply", "Family Medicine", "x"]]
+    header, used = header_at(lines, 0)
+    assert (header.title, header.name, header.department, used) == (
+        "Dr.",
+        "Jiang Junyi",
+        "Family Medicine",
+        4,
+    )
+
+
+# --- text rules: the honorific test only for lines ending with "." -------------------------
+
+
+def _join_honorific_lines_searching_every_line(lines: list[str]) -> list[str]:
+    joined: list[str] = []
+    pending = ""
+    for raw in lines:
+        line = clean_line(raw)
+        if not line:
+            continue
+        line = f"{pending} {line}" if pending else line
+        if _TRAILING_HONORIFIC.search(line):
+            pending = line
+        else:
+            joined.append(line)
+            pending = ""
+    if pending:
+        joined.append(pending)
+    return joined
+
+
+_line_text = st.text(
+    st.sampled_from(list("Dr.Ms.Prof \n\t\u00a0\u2028&amp;<b>x\u200bK\u017f")), max_size=14
+) | st.sampled_from(["Hello Dr.", "Dr.\n", "Ms. \n", "Mrs.", "xProf.", "Prof.\u2028"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_line_text, max_size=6))
+def test_join_honorific_lines_is_the_search_on_every_line(lines: list[str]) -> None:
+    assert join_honorific_lines(lines) == _join_honorific_lines_searching_every_line(lines)
+
+
+# --- content hash: site-relative URLs without a call per URL --------------------------------
+
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?P<path>/[A-Za-z0-9_\-/.]*)?")
+
+
+def _site_relative_by_call(value: Any, key: str | None = None) -> Any:
+    """_site_relative with a call for every URL (before issue 21's fourth round)."""
+    if isinstance(value, dict):
+        copy = None
+        for k, v in value.items():
+            if k == "url" or isinstance(v, (dict, list)):
+                relative = _site_relative_by_call(v, k)
+                if relative is not v:
+                    if copy is None:
+                        copy = dict(value)
+                    copy[k] = relative
+        return value if copy is None else copy
+    if isinstance(value, list):
+        copy = None
+        for index, v in enumerate(value):
+            if isinstance(v, (dict, list)):
+                relative = _site_relative_by_call(v)
+                if relative is not v:
+                    if copy is None:
+                        copy = list(value)
+                    copy[index] = relative
+        return value if copy is None else copy
+    if key == "url" and isinstance(value, str):
+        plain = _PLAIN_URL.fullmatch(value)
+        if plain:
+            return plain.group("path") or "/"
+        parts = urlsplit(value)
+        return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return value
+
+
+_urls = st.sampled_from(
+    [
+        "http://127.0.0.1:8123/en/article/5",
+        "https://doctorqna.com",
+        "https://doctorqna.com/en/faq/a/b?x=1#y",
+        "/en/article/5",
+        "",
+    ]
+) | st.text(max_size=12)
+_scalars = st.none() | st.integers() | st.text(max_size=5) | _urls
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["url", "title", "x"]), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_values)
+def test_site_relative_is_the_walk_with_a_call_per_url(value: Any) -> None:
+    result, reference = _site_relative(value), _site_relative_by_call(value)
+    assert result == reference
+    assert (result is value) == (reference is value)  # copied exactly when the walk copied
