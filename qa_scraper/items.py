@@ -202,6 +202,12 @@ def empty_item(item_class: type = QAItem) -> dict[str, Any]:
     return empty
 
 
+# The exact types of an item's scalar values. ``type(value) in SCALAR_TYPES`` rules out a dict
+# or a list for most values at the cost of a set lookup: ``isinstance(value, (dict, list))``
+# looks up the value's ``__class__`` for every type it is not.
+SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def content_hash(item: dict[str, Any]) -> str:
     """sha256 of the item's content: every field but scraped_at, content_hash, run_id and warc
     (where the page is archived: the same content fetched again is archived elsewhere), with every
@@ -252,9 +258,14 @@ def _site_relative(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
         copy = None
         for k, v in value.items():
-            if k == "url" and type(v) is str and (plain := _PLAIN_URL.fullmatch(v)):
-                relative = plain.group("path") or "/"  # (below, without a call a URL)
-            elif k == "url" or isinstance(v, (dict, list)):
+            if k == "url":
+                if type(v) is str and (plain := _PLAIN_URL.fullmatch(v)):
+                    relative = plain.group("path") or "/"  # (below, without a call a URL)
+                else:
+                    relative = _site_relative(v, k)
+            elif type(v) in SCALAR_TYPES:
+                continue  # (no dict or list: said without isinstance's costly "no")
+            elif isinstance(v, (dict, list)):
                 relative = _site_relative(v, k)
             else:
                 continue

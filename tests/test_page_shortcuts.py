@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa_scraper.items import _site_relative
-from qa_scraper.pages import responder
+from qa_scraper.pages import mojibake, responder
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pages.cached import cached_property, read_fields
 from qa_scraper.pages.faq import RelatedFaq
@@ -63,6 +63,27 @@ def test_read_fields_gives_what_getattr_gives_and_caches_as_cached_property_does
     assert part.computed == 1 and part.__dict__["computed"] == 1  # computed once, kept
     assert read_fields(part, _Part.FIELDS, str)["computed"] == "1"  # converted as it is read
     assert part.calls == 1
+
+
+class _Subclass(_Part):
+    @cached_property
+    def computed(self) -> int:
+        return -1
+
+
+def test_read_fields_reads_what_the_class_holds_now(monkeypatch) -> None:
+    assert read_fields(_Part(), _Part.FIELDS)["computed"] == 1
+    monkeypatch.setattr(_Part, "computed", property(lambda part: "patched"))
+    assert read_fields(_Part(), _Part.FIELDS)["computed"] == "patched"
+    monkeypatch.undo()
+    assert read_fields(_Part(), _Part.FIELDS)["computed"] == 1
+    # A subclass that defines only some of the fields: each is read as getattr reads it.
+    assert read_fields(_Subclass(), _Part.FIELDS) == {
+        "constant": "c",
+        "computed": -1,
+        "plain": "p",
+        "shadowed": "from the instance",
+    }
 
 
 def test_read_fields_of_the_saved_pages_parts_are_their_getattr_values() -> None:
@@ -274,3 +295,58 @@ def test_site_relative_is_the_walk_with_a_call_per_url(value: Any) -> None:
     result, reference = _site_relative(value), _site_relative_by_call(value)
     assert result == reference
     assert (result is value) == (reference is value)  # copied exactly when the walk copied
+
+
+# --- mojibake: scalars ruled out by their exact type ----------------------------------------
+
+
+def _mojibake_problems_by_isinstance(item: Any, path: str = "") -> list[Any]:
+    """mojibake_problems testing every value with isinstance (before issue 21's fourth round)."""
+
+    def may_hold(value: Any) -> bool:
+        return isinstance(value, (dict, list)) or (isinstance(value, str) and not value.isascii())
+
+    problems: list[Any] = []
+    if isinstance(item, dict):
+        for key, value in item.items():
+            if may_hold(value):
+                problems += _mojibake_problems_by_isinstance(
+                    value, f"{path}/{key}" if path else key
+                )
+    elif isinstance(item, list):
+        for index, value in enumerate(item):
+            if may_hold(value):
+                problems += _mojibake_problems_by_isinstance(value, f"{path}/{index}")
+    elif isinstance(item, str) and not item.isascii() and mojibake._is_bad(item):
+        problems.append(path)
+    return problems
+
+
+class _Text(str):
+    pass
+
+
+_mojibake_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from(["Î¼g", "Â°C", "plain", "μg", "â€™", "ok’", ""])
+    | st.text(max_size=6)
+    | st.sampled_from(["Î¼g", "plain"]).map(_Text)
+)
+_mojibake_values = st.recursive(
+    _mojibake_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["a", "url", "text"]), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_mojibake_values)
+def test_mojibake_problems_are_those_the_isinstance_walk_finds(value: Any) -> None:
+    found = [problem.field for problem in mojibake.mojibake_problems(value)]
+    assert found == _mojibake_problems_by_isinstance(value)

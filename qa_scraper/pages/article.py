@@ -43,6 +43,7 @@ from lxml import etree
 from qa_scraper.items import (
     LANGUAGE,
     PAGE_FIELDS,
+    SCALAR_TYPES,
     SCHEMA_VERSION,
     SOURCE,
     content_hash,
@@ -251,6 +252,8 @@ class ArticlePage(ArticleDocument):
 def _plain(value: Any) -> Any:
     """A field's value as the item holds it: a page part as its dict, a list of parts as a
     list of dicts."""
+    if type(value) in SCALAR_TYPES:
+        return value
     if isinstance(value, list):
         # (A part's dict made here, not in a call of _plain per entry: the same list.)
         return [

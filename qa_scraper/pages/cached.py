@@ -10,6 +10,7 @@ non-data descriptor: once computed, the value sits in the instance's
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
@@ -46,10 +47,9 @@ def read_fields(
     :meth:`cached_property.__get__` keeps it, without a call of that ``__get__`` per field:
     CPython reaches a ``__get__`` written in Python through a slow slot call (~0.25 µs a
     field, some 80 fields a page). Whatever is not a :class:`cached_property` of the part's
-    class (a constant, a plain property) is read with ``getattr``."""
-    getters = _GETTERS.get((type(part), names))
-    if getters is None:
-        getters = _GETTERS[type(part), names] = _getters(type(part), names)
+    class (a constant, a plain property) is read with ``getattr``; so is every field of a
+    class that does not define them all itself (a subclass)."""
+    getters = _getters(type(part), names)
     cache = part.__dict__
     values: dict[str, Any] = {}
     for name, func in getters:
@@ -63,17 +63,44 @@ def read_fields(
     return values
 
 
-_GETTERS: dict[tuple[type, tuple[str, ...]], tuple[tuple[str, Any], ...]] = {}
+# (class, names) -> (a getter of the class's own attributes of those names, the attributes
+# the getters below were made from, the getters)
+_GETTERS: dict[tuple[type, tuple[str, ...]], tuple[Callable[[Any], Any], Any, Any]] = {}
 
 
 def _getters(owner: type, names: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
-    """(name, the function of the cached_property under that name, else ``None``)."""
-    getters = []
-    for name in names:
-        attribute = getattr(owner, name, None)
+    """(name, the function of the cached_property under that name, else ``None``), for the
+    attributes the class holds now: one C call finds them again and compares them with those
+    the getters were made from (an attribute replaced since, say by a test's monkeypatch,
+    makes them anew)."""
+    known = _GETTERS.get((owner, names))
+    namespace = owner.__dict__
+    if known is not None:
+        attributes_of, attributes, getters = known
+        try:
+            if attributes_of(namespace) == attributes:
+                return getters
+        except KeyError:
+            pass
+    attributes_of = operator.itemgetter(*names)
+    try:
+        attributes = attributes_of(namespace)
+    except KeyError:  # a field the class does not define itself: getattr for every field
+        getters = tuple((name, None) for name in names)
+        _GETTERS[owner, names] = (_no_attributes, None, getters)
+        return getters
+    getters = tuple(
         # (A cached_property kept under another name than its own would cache there.)
-        if isinstance(attribute, cached_property) and attribute.name == name:
-            getters.append((name, attribute.func))
-        else:
-            getters.append((name, None))
-    return tuple(getters)
+        (name, attribute.func)
+        if isinstance(attribute, cached_property) and attribute.name == name
+        else (name, None)
+        for name, attribute in zip(
+            names, attributes if len(names) > 1 else (attributes,), strict=True
+        )
+    )
+    _GETTERS[owner, names] = (attributes_of, attributes, getters)
+    return getters
+
+
+def _no_attributes(namespace: Any) -> None:
+    return None

@@ -7,6 +7,7 @@ from typing import Any
 
 import ftfy.badness
 
+from qa_scraper.items import SCALAR_TYPES
 from qa_scraper.pages.problems import Problem
 
 
@@ -146,7 +147,13 @@ def mojibake_problems(item: dict[str, Any], path: str = "") -> list[Problem]:
 
 def _may_hold_mojibake(value: Any) -> bool:
     """A container, or non-ASCII text (ftfy finds no mojibake in ASCII): most values are
-    neither, and skipping them saves a call and a path string each."""
+    neither, and skipping them saves a call and a path string each. (Text and the other
+    scalars first, by their exact type: isinstance's "no" costs a lookup.)"""
+    kind = type(value)
+    if kind is str:
+        return not value.isascii()
+    if kind in SCALAR_TYPES:
+        return False
     return isinstance(value, (dict, list)) or (isinstance(value, str) and not value.isascii())
 
 
@@ -156,6 +163,8 @@ def _all_ascii(value: Any) -> bool:
     pending = [value]
     while pending:
         value = pending.pop()
+        if value is None:
+            continue  # (the commonest value that is not text: no isinstance's "no" for it)
         if isinstance(value, str):
             if not value.isascii():
                 return False
