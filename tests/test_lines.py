@@ -437,3 +437,21 @@ def test_a_link_keeps_its_own_text_and_the_marker_stays_outside() -> None:
     (line,) = visible_lines(root, "http://example.org/", READER_LANDMARKS)
     assert line.text == "1. Title"
     assert [(link.url, link.text) for link in line.links] == [("http://example.org/a", "Title")]
+
+
+# --- the walk itself --------------------------------------------------------------------------
+def test_the_walk_reads_its_root_and_the_root_tail_never_what_follows_the_root() -> None:
+    html = (
+        "<html><body><div><p>before</p><div>in <b>it</b></div>tail<p>after</p></div></body></html>"
+    )
+    root = Selector(text=html).xpath("//body/div/div")[0].root
+    lines = visible_lines(root, "http://example.org/", READER_LANDMARKS)
+    assert [line.text for line in lines] == ["in it", "tail"]
+
+
+def test_comments_and_processing_instructions_are_read_as_their_tails_only() -> None:
+    assert read("<p>a<!-- note -->b<?php echo 1 ?>c</p><!-- x --><p>d<!-- last --></p>e") == [
+        "abc",
+        "d",
+        "e",
+    ]

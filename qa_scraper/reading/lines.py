@@ -86,8 +86,9 @@ class _Reader:
     def read(self) -> list[Line]:
         """The visible lines in document order.
 
-        The walk goes down the tree with an explicit stack of open elements and lxml's child
-        iterators (no recursion limit): an element without children (two thirds of a page's:
+        The walk goes down the tree with an explicit stack of open elements (no recursion
+        limit), to an element's first child (``node[0]``) and its next sibling (``getnext()``:
+        lxml makes no iterator for that): an element without children (two thirds of a page's:
         links, spans, paragraphs, line breaks) starts and ends in one step, and only an element
         with children is pushed and popped."""
         out = self.out
@@ -102,38 +103,22 @@ class _Reader:
         visibility = self.visibility
         declared_style = self.style.declared
         tag_names = _TAG_NAMES
-        # Per open element with children: (the iterator over its parent's children, the
-        # element, tag, layout, whether its parent keeps line breaks, whether it does, its
-        # parent's list style and "reversed" or "", what ends with it: 0, or _PSEUDO (an
-        # ::after to draw), _ITEM (a list item whose marker may still be pending), _LIST (a
-        # reversed list)). Layout _SKIPPED: the element is not read (nor its subtree).
+        # Per open element with children: (the element, tag, layout, whether its parent keeps
+        # line breaks, whether it does, its parent's list style and "reversed" or "", what ends
+        # with it: 0, or _PSEUDO (an ::after to draw), _ITEM (a list item whose marker may still
+        # be pending), _LIST (a reversed list)). Layout _SKIPPED: the element is not read (nor
+        # its subtree).
         open_elements: list[tuple] = []
         push, pop = open_elements.append, open_elements.pop
-        children = iter((self.root,))
+        root = node = self.root
         # The open element's (keeps line breaks, list style, "reversed" or ""): the parent of
         # the next element that starts.
         parent_breaks, parent_style, parent_list = False, ("disc", "outside"), ""
-        while True:
-            node = next(children, None)
-            if node is None:  # the open element's children are read: it ends
-                if not open_elements:
-                    break
-                (
-                    children,
-                    node,
-                    tag,
-                    display,
-                    parent_breaks,
-                    breaks,
-                    parent_style,
-                    parent_list,
-                    ends,
-                ) = pop()
+        while True:  # `node` starts
+            tag = node.tag
+            if tag.__class__ is not str:  # a comment or processing instruction: its tail only
+                display, ends = _SKIPPED, 0  # (its tag is in no set of tags)
             else:
-                tag = node.tag
-                if tag.__class__ is not str:  # a comment or processing instruction
-                    emit_text(out, node.tail, parent_breaks)
-                    continue
                 name = tag_names.get(tag)
                 if name is None:
                     name = tag_name(node)
@@ -212,7 +197,6 @@ class _Reader:
                     if len(node):  # its children next; it ends after them
                         push(
                             (
-                                children,
                                 node,
                                 tag,
                                 display,
@@ -223,34 +207,51 @@ class _Reader:
                                 ends,
                             )
                         )
-                        children = iter(node)
                         parent_breaks, parent_style = breaks, style
                         parent_list = "reversed" if ends & _LIST else ""
+                        node = node[0]
                         continue
-            # The element ends (one without children right after it starts).
-            if display == _SKIPPED:
-                if tag in BLOCK_TAGS:
-                    newline()
-            else:
-                if ends:
-                    if ends & _PSEUDO:
-                        drawn.emit_pseudo(node, "after", breaks, len(open_elements) + 1)
-                    if ends & _ITEM:
-                        out.flush_marker()
-                if tag == "a":
-                    out.end_link()
-                if display == BLOCK:
-                    newline()
-            if counters.instances:
-                counters.leave(len(open_elements) + 1)
-            tail = node.tail
-            if tail:  # (most tails are empty: no call for them)
-                if parent_breaks:
-                    emit_text(out, tail, True)
+            # `node` ends (one without children right after it starts), then each element whose
+            # last child it was.
+            while True:
+                if display == _SKIPPED:
+                    if tag in BLOCK_TAGS:
+                        newline()
                 else:
-                    add_text(tail)
-        out.newline()
-        return out.lines
+                    if ends:
+                        if ends & _PSEUDO:
+                            drawn.emit_pseudo(node, "after", breaks, len(open_elements) + 1)
+                        if ends & _ITEM:
+                            out.flush_marker()
+                    if tag == "a":
+                        out.end_link()
+                    if display == BLOCK:
+                        newline()
+                if counters.instances:
+                    counters.leave(len(open_elements) + 1)
+                tail = node.tail
+                if tail:  # (most tails are empty: no call for them)
+                    if parent_breaks:
+                        emit_text(out, tail, True)
+                    else:
+                        add_text(tail)
+                if node is root:  # the walk is over
+                    out.newline()
+                    return out.lines
+                following = node.getnext()
+                if following is not None:
+                    node = following
+                    break
+                (
+                    node,
+                    tag,
+                    display,
+                    parent_breaks,
+                    breaks,
+                    parent_style,
+                    parent_list,
+                    ends,
+                ) = pop()
 
 
 def visible_lines(root: etree._Element, base_url: str, landmarks: Landmarks) -> list[Line]:
