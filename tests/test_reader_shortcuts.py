@@ -3,11 +3,15 @@ inputs (qa_scraper.reading)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from lxml import etree
 
+from qa_scraper.pages.labels import READER_LANDMARKS
 from qa_scraper.reading import visibility
+from qa_scraper.reading.builder import Line, Link
+from qa_scraper.reading.lines import visible_lines
 
 
 def _every_attribute_rule(node: etree._Element, tag: str) -> bool:
@@ -49,3 +53,13 @@ def test_only_plain_attributes_shortcuts_give_the_general_rule() -> None:
             node, tag
         ), etree.tostring(node)
     assert seen_single > 2000  # the one-attribute shortcut was exercised
+
+
+def test_lines_built_without_their_init_hold_every_field_of_line() -> None:
+    """LineBuilder sets text, links and marker on a Line made without __init__: a field added
+    to Line must be set there too (else the lines would lack it)."""
+    assert [field.name for field in dataclasses.fields(Line)] == ["text", "links", "marker"]
+    html = "<html><body><ol start='3'><li><a href='/en/a'>Title</a></li></ol><p>x</p></body></html>"
+    root = etree.fromstring(html, etree.HTMLParser()).find("body")
+    lines = visible_lines(root, "http://example.org/", READER_LANDMARKS)
+    assert lines == [Line("3. Title", [Link("http://example.org/en/a", "Title")], "3."), Line("x")]

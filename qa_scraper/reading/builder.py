@@ -56,6 +56,9 @@ _PLAIN_ROOT_PATH = re.compile(
 )
 
 
+_new = object.__new__
+
+
 class LineBuilder:
     """One reading's lines, built from the walk's pieces."""
 
@@ -155,7 +158,10 @@ class LineBuilder:
             marker = clean_line(self._line_marker) if self._line_marker else ""
             if marker and not text.startswith(marker):
                 marker = ""
-            self.lines.append(Line(text, self._links, marker))
+            # Line(text, self._links, marker), without a call to the __init__ that sets these.
+            line = _new(Line)
+            line.text, line.links, line.marker = text, self._links, marker
+            self.lines.append(line)
             self._links = []
         self._parts = []
         self._line_marker = ""
