@@ -6,12 +6,15 @@ from __future__ import annotations
 import dataclasses
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from qa_scraper.pages.labels import READER_LANDMARKS
 from qa_scraper.reading import visibility
-from qa_scraper.reading.builder import Line, Link
+from qa_scraper.reading.builder import Line, LineBuilder, Link
 from qa_scraper.reading.lines import visible_lines
+from qa_scraper.urls import absolute
 
 
 def _every_attribute_rule(node: etree._Element, tag: str) -> bool:
@@ -63,3 +66,48 @@ def test_lines_built_without_their_init_hold_every_field_of_line() -> None:
     root = etree.fromstring(html, etree.HTMLParser()).find("body")
     lines = visible_lines(root, "http://example.org/", READER_LANDMARKS)
     assert lines == [Line("3. Title", [Link("http://example.org/en/a", "Title")], "3."), Line("x")]
+
+
+_URL_PIECES = [
+    "/",
+    "a",
+    "en",
+    ".",
+    "..",
+    "-",
+    "_",
+    "?",
+    "=",
+    "&",
+    "%20",
+    "#",
+    ":",
+    "//",
+    "x.y",
+    " ",
+    "é",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    base=st.sampled_from(
+        ["http://127.0.0.1:8123/en/article/1", "https://x.test", "http://h/a/b?c", "ftp://h/"]
+    ),
+    href=st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join)
+    | st.sampled_from(["http://", "https://x.test/a/./b", "HTTP://X/a", "http://h:80/?q=1"]),
+)
+def test_links_fast_paths_resolve_as_urls_absolute(base: str, href: str) -> None:
+    """LineBuilder's plain-link shortcut (cached by href) gives what urls.absolute gives."""
+    for _ in range(2):  # (the second time from the caches)
+        assert LineBuilder(base)._absolute(href) == absolute(base, href)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab :kKſ\u212adte Ask Date:sharemore", max_size=60), st.integers(0, 2))
+def test_cached_searches_give_the_search(text: str, repeat: int) -> None:
+    """visibility._found caches a search by text (short texts only): the same answer."""
+    long_text = text * (1 + 2100 // max(len(text), 1)) if repeat == 2 else text
+    for pattern in (READER_LANDMARKS.article, READER_LANDMARKS.question, visibility.COOKIE_TEXT):
+        for _ in range(2):
+            assert visibility._found(pattern, long_text) == (pattern.search(long_text) is not None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from qa_scraper.text import clean_line
@@ -54,6 +55,17 @@ _PLAIN_ROOT_PATH = re.compile(
     r"/(?:[A-Za-z0-9_\-][A-Za-z0-9_\-.]*(?:/+[A-Za-z0-9_\-][A-Za-z0-9_\-.]*)*/*)?"
     r"(?:\?[A-Za-z0-9_\-.%=&+]+)?"
 )
+
+_ABSOLUTE, _ROOT_PATH = 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _plain_kind(href: str) -> int:
+    """_ABSOLUTE, _ROOT_PATH or 0 (neither pattern), cached: a site's pages repeat most of their
+    links (menus, departments, footers), and a match costs more than the lookup."""
+    if _PLAIN_ABSOLUTE_URL.fullmatch(href):
+        return _ABSOLUTE
+    return _ROOT_PATH if _PLAIN_ROOT_PATH.fullmatch(href) else 0
 
 
 _new = object.__new__
@@ -110,9 +122,10 @@ class LineBuilder:
     def _absolute(self, href: str) -> str | None:
         """:func:`qa_scraper.urls.absolute`, without urljoin for the plain links most are."""
         if self._fast_urls:
-            if _PLAIN_ABSOLUTE_URL.fullmatch(href):
+            kind = _plain_kind(href)
+            if kind == _ABSOLUTE:
                 return href
-            if self._origin and _PLAIN_ROOT_PATH.fullmatch(href):
+            if kind == _ROOT_PATH and self._origin:
                 return self._origin + href
         return absolute(self.base_url, href)
 
