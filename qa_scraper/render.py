@@ -38,6 +38,10 @@ _LOADING = re.compile(
 )
 
 _ARIA_BUSY = etree.XPath("//*[@aria-busy]")
+# What any spelling of an aria-busy attribute holds (HTML attribute names are read in any
+# case): a page without it has none, and the XPath above (a walk of the whole tree, most of
+# this check's cost) is spared. A NUL, removed before parsing, could join one: then no shortcut.
+_MAY_HOLD_ARIA_BUSY = re.compile(r"-[Bb][Uu][Ss][Yy]")
 # Elements whose own text starts like a section label (regex in C, over text nodes only).
 _LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 _LABEL_HOLDERS = etree.XPath(
@@ -93,9 +97,11 @@ def incomplete_reason(page: Any, item: dict[str, Any] | None = None) -> str | No
     article page of an ``auto`` crawl: the DOM is searched for an empty box only when
     ``item`` lacks a section, or no item is given.)"""
     root = page.selector.root
-    for element in _ARIA_BUSY(root):
-        if (element.get("aria-busy") or "").strip().lower() == "true":
-            return "placeholder: aria-busy"
+    html = page.html
+    if "\x00" in html or _MAY_HOLD_ARIA_BUSY.search(html):
+        for element in _ARIA_BUSY(root):
+            if (element.get("aria-busy") or "").strip().lower() == "true":
+                return "placeholder: aria-busy"
     texts = [line.text for line in page.lines]
     for text in texts:
         if text[:1] in "LlPpFfOo" and _LOADING.match(text):

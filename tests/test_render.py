@@ -268,6 +268,24 @@ def test_a_crawl_killed_while_rendering_leaves_no_browser_and_resumes(tmp_path: 
             ),
             "placeholder: aria-busy",
         ),
+        (  # any spelling of the attribute (HTML names are read in any case)
+            lambda html: html.replace(
+                "</body>", "<div ARIA-Busy='TRUE'></div><script>fill()</script></body>"
+            ),
+            "placeholder: aria-busy",
+        ),
+        (  # a NUL inside the name: removed before parsing, the attribute is still one
+            lambda html: html.replace(
+                "</body>", "<div aria-bu\x00sy='true'></div><script>fill()</script></body>"
+            ),
+            "placeholder: aria-busy",
+        ),
+        (  # not busy
+            lambda html: html.replace(
+                "</body>", "<div aria-busy='false'></div><script>fill()</script></body>"
+            ),
+            None,
+        ),
         (
             lambda html: html.replace(
                 "<h2>Related FAQ</h2>", "<h2>Related FAQ</h2><p>Loading…</p>"
