@@ -256,6 +256,18 @@ def _site_relative(value: Any, key: str | None = None) -> Any:
     returned as it is, not copied (the question, the asker, the replies)."""
     # (A scalar under any other key is itself: no call for the many that are.)
     if isinstance(value, dict):
+        if SCALAR_TYPES.issuperset(map(type, value.values())):
+            # Scalars only (a list's entry, the question, the asker: most dicts): only its
+            # "url" can change, and the values' types are tested in C, not one by one.
+            url = value.get("url")
+            if not isinstance(url, str):
+                return value
+            relative = _site_relative(url, "url")
+            if relative is url:
+                return value
+            copy = dict(value)
+            copy["url"] = relative
+            return copy
         copy = None
         for k, v in value.items():
             if k == "url":

@@ -350,3 +350,21 @@ _mojibake_values = st.recursive(
 def test_mojibake_problems_are_those_the_isinstance_walk_finds(value: Any) -> None:
     found = [problem.field for problem in mojibake.mojibake_problems(value)]
     assert found == _mojibake_problems_by_isinstance(value)
+
+
+# --- "Ask Date:": lines without a ":" are not searched -------------------------------------
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Ask", "asked", "ASK", "Date", "on", ":", " ", "\u00a0", "x", "\u017f"]),
+        max_size=8,
+    ).map("".join)
+)
+def test_every_ask_date_match_holds_its_required_text(text: str) -> None:
+    from qa_scraper.pages import labels
+
+    if labels.ASK_DATE.search(text):
+        assert labels.ASK_DATE_HOLDS in text
+    assert labels.ASK_DATE.search("Mr. Lin, 60~69 year old male. Ask Date: 2016/08/12")

@@ -18,6 +18,7 @@ from qa_scraper.reading.visibility import Landmarks
 
 SHARE = re.compile(r"^share\s*to\b", re.I)
 ASK_DATE = re.compile(r"\bask(?:ed)?\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
+ASK_DATE_HOLDS = ":"  # every ASK_DATE match holds it: a line without it needs no search
 REPLY_DATE = re.compile(r"^repl(?:y|ied)\s*(?:date|on)\s*:\s*(?P<rest>.*)$", re.I)
 # Section labels may carry an expander or arrow symbol ("More Info +", "Related FAQ ›").
 _LABEL_END = r"[\s:+\-–—›»>▼▾▶►…]*$"
