@@ -262,7 +262,10 @@ def _site_relative(value: Any, key: str | None = None) -> Any:
             url = value.get("url")
             if not isinstance(url, str):
                 return value
-            relative = _site_relative(url, "url")
+            if plain := _PLAIN_URL.fullmatch(url):
+                relative = plain.group("path") or "/"  # (below, without a call a URL)
+            else:
+                relative = _site_relative(url, "url")
             if relative is url:
                 return value
             copy = dict(value)

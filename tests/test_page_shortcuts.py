@@ -368,3 +368,22 @@ def test_every_ask_date_match_holds_its_required_text(text: str) -> None:
     if labels.ASK_DATE.search(text):
         assert labels.ASK_DATE_HOLDS in text
     assert labels.ASK_DATE.search("Mr. Lin, 60~69 year old male. Ask Date: 2016/08/12")
+
+
+# --- Similar Q&A: the canonical URL the splitter made is the one of the entry's link --------
+
+
+def test_similar_entries_keep_the_canonical_url_of_their_own_link() -> None:
+    from qa_scraper.urls import canonical_article_url
+
+    kept = 0
+    for expected in load_expected():
+        page = ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}"))
+        for entry in page.similar_questions:
+            if entry.canonical_href is not None:
+                kept += 1
+                assert entry.canonical_href == canonical_article_url(entry.href)
+            assert entry._canonical_url == (
+                canonical_article_url(entry.href) if entry.href else None
+            )
+    assert kept > 50

@@ -199,11 +199,10 @@ class ArticleDocument:
         The third value is text that shares the label's line ("More Info: Migraine is ...")."""
         start = (self.ask_index or 0) + 1
         found: list[tuple[int, re.Pattern[str], Line | None]] = []
-        for index in range(start, len(self.lines)):
-            line = self.lines[index]
-            if line.text[:1] not in labels.SECTION_START_FIRST or not labels.SECTION_START.match(
-                line.text
-            ):
+        # (The labels' set and pattern in locals: this loop runs over most of the page's lines.)
+        first_characters, section_start = labels.SECTION_START_FIRST, labels.SECTION_START.match
+        for index, line in enumerate(self.lines[start:], start):
+            if line.text[:1] not in first_characters or not section_start(line.text):
                 continue
             for label in (*labels.SECTION_LABELS, labels.END_OF_CONTENT):
                 if label.match(line.text):

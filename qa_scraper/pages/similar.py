@@ -28,6 +28,7 @@ class SimilarQuestion:
 
     title_text: str | None = None
     href: str | None = None
+    canonical_href: str | None = None  # canonical_article_url(href), as the splitter found it
     header: ResponderHeader | None = None
     question_lines: list[str] = field(default_factory=list)
     answer_lines: list[str] = field(default_factory=list)
@@ -40,6 +41,8 @@ class SimilarQuestion:
 
     @cached_property
     def _canonical_url(self) -> str | None:
+        if self.canonical_href is not None:
+            return self.canonical_href  # (the splitter made it when it chose the link)
         return canonical_article_url(self.href) if self.href else None
 
     @cached_property
@@ -104,16 +107,19 @@ def split_similar_questions(section: list[Line]) -> list[SimilarQuestion]:
             if current is None:
                 current = SimilarQuestion(title_text=read_more.group("title") or None)
                 entries.append(current)
-            current.href = current.href or _article_link(line)
+            if not current.href:
+                current.href, current.canonical_href = _article_link(line)
             current.title_text = current.title_text or read_more.group("title") or None
             current = None
         elif (
             line.links  # (a line without links has no title link: no calls for teasers)
             and (current is None or current.has_body())
             and (title_link := line.link_covering_line())
-            and canonical_article_url(title_link.url)
+            and (canonical := canonical_article_url(title_link.url))
         ):
-            current = SimilarQuestion(title_text=line.content, href=title_link.url)
+            current = SimilarQuestion(
+                title_text=line.content, href=title_link.url, canonical_href=canonical
+            )
             entries.append(current)
         elif current is None:
             current = SimilarQuestion(title_text=line.content, plain_title=True)
@@ -128,8 +134,9 @@ def split_similar_questions(section: list[Line]) -> list[SimilarQuestion]:
     return [entry for entry in entries if entry.href or not entry.plain_title]
 
 
-def _article_link(line: Line) -> str | None:
+def _article_link(line: Line) -> tuple[str | None, str | None]:
+    """The line's first link to an article, and its canonical URL (``None``, ``None``)."""
     for link in line.links:
-        if canonical_article_url(link.url):
-            return link.url
-    return None
+        if canonical := canonical_article_url(link.url):
+            return link.url, canonical
+    return None, None
