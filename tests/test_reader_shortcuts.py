@@ -111,3 +111,43 @@ def test_cached_searches_give_the_search(text: str, repeat: int) -> None:
     for pattern in (READER_LANDMARKS.article, READER_LANDMARKS.question, visibility.COOKIE_TEXT):
         for _ in range(2):
             assert visibility._found(pattern, long_text) == (pattern.search(long_text) is not None)
+
+
+_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("text"), st.sampled_from(["a", " b ", " ", "\n", "\xa0", "c d", "&lt;"])),
+        st.tuples(st.just("newline")),
+        st.tuples(st.just("space")),
+        st.tuples(st.just("start_link"), st.sampled_from(["/en/a", "#", None])),
+        st.tuples(st.just("end_link")),
+        st.tuples(st.just("marker"), st.sampled_from(["1. ", "ii. ", " "]), st.booleans()),
+        st.tuples(st.just("flush_marker")),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_OPERATIONS)
+def test_the_walks_inline_text_and_line_ends_are_the_builders(operations: list[tuple]) -> None:
+    """The walk appends text to LineBuilder.parts itself while the builder is not busy, and ends
+    a line only when it holds something: the lines are those of text() and newline()."""
+    builders = LineBuilder("http://example.org/"), LineBuilder("http://example.org/")
+    for inline, builder in enumerate(builders):
+        open_links = 0
+        for name, *arguments in operations:
+            if name == "end_link" and not open_links:
+                continue
+            open_links += {"start_link": 1, "end_link": -1}.get(name, 0)
+            if inline and name == "text" and not builder.busy:
+                if builder.parts or not arguments[0].isspace():
+                    builder.parts.append(arguments[0])
+            elif inline and name == "newline":
+                if builder.parts:
+                    builder.newline()
+            else:
+                getattr(builder, name)(*arguments)
+        for _ in range(open_links):
+            builder.end_link()
+        builder.newline()
+    assert builders[0].lines == builders[1].lines

@@ -77,7 +77,10 @@ class LineBuilder:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.lines: list[Line] = []
-        self._parts: list[str] = []
+        self.parts: list[str] = []  # the line being read (the same list from line to line)
+        # A link is open or a list marker waits for its item's text: text() must be called.
+        # Else it only appends a piece (not white space starting a line), which the walk does.
+        self.busy = False
         self._marker = ""
         self._line_marker = ""  # the marker the line being built starts with
         self._links: list[Link] = []
@@ -96,17 +99,18 @@ class LineBuilder:
 
     def text(self, value: str | None) -> None:
         if value:
-            if not self._parts and not self._open_links and value.isspace():
+            if not self.parts and not self._open_links and value.isspace():
                 # White space that starts a line (the newline between two blocks, mostly):
                 # the line's clean_line() would drop it, no link holds it, and it draws no
                 # marker; a line with nothing else then needs no join and no clean_line().
                 return
             if self._marker and not value.isspace():
-                if not "".join(self._parts).strip():
+                if not "".join(self.parts).strip():
                     self._line_marker = self._marker
-                self._parts.append(self._marker)  # beside the item's first text, not in a link
+                self.parts.append(self._marker)  # beside the item's first text, not in a link
                 self._marker = ""
-            self._parts.append(value)
+                self.busy = bool(self._open_links)
+            self.parts.append(value)
             for _, link_parts in self._open_links:
                 link_parts.append(value)
 
@@ -118,6 +122,7 @@ class LineBuilder:
         else:
             url = self._urls[href] = self._absolute(href)
         self._open_links.append((url, []))
+        self.busy = True
 
     def _absolute(self, href: str) -> str | None:
         """:func:`qa_scraper.urls.absolute`, without urljoin for the plain links most are."""
@@ -132,6 +137,7 @@ class LineBuilder:
     def end_link(self) -> None:
         url, parts = self._open_links.pop()
         self._add_link(url, parts)
+        self.busy = bool(self._open_links or self._marker)
 
     def _add_link(self, url: str | None, parts: list[str]) -> None:
         text = clean_line("".join(parts))
@@ -142,23 +148,25 @@ class LineBuilder:
         """A list marker: drawn inside the item, it is text where it stands; outside, it
         prefixes the item's first line of text."""
         if inside:
-            if not "".join(self._parts).strip():
+            if not "".join(self.parts).strip():
                 self._line_marker = value
-            self._parts.append(value)
+            self.parts.append(value)
         else:
             self._marker = (self._marker + value) if self._marker else value
+            self.busy = True
 
     def flush_marker(self) -> None:
         """The item ended without text: its marker is drawn alone."""
         if self._marker:
             marker, self._marker = self._marker, ""
-            self._parts.append(marker)
+            self.parts.append(marker)
+            self.busy = bool(self._open_links)
 
     def space(self) -> None:
-        self._parts.append(" ")
+        self.parts.append(" ")
 
     def newline(self) -> None:
-        if not self._parts:
+        if not self.parts:
             return  # nothing since the last line (then no open link has text either)
         # A block boundary inside a link: the link's text so far belongs to this line.
         if self._open_links:
@@ -166,7 +174,7 @@ class LineBuilder:
                 if parts:
                     self._add_link(url, parts)
                     self._open_links[index] = (url, [])
-        text = clean_line("".join(self._parts))
+        text = clean_line("".join(self.parts))
         if text:
             marker = clean_line(self._line_marker) if self._line_marker else ""
             if marker and not text.startswith(marker):
@@ -176,7 +184,7 @@ class LineBuilder:
             line.text, line.links, line.marker = text, self._links, marker
             self.lines.append(line)
             self._links = []
-        self._parts = []
+        self.parts.clear()
         self._line_marker = ""
 
     def last_line(self) -> str | None:

@@ -96,8 +96,11 @@ class _Reader:
             emit_text(out, self.root.tail, False)
             out.newline()
             return out.lines
-        # Bound methods and sets as locals: the loop runs once per element.
-        newline, add_text = out.newline, out.text
+        # Bound methods and sets as locals: the loop runs once per element. The line being read
+        # (``parts``): a line end with nothing in it is nothing, and text is only appended to
+        # it while the builder is not busy (what its newline() and text() would do).
+        newline, add_text, parts = out.newline, out.text, out.parts
+        append = parts.append
         drawn = self.drawn
         counters = drawn.counters
         visibility = self.visibility
@@ -139,10 +142,12 @@ class _Reader:
                     # by tag alone (what the checks below would conclude, without them).
                     if tag in BLOCK_TAGS:
                         display = BLOCK
-                        newline()
+                        if parts:
+                            newline()
                     elif tag == "br":
                         display = _BR
-                        newline()
+                        if parts:
+                            newline()
                     elif tag in CELL_TAGS:
                         display = CELL
                         out.space()
@@ -165,9 +170,11 @@ class _Reader:
                         breaks = self.style.keeps_breaks(node, tag, parent_breaks)
                         if tag == "br":
                             display = _BR
-                            newline()
+                            if parts:
+                                newline()
                         elif display == BLOCK:
-                            newline()
+                            if parts:
+                                newline()
                         elif display == CELL:
                             out.space()
                 if display not in (_SKIPPED, _BR):
@@ -192,8 +199,10 @@ class _Reader:
                     if text:
                         if breaks:
                             emit_text(out, text, True)
-                        else:
+                        elif out.busy:
                             add_text(text)
+                        elif parts or not text.isspace():
+                            append(text)
                     if len(node):  # its children next; it ends after them
                         push(
                             (
@@ -215,7 +224,7 @@ class _Reader:
             # last child it was.
             while True:
                 if display == _SKIPPED:
-                    if tag in BLOCK_TAGS:
+                    if tag in BLOCK_TAGS and parts:
                         newline()
                 else:
                     if ends:
@@ -225,7 +234,7 @@ class _Reader:
                             out.flush_marker()
                     if tag == "a":
                         out.end_link()
-                    if display == BLOCK:
+                    if display == BLOCK and parts:
                         newline()
                 if counters.instances:
                     counters.leave(len(open_elements) + 1)
@@ -233,8 +242,10 @@ class _Reader:
                 if tail:  # (most tails are empty: no call for them)
                     if parent_breaks:
                         emit_text(out, tail, True)
-                    else:
+                    elif out.busy:
                         add_text(tail)
+                    elif parts or not tail.isspace():
+                        append(tail)
                 if node is root:  # the walk is over
                     out.newline()
                     return out.lines
