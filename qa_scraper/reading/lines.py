@@ -118,16 +118,14 @@ class _Reader:
         # the next element that starts.
         parent_breaks, parent_style, parent_list = False, ("disc", "outside"), ""
         while True:  # `node` starts
-            tag = node.tag
-            if tag.__class__ is not str:  # a comment or processing instruction: its tail only
-                display, ends = _SKIPPED, 0  # (its tag is in no set of tags)
+            tag = tag_names.get(node.tag)
+            if tag is None and node.tag.__class__ is str:  # a tag not seen yet
+                tag = tag_name(node)
+                if len(tag_names) < _MAX_TAG_NAMES:
+                    tag_names[node.tag] = tag
+            if tag is None:  # a comment or processing instruction: its tail only
+                display, ends = _SKIPPED, 0
             else:
-                name = tag_names.get(tag)
-                if name is None:
-                    name = tag_name(node)
-                    if len(tag_names) < _MAX_TAG_NAMES:
-                        tag_names[tag] = name
-                tag = name
                 text = node.text
                 keys = node.keys()
                 ends = 0
