@@ -1,5 +1,11 @@
 """Scrapy settings: polite defaults for the real site; every one overridable with ``-s``."""
 
+# Imported here, while the stack is shallow: this module makes deprecated class aliases
+# with Scrapy's create_deprecated_class, which calls inspect.stack() (the source of every
+# frame on the stack is read), which costs more the deeper the stack and the more modules are
+# loaded. Imported here rather than where Scrapy first needs it (building the engine, deep in
+# the reactor's start), a 1-article crawl's start takes 3.36 → 3.19 G instructions (callgrind).
+import scrapy.core.downloader.handlers.http11  # noqa: F401  (installs no reactor)
 from scrapy.settings import default_settings as _scrapy_defaults
 
 BOT_NAME = "qa_scraper"

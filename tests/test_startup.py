@@ -142,3 +142,19 @@ def test_the_spider_lists_them_when_a_crawl_turns_them_on() -> None:
     DoctorQnASpider.from_crawler(crawler, base_url="http://127.0.0.1:9/")
     assert COOKIES in crawler.settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert REMOTE_CONTROL in crawler.settings.getdict("EXTENSIONS")
+
+
+@pytest.mark.slow
+def test_the_settings_module_imports_scrapys_http_handler_without_installing_a_reactor() -> None:
+    """qa_scraper.settings imports Scrapy's HTTP/1.1 handler while the stack is shallow (its
+    deprecated aliases read the source of every frame on the stack); that import must not
+    install Twisted's default reactor, which Scrapy's asyncio reactor would then refuse."""
+    code = (
+        "import sys, qa_scraper.settings\n"
+        "print('scrapy.core.downloader.handlers.http11' in sys.modules,"
+        " 'twisted.internet.reactor' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=True
+    )
+    assert result.stdout.split() == ["True", "False"]
