@@ -223,6 +223,38 @@ def test_ctrl_c_is_an_interruption_with_its_own_exit_status(tmp_path: Path, pres
     assert list((output / "doctorqna").glob("*Z.jsonl.part"))
 
 
+# The crawl command, then (at exit) how SIGINT and SIGTERM are handled, on the last line.
+REPORT_SIGNALS_AT_EXIT = (
+    "import atexit, runpy, signal, sys\n"
+    "atexit.register(lambda: print(int(signal.getsignal(signal.SIGINT) == signal.SIG_IGN),"
+    " int(signal.getsignal(signal.SIGTERM) == signal.SIG_IGN), flush=True))\n"
+    "sys.argv = ['scrapy', *sys.argv[1:]]\n"
+    "runpy.run_module('scrapy', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def test_a_ctrl_c_while_a_stopped_run_exits_keeps_its_exit_status(tmp_path: Path) -> None:
+    """A second Ctrl-C can land as the run, closed quickly, exits: Scrapy's handlers are
+    still installed then, and Python resets them to the system default as it exits (the
+    process would end by SIGINT, not with exit code 6). Once the crawl is over, the command
+    ignores stop signals: at exit both are SIG_IGN."""
+    output = tmp_path / "output"
+    with DevServer(SITE) as server:
+        command = crawl_command(server.base_url, output, tmp_path / "feed.jsonl", *SLOW)
+        command = [command[0], "-c", REPORT_SIGNALS_AT_EXIT, *command[3:]]
+        process = start_crawl(command, tmp_path / "stopped.log")
+        try:
+            _wait_for_lines(process, output / "doctorqna", 3)
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert code == ExitCode.INTERRUPTED
+    last = (tmp_path / "stopped.log").read_text().splitlines()[-1]
+    assert last == "1 1", last  # both ignored
+
+
 def test_a_page_cut_short_with_a_matching_length_is_retried(tmp_path: Path) -> None:
     """Defect 8: a truncated 200 is a transient fault, retried (RETRY_TIMES) before rejecting."""
     with DevServer(SITE) as server:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -50,6 +51,7 @@ class Command(ScrapyCrawlCommand):
         _on_failure(started, failures.append)
         self.exitcode = int(ExitCode.INTERRUPTED)  # unless the crawl gets to say otherwise
         self.crawler_process.start()
+        _ignore_stop_signals()
         error = failures[0] if failures else None
         if isinstance(error, SetupError):
             sys.stderr.write(f"qa_scraper: refused: {error}\n")
@@ -70,6 +72,15 @@ class Command(ScrapyCrawlCommand):
                     stats.get_value("finish_reason"), bool(stats.get_value("qa/usable_responses"))
                 )
             self.exitcode = int(code)
+
+
+def _ignore_stop_signals() -> None:
+    """The crawl is over: a stop signal from here on has nothing left to stop. Scrapy's
+    handlers stay installed after its reactor stops, and Python resets them to the system's
+    default as it exits: a Ctrl-C pressed twice, the second press landing as a quickly closed
+    run exits, would end the process by SIGINT instead of with its exit code (6)."""
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 def _on_failure(started: Any, record: Any) -> None:
