@@ -371,3 +371,42 @@ def test_a_redis_restarted_empty_mid_run_is_noticed_and_the_run_completes(
     assert "Redis lost the keys of run" in log
     [manifest] = (output / "doctorqna").glob("*.manifest.json")
     assert json.loads(manifest.read_text())["counts"]["new"] == len(LIVE)
+
+
+def test_a_coordinator_killed_with_outcomes_not_yet_written_loses_none(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Group commit (QA_SYNC_SECONDS): the coordinator takes the workers' results off Redis
+    and marks them ``completed`` there; killed before their lines were written, the
+    restarted coordinator must still get those articles, not count them as done."""
+    output = tmp_path / "output"
+    slow = ["-s", "QA_REDIS_RATE=10", "-s", f"QA_OUTPUT_DIR={output}"]
+    client = redis.Redis.from_url(redis_url)
+    with DevServer(SITE) as server:
+        worker = start("worker", server.base_url, redis_url, tmp_path / "w.log", *slow)
+        first = start(
+            "coordinator",
+            server.base_url,
+            redis_url,
+            tmp_path / "c1.log",
+            *slow,
+            "-s",
+            "QA_SYNC_SECONDS=3600",  # nothing written before the close
+        )
+        deadline = time.monotonic() + 60
+        completed = 0
+        while time.monotonic() < deadline and first.poll() is None and completed < 5:
+            run_id = client.get("qa:doctorqna:current")
+            if run_id:
+                completed = client.scard(f"qa:doctorqna:{run_id.decode()}:completed")
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert completed >= 5
+        while client.get("qa:doctorqna:current") and time.monotonic() < deadline:
+            time.sleep(0.1)  # the killed coordinator's lease expires
+        second = start("coordinator", server.base_url, redis_url, tmp_path / "c2.log", *slow)
+        codes = wait_all([second, worker])
+    assert codes == [0, 0], (tmp_path / "c2.log").read_text()[-3000:]
+    ids = delivered(output)
+    assert sorted(ids) == sorted(LIVE) and len(ids) == len(set(ids))

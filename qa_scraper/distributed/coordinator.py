@@ -28,7 +28,7 @@ from qa_scraper.delivery.rejects import Rejected
 from qa_scraper.distributed.defaults import LEASE_MS
 from qa_scraper.distributed.keys import RunKeys
 from qa_scraper.distributed.run import DistributedRun, wake
-from qa_scraper.errors import RunLockedError
+from qa_scraper.errors import RunLockedError, WriteFailed
 from qa_scraper.extensions.crawl_run import CrawlRunExtension
 from qa_scraper.urls import article_id_from_url
 
@@ -151,32 +151,61 @@ class Coordinator(DistributedRun):
         if keys is None:
             return
         run = self._run
-        for _ in range(limit):
-            raw = self.server.lpop(keys.results)
-            if raw is None:
-                return
-            message = json.loads(raw)
-            kind = message["type"]
-            article_id = message.get("article_id")
-            if kind == "call" and run is not None and message["method"] in RUN_CALLS:
-                getattr(run, message["method"])(*message["args"])
-            elif kind == "item":
-                self._process(message["item"])
-                self.send_signal(qa_signals.item_received, item=message["item"])
-            elif kind == "reject":
-                record = message["record"]
-                self._process(
-                    Rejected(
-                        record["url"],
-                        record["stage"],
-                        record["errors"],
-                        record["item"],
-                        record.get("warc"),
-                    )
+        answered: list[str] = []
+        try:
+            for _ in range(limit):
+                if not self._take_result(keys, run, answered):
+                    return
+        finally:
+            self._mark_completed(keys, run, answered)
+
+    def _take_result(
+        self, keys: RunKeys, run: CrawlRunExtension | None, answered: list[str]
+    ) -> bool:
+        """One worker message through the run (False: none waits); a final one's article
+        joins ``answered``."""
+        raw = self.server.lpop(keys.results)
+        if raw is None:
+            return False
+        message = json.loads(raw)
+        kind = message["type"]
+        article_id = message.get("article_id")
+        if kind == "call" and run is not None and message["method"] in RUN_CALLS:
+            getattr(run, message["method"])(*message["args"])
+        elif kind == "item":
+            self._process(message["item"])
+            self.send_signal(qa_signals.item_received, item=message["item"])
+        elif kind == "reject":
+            record = message["record"]
+            self._process(
+                Rejected(
+                    record["url"],
+                    record["stage"],
+                    record["errors"],
+                    record["item"],
+                    record.get("warc"),
                 )
-            if message.get("final") and article_id:
-                self._answered.add(article_id)
-                self.server.sadd(keys.completed, article_id)
+            )
+        if message.get("final") and article_id:
+            answered.append(article_id)
+        return True
+
+    def _mark_completed(
+        self, keys: RunKeys, run: CrawlRunExtension | None, answered: list[str]
+    ) -> None:
+        """Record outcomes as ``completed`` (Redis) only once their lines and rows are written
+        (the run's group, QA_SYNC_SECONDS, is synced first): a coordinator killed with them
+        still in memory must hand those articles out again when restarted, not count them
+        as done."""
+        if not answered:
+            return
+        if run is not None:
+            try:
+                run.run.sync()
+            except WriteFailed:
+                return  # the run failed (exit code 8): nothing more is recorded
+        self._answered.update(answered)
+        self.server.sadd(keys.completed, *answered)
 
     def _item_pipelines(self) -> list[Any]:
         """The item pipelines Scrapy built for this crawl, in ``ITEM_PIPELINES`` order."""
