@@ -387,3 +387,24 @@ def test_similar_entries_keep_the_canonical_url_of_their_own_link() -> None:
                 canonical_article_url(entry.href) if entry.href else None
             )
     assert kept > 50
+
+
+# --- "[Read More]" and "(<department>)": only lines starting with their bracket are tried ----
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["[", "(", ")", "]", "read", "MORE", " ", "\u00a0", "x", "Neurology"]),
+        max_size=7,
+    ).map("".join)
+)
+def test_read_more_and_faq_department_matches_start_with_their_bracket(text: str) -> None:
+    from qa_scraper.pages import labels
+    from qa_scraper.pages.faq import FAQ_DEPARTMENT
+
+    if labels.READ_MORE.match(text):
+        assert text[:1] == "["
+    if FAQ_DEPARTMENT.match(text):
+        assert text[:1] == "("
+    assert labels.READ_MORE.match("[Read More] Title") and FAQ_DEPARTMENT.match("(Neurology)")

@@ -60,7 +60,8 @@ def split_related_faqs(section: list[Line]) -> list[RelatedFaq]:
     that is neither a topic link line nor a "(<department>)" line."""
     entries: list[RelatedFaq] = []
     for line in section:
-        department = FAQ_DEPARTMENT.match(line.text)
+        # (A match starts with "(": the pattern is not tried on the other lines.)
+        department = line.text[:1] == "(" and FAQ_DEPARTMENT.match(line.text)
         if department and entries and entries[-1].department_text is None:
             entries[-1].department_text = department.group("department")
             continue

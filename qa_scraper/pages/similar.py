@@ -102,7 +102,8 @@ def split_similar_questions(section: list[Line]) -> list[SimilarQuestion]:
     while index < len(section):
         line = section[index]
         index += 1
-        read_more = labels.READ_MORE.match(line.text)
+        # (A match starts with "[": the pattern is not tried on the other lines.)
+        read_more = line.text[:1] == "[" and labels.READ_MORE.match(line.text)
         if read_more:
             if current is None:
                 current = SimilarQuestion(title_text=read_more.group("title") or None)
