@@ -91,6 +91,11 @@ def test_a_sync_is_due_after_its_seconds_or_when_the_group_is_full(
         assert _pending(tmp_path) == []
         run.stage(item["article_id"], status="200")
     assert len(_pending(tmp_path)) == 2
+    for _ in range(3):  # reject lines without a staged row count too
+        run.write_reject(REJECT)
+    assert _lines(run)[1] == []
+    run.write_reject(REJECT)
+    assert len(_lines(run)[1]) == 4
     run.close("shutdown", {})
 
 
@@ -107,6 +112,16 @@ def test_the_crawl_writes_a_waiting_group_when_no_article_comes(tmp_path: Path) 
     assert _lines(run)[0] == []
     extension.clock.advance(0.2)
     assert len(_lines(run)[0]) == 1
+    run.close("shutdown", {})
+
+
+def test_a_tiny_sync_interval_does_not_make_the_loop_a_busy_one(tmp_path: Path) -> None:
+    crawler = get_crawler(DoctorQnASpider, {"QA_SYNC_SECONDS": 1e-9})
+    run = new_run(tmp_path)
+    extension = CrawlRunExtension(crawler, run)
+    extension.clock = task.Clock()
+    extension.spider_opened(None)
+    assert extension._syncing.interval == 0.05
     run.close("shutdown", {})
 
 

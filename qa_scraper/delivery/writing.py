@@ -34,7 +34,8 @@ from qa_scraper.errors import WriteFailed
 from qa_scraper.items import item_line
 
 logger = logging.getLogger(__name__)
-# Staged rows that make a sync due whatever the time (bounds the memory a group holds).
+# Staged rows and reject lines that make a sync due whatever the time (bound the memory a group
+# holds; an item's line comes with its rows, a reject's may not).
 _MOST_UNSYNCED = 512
 
 
@@ -145,7 +146,7 @@ class RunWriting:
 
     def _sync_if_due(self) -> None:
         if (
-            len(self._unsynced_rows) >= _MOST_UNSYNCED
+            len(self._unsynced_rows) + len(self._unsynced_rejects) >= _MOST_UNSYNCED
             or time.monotonic() - self._last_sync >= self._sync_seconds
         ):
             self.sync()

@@ -47,6 +47,7 @@ class ArticlePlan:
 
 
 FETCH_PLAIN = ArticlePlan(Action.FETCH)
+_LOOP_SECONDS = 0.05  # the sync loop's shortest interval
 
 
 class CrawlRunExtension:
@@ -105,7 +106,8 @@ class CrawlRunExtension:
             self._syncing = task.LoopingCall(self._sync)
             if self.clock is not None:
                 self._syncing.clock = self.clock
-            self._syncing.start(self.sync_seconds, now=False)
+            # (at most 20 a second: a tiny QA_SYNC_SECONDS must not make the loop a busy one)
+            self._syncing.start(max(self.sync_seconds, _LOOP_SECONDS), now=False)
 
     def _sync(self) -> None:
         with contextlib.suppress(WriteFailed):  # the run failed: it stops and says so
