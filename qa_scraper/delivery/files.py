@@ -181,10 +181,15 @@ def sync_and_close(*handles: IO[str] | None) -> None:
                 handle.close()
 
 
+def record_line(record: Any) -> str:
+    """A record (a reject, ...) as one JSON line's text, without its newline."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
 def write_line(handle: IO[str] | None, record: Any) -> None:
     """One record as one JSON line, flushed (nothing when the run keeps no files)."""
     if handle is not None:
-        write_json_line(handle, json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        write_json_line(handle, record_line(record))
 
 
 def write_json_line(handle: IO[str] | None, line: str) -> None:

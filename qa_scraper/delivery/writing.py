@@ -17,7 +17,6 @@ stages its own batches (:meth:`staging_batch`).
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
@@ -117,8 +116,7 @@ class RunWriting:
             if self.failure is not None:
                 raise WriteFailed(self.failure)
             if self._rejects is not None:
-                line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-                self._unsynced_rejects.append(line + "\n")
+                self._unsynced_rejects.append(files.record_line(record) + "\n")
             self._sync_if_due()
             return
         with self._writing("the rejects file"):
