@@ -76,13 +76,17 @@ class RunWriting:
                 self.on_failure()
         return WriteFailed(self.failure)
 
+    def _refuse_once_failed(self) -> None:
+        """Nothing more is written once a write failed (:meth:`fail`)."""
+        if self.failure is not None:
+            raise WriteFailed(self.failure)
+
     @contextmanager
     def _writing(self, what: str) -> Iterator[None]:
         """A write to the run's files or state: refused once one failed, and any failure
         (``OSError``: ENOSPC, EACCES…; ``sqlite3.Error``: "database or disk is full") makes
         the whole run fail instead of losing one article's outcome."""
-        if self.failure is not None:
-            raise WriteFailed(self.failure)
+        self._refuse_once_failed()
         try:
             yield
         except (OSError, sqlite3.Error) as error:
@@ -90,8 +94,7 @@ class RunWriting:
 
     def write_item(self, item: dict[str, Any]) -> None:
         if self._sync_seconds:
-            if self.failure is not None:
-                raise WriteFailed(self.failure)
+            self._refuse_once_failed()
             if self._items is not None:
                 self._unsynced_items.append(item_line(item) + "\n")
             self.written_ids.add(item["article_id"])  # written at the next sync, or never
@@ -113,8 +116,7 @@ class RunWriting:
 
     def write_reject(self, record: dict[str, Any]) -> None:
         if self._sync_seconds:
-            if self.failure is not None:
-                raise WriteFailed(self.failure)
+            self._refuse_once_failed()
             if self._rejects is not None:
                 self._unsynced_rejects.append(files.record_line(record) + "\n")
             self._sync_if_due()
@@ -126,8 +128,7 @@ class RunWriting:
         if self.state is None:
             return
         if self._sync_seconds:
-            if self.failure is not None:
-                raise WriteFailed(self.failure)
+            self._refuse_once_failed()
             self._unsynced_rows.append(staged_row(self.run_id, article_id, seen_at, values))
             self._sync_if_due()
             return
