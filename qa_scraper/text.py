@@ -23,6 +23,11 @@ _TRAILING_ELLIPSIS = "..."
 # Left-over entities (double-encoded on the page) and tag-like text: never in a field.
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _TAG_LIKE = re.compile(r"<[A-Za-z!/?][^<>]*>?")
+# Texts clean_line gives back as they are (a bounded memo): the page objects clean once more
+# the lines the reader cleaned, and looking a string up (its hash is kept in it once
+# computed) costs less than the tests over its characters.
+_CLEAN: set[str] = set()
+_MAX_CLEAN = 4096
 
 
 def clean_line(value: str | None) -> str:
@@ -34,6 +39,8 @@ def clean_line(value: str | None) -> str:
     """
     if not value:
         return ""
+    if value in _CLEAN:
+        return value
     if not value.isprintable():
         # (Printable text has neither: the format characters of the pattern are not
         # printable, nor are controls; most text is printable, and the test is quicker.)
@@ -48,7 +55,13 @@ def clean_line(value: str | None) -> str:
         # Printable text (its only white space is " ": every other space character is
         # not printable) whose spaces are single inner ones, with nothing to decode or
         # remove: already clean (lines read from the page are, and every field cleans them
-        # once more: the second time costs these tests only, ASCII or not).
+        # once more: the second time finds them in the memo).
+        _remember_clean(value)
+        return value
+    elif "&" not in value and "<" not in value:
+        # Printable, with only spaces to collapse: what the rules below give is clean.
+        value = " ".join(value.split())
+        _remember_clean(value)
         return value
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
@@ -57,6 +70,16 @@ def clean_line(value: str | None) -> str:
     # str.split() splits on exactly the characters regex \s matches (str.isspace()):
     # the same as collapsing runs of \s to one space and stripping, only faster.
     return " ".join(value.split())
+
+
+def forget_clean_texts() -> None:
+    _CLEAN.clear()
+
+
+def _remember_clean(value: str) -> None:
+    if len(_CLEAN) >= _MAX_CLEAN:
+        _CLEAN.clear()
+    _CLEAN.add(value)
 
 
 def join_honorific_lines(lines: Iterable[str]) -> list[str]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import random
+
 import pytest
 
+from qa_scraper import text as text_rules
 from qa_scraper.dates import parse_date
 from qa_scraper.pages.asker import Asker
 from qa_scraper.pages.responder import ResponderHeader, parse_responder_header
@@ -190,28 +194,46 @@ def test_clean_line_shortcuts_give_what_every_rule_gives() -> None:
     text holds no character that the rules remove or collapse (checked over all of Unicode),
     and on text of every kind (ASCII or not, clean or not) it gives what applying every rule
     gives."""
-    import html
-    import random
-
-    from qa_scraper import text as rules
-
     for code in range(0x110000):
         char = chr(code)
         if char.isprintable():
-            assert not rules._INVISIBLE_OR_CONTROL.match(char), hex(code)
+            assert not text_rules._INVISIBLE_OR_CONTROL.match(char), hex(code)
             assert not char.isspace() or char == " ", hex(code)
 
-    def every_rule(value: str) -> str:
-        value = rules._INVISIBLE_OR_CONTROL.sub("", value)
-        if "&" in value and rules._ENTITY.search(value):
-            value = html.unescape(value)
-        if "<" in value:
-            value = rules._TAG_LIKE.sub(" ", value)
-        return " ".join(value.split())
-
-    pieces = ["a", "Z", "é", "…", "’", "保", " ", "  ", "\u00a0", "\u200b", "\n", "\t"]
-    pieces += ["&amp;", "&lt;b&gt;", "<b>", "&#8203;", "\x7f", "\u3000", "x.", "Dr."]
     rng = random.Random(21)
     for _ in range(20000):
-        value = "".join(rng.choices(pieces, k=rng.randint(1, 10)))
-        assert clean_line(value) == every_rule(value), repr(value)
+        value = "".join(rng.choices(_PIECES, k=rng.randint(1, 10)))
+        assert clean_line(value) == _every_rule(value), repr(value)
+
+
+_PIECES = ["a", "Z", "é", "…", "’", "保", " ", "  ", "\u00a0", "\u200b", "\n", "\t", "&amp;"]
+_PIECES += ["&lt;b&gt;", "<b>", "&#8203;", "\x7f", "\u3000", "x.", "Dr.", "&amp;lt;", "&", "<"]
+
+
+def _every_rule(value: str) -> str:
+    """clean_line's rules, each applied, with none of its shortcuts (nor its memo)."""
+    value = text_rules._INVISIBLE_OR_CONTROL.sub("", value)
+    if "&" in value and text_rules._ENTITY.search(value):
+        value = html.unescape(value)
+    if "<" in value:
+        value = text_rules._TAG_LIKE.sub(" ", value)
+    return " ".join(value.split())
+
+
+def test_clean_line_remembers_only_texts_it_gives_back_as_they_are() -> None:
+    """clean_line's memo of clean texts (a page's lines are cleaned again by the fields) holds
+    only texts that every rule leaves as they are: a text cleaned twice, or cleaned again after
+    other texts filled the memo up and it was emptied, gives what every rule gives."""
+    rng = random.Random(5)
+    values = ["".join(rng.choices(_PIECES, k=rng.randint(1, 8))) for _ in range(3000)]
+    values += [f"line {number}" for number in range(text_rules._MAX_CLEAN + 10)]
+    for _ in range(2):
+        for value in values:
+            cleaned = clean_line(value)
+            assert cleaned == _every_rule(value), repr(value)
+            assert clean_line(cleaned) == _every_rule(cleaned), repr(cleaned)
+    assert 0 < len(text_rules._CLEAN) <= text_rules._MAX_CLEAN
+    for text in text_rules._CLEAN:
+        assert _every_rule(text) == text, repr(text)
+    text_rules.forget_clean_texts()
+    assert not text_rules._CLEAN

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from qa_scraper.text import clean_line
+from qa_scraper.text import clean_line, forget_clean_texts
 from qa_scraper.urls import absolute
 
 
@@ -75,6 +75,9 @@ class LineBuilder:
     """One reading's lines, built from the walk's pieces."""
 
     def __init__(self, base_url: str) -> None:
+        # clean_line's memo of clean texts serves the page being read (its fields clean its
+        # lines once more): one page's texts at a time.
+        forget_clean_texts()
         self.base_url = base_url
         self.lines: list[Line] = []
         self.parts: list[str] = []  # the line being read (the same list from line to line)
