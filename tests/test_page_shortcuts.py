@@ -4,6 +4,7 @@ over many generated inputs."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_scraper.items import _site_relative
+from qa_scraper.items import _site_relative, _site_relative_json, canonical_json, read_content
 from qa_scraper.pages import mojibake, responder
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pages.cached import cached_property, read_fields
@@ -295,6 +296,47 @@ def test_site_relative_is_the_walk_with_a_call_per_url(value: Any) -> None:
     result, reference = _site_relative(value), _site_relative_by_call(value)
     assert result == reference
     assert (result is value) == (reference is value)  # copied exactly when the walk copied
+
+
+# --- content hash: URLs made site-relative in the canonical JSON text -----------------------
+
+_keys = st.sampled_from(["url", "title", "x", 'a"url', "u\u00e9rl"])
+_json_values = st.recursive(
+    _scalars | st.sampled_from(["h\u00e9", "http://\u00e9.example/a", "https://h:80/a/./b"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+def _content_hash_by_walk(item: dict[str, Any]) -> str:
+    """content_hash before issue 21's fifth round: the walk, then the canonical JSON."""
+    fields = {k: v for k, v in item.items() if k not in ("scraped_at", "content_hash", "warc")}
+    return hashlib.sha256(canonical_json(_site_relative(fields))).hexdigest()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.dictionaries(_keys | st.sampled_from(["scraped_at", "warc"]), _json_values, max_size=4))
+def test_content_is_the_walks_hash_and_says_whether_all_is_ascii(item: dict[str, Any]) -> None:
+    try:
+        reference = _content_hash_by_walk(item)
+    except UnicodeEncodeError:  # (a lone surrogate: refused the same way)
+        return
+    content = read_content(item)
+    assert content.hash == reference
+    fields = {k: v for k, v in item.items() if k not in ("scraped_at", "warc")}
+    assert content.is_ascii == canonical_json(fields).isascii()
+    if content.is_ascii:  # what build_item skips the mojibake walk for
+        assert mojibake.mojibake_problems(fields) == []
+
+
+def test_a_url_that_is_not_plain_or_a_key_ending_in_url_is_left_to_the_walk() -> None:
+    plain = canonical_json({"url": "https://h:8/a/b", "x": [{"url": "http://h"}]})
+    assert _site_relative_json(plain) == b'{"url":"/a/b","x":[{"url":"/"}]}'
+    assert _site_relative_json(canonical_json({"url": "/en/article/5"})) is None
+    assert _site_relative_json(canonical_json({"url": "https://h/a?q=1"})) is None
+    assert _site_relative_json(canonical_json({'a"url': "https://h/a"})) is None
+    for value in ({'a"url': "https://h/a"}, {"url": "https://h/a?q=1#f"}):
+        assert read_content(value).hash == _content_hash_by_walk(value)
 
 
 # --- mojibake: scalars ruled out by their exact type ----------------------------------------

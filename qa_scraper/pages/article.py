@@ -46,8 +46,9 @@ from qa_scraper.items import (
     SCALAR_TYPES,
     SCHEMA_VERSION,
     SOURCE,
-    content_hash,
+    Content,
     empty_item,
+    read_content,
 )
 from qa_scraper.pages import labels
 from qa_scraper.pages.asker import Asker
@@ -221,7 +222,8 @@ class ArticlePage(ArticleDocument):
             url = canonical_article_url(self.page_url) or canonical_page_url(self.page_url)
             item = empty_item()  # the item class's fields: constants, None, [] ...
             item["url"], item["article_id"] = url, article_id_from_url(url)
-            return _stamped(item, scraped_at)
+            _stamp(item, scraped_at)
+            return item
 
     def build_item(self, scraped_at: dt.datetime | None = None) -> dict[str, Any]:
         """:meth:`to_item` without its safety net (the fuzz tests call this one)."""
@@ -235,7 +237,8 @@ class ArticlePage(ArticleDocument):
         if self.ask_index is None:
             problems.append(Problem("question/asked_on", "no 'Ask Date:' label on the page"))
         # One method per field, named after it (PAGE_FIELDS: the item class's order).
-        item = _stamped(read_fields(self, PAGE_FIELDS, _plain), scraped_at)
+        item = read_fields(self, PAGE_FIELDS, _plain)
+        content = _stamp(item, scraped_at)
         for position, reply in enumerate(self.replies):
             problems += reply.problems(f"replies/{position}")
         for position, entry in enumerate(self.similar_questions):
@@ -245,7 +248,8 @@ class ArticlePage(ArticleDocument):
         problems += self.question.problems()
         if labels.MORE_INFO in self.sections and self.more_info is None:
             problems.append(Problem("more_info", "'More Info' label with no text under it"))
-        self.problems = problems + mojibake_problems(item)
+        # (An all-ASCII content holds no mojibake; the stamped fields are ASCII too.)
+        self.problems = problems + ([] if content.is_ascii else mojibake_problems(item))
         return item
 
 
@@ -264,10 +268,12 @@ def _plain(value: Any) -> Any:
     return to_item() if to_item else value
 
 
-def _stamped(item: dict[str, Any], scraped_at: dt.datetime | None) -> dict[str, Any]:
-    """The item with its scraped_at (RFC 3339, UTC) and content hash."""
+def _stamp(item: dict[str, Any], scraped_at: dt.datetime | None) -> Content:
+    """Stamps the item with its scraped_at (RFC 3339, UTC) and content hash; gives what
+    :func:`~qa_scraper.items.read_content` found in its content."""
     moment = (scraped_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     item["scraped_at"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    item["content_hash"] = content_hash(item)
+    content = read_content(item)
+    item["content_hash"] = content.hash
     item["warc"] = None  # where the page is archived: the spider knows (the page does not)
-    return item
+    return content
