@@ -216,9 +216,8 @@ def content_hash(item: dict[str, Any]) -> str:
     return read_content(item).hash
 
 
-@dataclass(frozen=True, slots=True)
-class Content:
-    """What :func:`read_content` finds in an item's content."""
+class Content(typing.NamedTuple):
+    """What :func:`read_content` finds in an item's content (not an item class)."""
 
     hash: str  # the content hash
     is_ascii: bool  # every text in the content is ASCII (mojibake needs a non-ASCII one)
