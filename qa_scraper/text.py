@@ -56,12 +56,16 @@ def clean_line(value: str | None) -> str:
         # not printable) whose spaces are single inner ones, with nothing to decode or
         # remove: already clean (lines read from the page are, and every field cleans them
         # once more: the second time finds them in the memo).
-        _remember_clean(value)
+        if len(_CLEAN) >= _MAX_CLEAN:
+            _CLEAN.clear()
+        _CLEAN.add(value)
         return value
     elif "&" not in value and "<" not in value:
         # Printable, with only spaces to collapse: what the rules below give is clean.
         value = " ".join(value.split())
-        _remember_clean(value)
+        if len(_CLEAN) >= _MAX_CLEAN:
+            _CLEAN.clear()
+        _CLEAN.add(value)
         return value
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
@@ -74,12 +78,6 @@ def clean_line(value: str | None) -> str:
 
 def forget_clean_texts() -> None:
     _CLEAN.clear()
-
-
-def _remember_clean(value: str) -> None:
-    if len(_CLEAN) >= _MAX_CLEAN:
-        _CLEAN.clear()
-    _CLEAN.add(value)
 
 
 def join_honorific_lines(lines: Iterable[str]) -> list[str]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from qa_scraper.pages.labels import READER_LANDMARKS
-from qa_scraper.reading import visibility
+from qa_scraper.reading import css, lines, visibility
 from qa_scraper.reading.builder import Line, LineBuilder, Link
 from qa_scraper.reading.lines import visible_lines
 from qa_scraper.urls import absolute
@@ -129,6 +129,11 @@ _OPERATIONS = st.lists(
         st.tuples(st.just("end_link")),
         st.tuples(st.just("marker"), st.sampled_from(["1. ", "ii. ", " "]), st.booleans()),
         st.tuples(st.just("flush_marker")),
+        st.tuples(
+            st.just("link"),
+            st.sampled_from(["/en/a", "#", None, "https://x.test/b"]),
+            st.sampled_from([None, "a", " b ", " ", "\n", "c &lt;d"]),
+        ),
     ),
     max_size=30,
 )
@@ -137,8 +142,10 @@ _OPERATIONS = st.lists(
 @settings(max_examples=500, deadline=None)
 @given(_OPERATIONS)
 def test_the_walks_inline_text_and_line_ends_are_the_builders(operations: list[tuple]) -> None:
-    """The walk appends text to LineBuilder.parts itself while the builder is not busy, and ends
-    a line only when it holds something: the lines are those of text() and newline()."""
+    """The walk appends text to LineBuilder.parts itself while the builder is not busy, ends
+    a line only when it holds something, and reads a link holding one text node with link()
+    when the builder is not busy: the lines (and their links) are those of text(),
+    newline(), start_link() and end_link()."""
     builders = LineBuilder("http://example.org/"), LineBuilder("http://example.org/")
     for inline, builder in enumerate(builders):
         open_links = 0
@@ -152,9 +159,59 @@ def test_the_walks_inline_text_and_line_ends_are_the_builders(operations: list[t
             elif inline and name == "newline":
                 if builder.parts:
                     builder.newline()
+            elif name == "link":  # a link holding one text node: link() when not busy
+                href, text = arguments
+                if inline and not builder.busy:
+                    builder.link(href, text)
+                else:
+                    builder.start_link(href)
+                    builder.text(text)
+                    builder.end_link()
             else:
                 getattr(builder, name)(*arguments)
         for _ in range(open_links):
             builder.end_link()
         builder.newline()
     assert builders[0].lines == builders[1].lines
+
+
+def test_layout_by_tag_is_the_fast_paths_layout() -> None:
+    """The walk's fast path takes an element's layout from one table: none for the special
+    tags, else block, a line break, a table cell or inline, as the tag sets say."""
+    tags = css.BLOCK_TAGS | css.CELL_TAGS | visibility.SPECIAL_TAGS | {"br", "span", "x-y", "a"}
+    for tag in tags:
+        if tag in visibility.SPECIAL_TAGS:
+            expected = None
+        elif tag in css.BLOCK_TAGS:
+            expected = css.BLOCK
+        elif tag == "br":
+            expected = lines._BR
+        elif tag in css.CELL_TAGS:
+            expected = css.CELL
+        else:
+            expected = css.INLINE
+        assert lines._LAYOUT_BY_TAG.get(tag, css.INLINE) == expected, tag
+
+
+def test_the_walks_class_only_check_is_only_plain_attributes() -> None:
+    """The walk tells an element with only a class attribute plain without calling
+    only_plain_attributes: where it does, the general rule says plain too."""
+    words = ["", " ", "reply", "nav", "Sidebar", "x-ad", "ad_x", "header", "\u017fidebar", "a b"]
+    words += ["cookie-banner", "site-footer", "menu-item", "promo", "sponsored", "q"]
+    rng = random.Random(7)
+    inline_plain = 0
+    for _ in range(3000):
+        tag = rng.choice(["a", "span", "div", "p", "li"])
+        node = etree.Element(tag)
+        node.set("class", " ".join(rng.sample(words, rng.choice([1, 2, 3]))))
+        keys = node.keys()
+        if (
+            keys == lines._CLASS_ONLY
+            and tag != "a"
+            and not visibility.names_look_like_chrome(node.get("class") or "")
+        ):
+            inline_plain += 1
+            assert _every_attribute_rule(node, tag), etree.tostring(node)
+        else:
+            assert not (tag != "a" and _every_attribute_rule(node, tag)), etree.tostring(node)
+    assert inline_plain > 300

@@ -69,6 +69,9 @@ def _plain_kind(href: str) -> int:
 
 
 _new = object.__new__
+# Link(url, text) without the frozen dataclass's __init__ (object.__setattr__ a field: it costs
+# twice as much): the slots' own setters.
+_set_url, _set_link_text = Link.url.__set__, Link.text.__set__  # type: ignore[attr-defined]
 
 
 class LineBuilder:
@@ -127,6 +130,22 @@ class LineBuilder:
         self._open_links.append((url, []))
         self.busy = True
 
+    def link(self, href: str | None, text: str | None) -> None:
+        """A whole link whose text is one text node, read while the builder is not busy:
+        start_link(href), text(text), end_link() in one call (most links are)."""
+        if text:
+            self.parts.append(text)  # (inside a link even white space starting a line is kept)
+        if href is None:
+            return
+        url = self._urls.get(href, False)
+        if url is False:
+            url = self._urls[href] = self._absolute(href)
+        if url:
+            link = _new(Link)
+            _set_url(link, url)
+            _set_link_text(link, clean_line(text))
+            self._links.append(link)
+
     def _absolute(self, href: str) -> str | None:
         """:func:`qa_scraper.urls.absolute`, without urljoin for the plain links most are."""
         if self._fast_urls:
@@ -143,9 +162,11 @@ class LineBuilder:
         self.busy = bool(self._open_links or self._marker)
 
     def _add_link(self, url: str | None, parts: list[str]) -> None:
-        text = clean_line("".join(parts))
         if url:
-            self._links.append(Link(url, text))
+            link = _new(Link)
+            _set_url(link, url)
+            _set_link_text(link, clean_line("".join(parts)))
+            self._links.append(link)
 
     def marker(self, value: str, inside: bool = False) -> None:
         """A list marker: drawn inside the item, it is text where it stands; outside, it

@@ -48,17 +48,28 @@ from qa_scraper.reading.visibility import (
     SPECIAL_TAGS,
     Landmarks,
     Visibility,
+    names_look_like_chrome,
     only_plain_attributes,
 )
 
 __all__ = ["Landmarks", "Line", "Link", "visible_lines"]
 
-# What ends with an open element (bit flags): an ::after, a list item, a reversed list.
-_PSEUDO, _ITEM, _LIST = 1, 2, 4
+# What ends with an open element (bit flags): an ::after, a list item, a reversed list, a link.
+_PSEUDO, _ITEM, _LIST, _LINK = 1, 2, 4, 8
 # Tags that take part in the list-item counter by themselves (the UA's list styles).
 _LIST_TAGS = frozenset({"ol", "ul", "menu", "dir", "li"})
 # How the walk closes an element it did not read, and a <br>.
 _SKIPPED, _BR = "skipped", "br"
+# The layout of an element by its tag alone (what the fast path gives it): None for the special
+# tags (the fast path is not for them), INLINE for a tag not listed.
+_LAYOUT_BY_TAG: dict[str, str | None] = {
+    **dict.fromkeys(BLOCK_TAGS, BLOCK),
+    **dict.fromkeys(CELL_TAGS, CELL),
+    "br": _BR,
+    **dict.fromkeys(SPECIAL_TAGS, None),
+}
+# The attribute names of an element that has a class only (most have).
+_CLASS_ONLY = ["class"]
 # Tag as the parser spells it -> tag_name()'s (lower case, no namespace), for the tags seen.
 _TAG_NAMES: dict[str, str] = {}
 _MAX_TAG_NAMES = 4096
@@ -103,6 +114,8 @@ class _Reader:
         append = parts.append
         drawn = self.drawn
         counters = drawn.counters
+        counter_instances = counters.instances  # (a dict the counters change, never replace)
+        layout_by_tag = _LAYOUT_BY_TAG
         visibility = self.visibility
         declared_style = self.style.declared
         tag_names = _TAG_NAMES
@@ -130,27 +143,31 @@ class _Reader:
                 keys = node.keys()
                 ends = 0
                 breaks = parent_breaks
+                layout = layout_by_tag.get(tag, INLINE)
                 if (
-                    tag not in SPECIAL_TAGS
+                    layout is not None
                     and (not declared_style or node not in declared_style)
                     and (not text or "ookie" not in text)
-                    and (not keys or only_plain_attributes(node, tag, keys))
+                    and (
+                        not keys
+                        # (a class alone: only_plain_attributes' first rule, without its call)
+                        or (
+                            keys == _CLASS_ONLY
+                            and tag != "a"
+                            and not names_look_like_chrome(node.get("class") or "")
+                        )
+                        or only_plain_attributes(node, tag, keys)
+                    )
                 ):
                     # Fast path: no attribute that matters, no style, no special tag: layout
                     # by tag alone (what the checks below would conclude, without them).
-                    if tag in BLOCK_TAGS:
-                        display = BLOCK
-                        if parts:
-                            newline()
-                    elif tag == "br":
-                        display = _BR
-                        if parts:
-                            newline()
-                    elif tag in CELL_TAGS:
-                        display = CELL
+                    display = layout
+                    if layout is INLINE:
+                        pass
+                    elif layout is CELL:
                         out.space()
-                    else:
-                        display = INLINE
+                    elif parts:  # a block or a <br>
+                        newline()
                 elif visibility.never_read(node, tag, keys):
                     display = _SKIPPED
                 else:
@@ -190,7 +207,20 @@ class _Reader:
                             if marker:
                                 out.marker(marker, inside=style[1] == "inside")
                     if tag == "a":
-                        out.start_link(node.get("href"))
+                        if (
+                            not out.busy
+                            and not breaks
+                            and not ends
+                            and not len(node)
+                            and (not declared_style or node not in declared_style)
+                        ):
+                            # A link with one text node and nothing open: the builder's whole
+                            # link in one call (no start, text and end: most links are such).
+                            out.link(node.get("href"), text)
+                            text = None
+                        else:
+                            out.start_link(node.get("href"))
+                            ends |= _LINK
                     if declared_style and node in declared_style:
                         drawn.emit_pseudo(node, "before", breaks, len(open_elements) + 1)
                         ends |= _PSEUDO
@@ -230,11 +260,11 @@ class _Reader:
                             drawn.emit_pseudo(node, "after", breaks, len(open_elements) + 1)
                         if ends & _ITEM:
                             out.flush_marker()
-                    if tag == "a":
-                        out.end_link()
+                        if ends & _LINK:
+                            out.end_link()
                     if display == BLOCK and parts:
                         newline()
-                if counters.instances:
+                if counter_instances:
                     counters.leave(len(open_elements) + 1)
                 tail = node.tail
                 if tail:  # (most tails are empty: no call for them)

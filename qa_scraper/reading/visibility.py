@@ -204,7 +204,7 @@ def only_plain_attributes(node: etree._Element, tag: str, keys: list[str]) -> bo
         if key == "href":
             return tag != "a" or not _goes_nowhere(node)
         if key == "class" and tag != "a":  # (a link with no href goes nowhere)
-            return not _names_look_like_chrome(node.get("class") or "")
+            return not names_look_like_chrome(node.get("class") or "")
     if not _SLOW_PATH_ATTRIBUTES.isdisjoint(keys):
         return False
     if tag == "a" and _goes_nowhere(node):
@@ -214,7 +214,7 @@ def only_plain_attributes(node: etree._Element, tag: str, keys: list[str]) -> bo
     id_names = (node.get("id") or "") if "id" in keys else ""
     if not class_names and not id_names:
         return True  # (no names: nothing to look up)
-    return not _names_look_like_chrome(f"{class_names} {id_names}")
+    return not names_look_like_chrome(f"{class_names} {id_names}")
 
 
 class Visibility:
@@ -348,7 +348,7 @@ class Visibility:
                     tag_name(ancestor) in CONTENT_ANCESTORS for ancestor in node.iterancestors()
                 )
             )
-            or _names_look_like_chrome(names)
+            or names_look_like_chrome(names)
         )
         if not looks_like_chrome:
             return False
@@ -370,7 +370,7 @@ def _holds_h1(node: etree._Element) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _names_look_like_chrome(names: str) -> bool:
+def names_look_like_chrome(names: str) -> bool:
     """Class and id words that name chrome (cached: pages repeat the same few names)."""
     return bool(names.strip()) and CHROME_NAME.search(names) is not None
 
