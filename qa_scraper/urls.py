@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 ARTICLE_PATH = re.compile(r"^/en/article/(\d+)/?$")
@@ -23,6 +24,9 @@ _PLAIN_URL = re.compile(
 )
 # Listing pagination is the only query that names a different page.
 _LISTING_QUERY_KEYS = {"page"}
+# The functions of a URL alone are cached (lru_cache, bounded): a site's pages link the same
+# articles, FAQ topics and departments over and over, and a lookup costs less than a match.
+_URL_CACHE = 4096
 
 
 class PageKind(str, Enum):
@@ -32,6 +36,7 @@ class PageKind(str, Enum):
     HOME = "home"
 
 
+@lru_cache(maxsize=_URL_CACHE)
 def article_id_from_url(url: str) -> str | None:
     """The article id of an article URL in either its current or legacy form."""
     plain = _PLAIN_URL.fullmatch(url)
@@ -52,6 +57,7 @@ def _article_id(parts: SplitResult) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_URL_CACHE)
 def canonical_article_url(url: str) -> str | None:
     """``scheme://host/en/article/<id>`` for any article link, else ``None``.
 
@@ -69,6 +75,7 @@ def canonical_article_url(url: str) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, f"/en/article/{article_id}", "", ""))
 
 
+@lru_cache(maxsize=_URL_CACHE)
 def canonical_page_url(url: str) -> str:
     """Any other page: no fragment, no tracking query, only a listing's ``page``."""
     if _PLAIN_URL.fullmatch(url):
@@ -82,6 +89,7 @@ def canonical_url(url: str) -> str:
     return canonical_article_url(url) or canonical_page_url(url)
 
 
+@lru_cache(maxsize=_URL_CACHE)
 def page_kind(url: str) -> PageKind | None:
     """What a URL's page is, by path; ``None`` for pages the crawl never needs."""
     plain = _PLAIN_URL.fullmatch(url)

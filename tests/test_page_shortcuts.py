@@ -450,3 +450,69 @@ def test_read_more_and_faq_department_matches_start_with_their_bracket(text: str
     if FAQ_DEPARTMENT.match(text):
         assert text[:1] == "("
     assert labels.READ_MORE.match("[Read More] Title") and FAQ_DEPARTMENT.match("(Neurology)")
+
+
+# --- caches of pure functions: the cached call gives what the function gives ---------------
+
+_url_texts = st.sampled_from(
+    [
+        "http://127.0.0.1:8123/en/article/174501",
+        "http://127.0.0.1:8123/en/article/174501/?utm_source=x#r",
+        "https://doctorqna.com/article.php?id=7",
+        "https://doctorqna.com/article.php?x=1&id=abc",
+        "http://127.0.0.1:8123/en/faq/neurology/migraine",
+        "http://127.0.0.1:8123/en/f\taq/neurology/migraine",
+        "http://127.0.0.1:8123/en/department/neurology?page=2&utm=x#top",
+        "http://127.0.0.1:8123/en/latest/",
+        "https://doctorqna.com",
+        "/en/article/5",
+        "",
+    ]
+) | st.text(st.sampled_from(list("htps:/.enarticlfq?=&#1 \t")), max_size=30)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_url_texts, max_size=4))
+def test_cached_url_functions_give_what_the_functions_give(texts: list[str]) -> None:
+    from qa_scraper import urls
+
+    cached = (
+        urls.article_id_from_url,
+        urls.canonical_article_url,
+        urls.canonical_page_url,
+        urls.page_kind,
+    )
+    for function in cached:
+        assert function.cache_info().maxsize == 4096  # bounded: a crawl sees every URL once
+        for text in texts + texts:  # (the second time from the cache)
+            assert function(text) == function.__wrapped__(text)
+
+
+_header_lines = st.lists(
+    st.sampled_from(
+        ["Dr.", "Jiang", "Junyi", "reply", "replied:", "Neurology", "Family", "x", "&"]
+    ),
+    min_size=1,
+    max_size=8,
+).map(" ".join) | st.sampled_from(
+    ["Dr. Jiang Junyi reply Neurology", "Physical Therapist Li Ming reply Rehabilitation"]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_header_lines, max_size=4))
+def test_cached_responder_header_is_the_parse_of_the_line(lines: list[str]) -> None:
+    import dataclasses
+
+    responder._parse_header.cache_clear()
+    first = [parse_responder_header(line) for line in lines]  # computed
+    assert [parse_responder_header(line) for line in lines] == first  # from the cache
+    for header in first:
+        if header is not None:  # shared between pages: it can never be changed
+            try:
+                header.name = "changed"  # type: ignore[misc]
+            except dataclasses.FrozenInstanceError:
+                pass
+            else:
+                raise AssertionError("a cached header must be immutable")
+    assert responder._parse_header.cache_info().maxsize == 4096

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa_scraper.reading.lines import Line
 
@@ -59,6 +60,14 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
         return None  # the cheap test first: the regex tries every split of the line
     if len(line.split(None, _MAX_HEADER_TOKENS)) > _MAX_HEADER_TOKENS:
         return None  # longer than any header (a teaser line joined with the next ones)
+    return _parse_header(line)
+
+
+@lru_cache(maxsize=4096)
+def _parse_header(line: str) -> ResponderHeader | None:
+    """:func:`parse_responder_header` once its cheap tests passed, cached: a site's headers
+    repeat (a responder replies to many questions, and is named again in Similar Q&A), and the
+    header is immutable."""
     match = REPLY_HEADER.match(line)
     if not match:
         return None
