@@ -11,11 +11,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
+from parsel.selector import create_root_node
 
 from qa_scraper.items import _site_relative, _site_relative_json, canonical_json, read_content
 from qa_scraper.pages import mojibake, responder
 from qa_scraper.pages.article import ArticlePage
 from qa_scraper.pages.cached import cached_property, read_fields
+from qa_scraper.pages.document import _parse_ascii
 from qa_scraper.pages.faq import RelatedFaq
 from qa_scraper.pages.responder import (
     KNOWN_TITLES,
@@ -26,7 +29,7 @@ from qa_scraper.pages.responder import (
 from qa_scraper.pages.similar import SimilarQuestion
 from qa_scraper.reading.builder import Line
 from qa_scraper.text import _TRAILING_HONORIFIC, clean_line, join_honorific_lines
-from tests.conftest import load_expected, saved_page
+from tests.conftest import FIXTURES, load_expected, saved_page
 
 # --- read_fields: getattr, field by field ------------------------------------------------
 
@@ -337,6 +340,66 @@ def test_a_url_that_is_not_plain_or_a_key_ending_in_url_is_left_to_the_walk() ->
     assert _site_relative_json(canonical_json({'a"url': "https://h/a"})) is None
     for value in ({'a"url': "https://h/a"}, {"url": "https://h/a?q=1#f"}):
         assert read_content(value).hash == _content_hash_by_walk(value)
+
+
+# --- parsing: an ASCII page parsed from the str itself ---------------------------------------
+
+_markup_pieces = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<html>",
+        "</html>",
+        "<body>",
+        "<head>",
+        "<title>",
+        "<br>",
+        "<!-- x -->",
+        "<script>",
+        "</script>",
+        "<style>",
+        "&amp;",
+        "&#233;",
+        "&nbsp;",
+        "<?xml version='1.0'?>",
+        "<![CDATA[x]]>",
+        "<meta charset=big5>",
+        "<a href='/x'>",
+        "</a>",
+        "<",
+        ">",
+        "/",
+        " ",
+        "\n",
+        "\t",
+        "text",
+        "Ask Date:",
+        "<div class=x>",
+        "</div>",
+        "<!DOCTYPE html>",
+    ]
+)
+
+
+def _tree(root: Any) -> bytes:
+    tree = root.getroottree()
+    return etree.tostring(tree) + str(tree.docinfo.encoding).encode()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_markup_pieces, max_size=12).map("".join))
+def test_an_ascii_text_is_parsed_to_the_tree_parsel_makes(text: str) -> None:
+    text = text or "<html></html>"  # (as ArticleDocument.selector gives it)
+    assert _tree(_parse_ascii(text)) == _tree(create_root_node(text, etree.HTMLParser))
+
+
+def test_the_saved_pages_ascii_or_not_are_parsed_to_the_tree_parsel_makes() -> None:
+    htmls = [path.read_text(encoding="utf-8") for path in FIXTURES.rglob("*.html")]
+    assert sum(html.isascii() for html in htmls) >= 100
+    assert sum(not html.isascii() for html in htmls) >= 10
+    for html in htmls:
+        selector = ArticlePage("http://127.0.0.1/en/article/1", html).selector
+        assert _tree(selector.root) == _tree(create_root_node(html, etree.HTMLParser))
 
 
 # --- mojibake: scalars ruled out by their exact type ----------------------------------------

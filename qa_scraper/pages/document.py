@@ -53,6 +53,17 @@ _BODY_OR_HTML_OPENING = re.compile(r"<(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])")
 _BODY_OR_HTML_CLOSING = re.compile(r"</(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])")
 
 
+def _parse_ascii(text: str) -> etree._Element:
+    """parsel's ``create_root_node(text, etree.HTMLParser)`` for an ASCII ``text``, parsed from
+    the str itself: lxml hands an ASCII str's buffer to libxml2 as UTF-8, where parsel encodes
+    a UTF-8 copy and has libxml2 decode it (≈ 0.2 M instructions a page). The same tree
+    (tests/test_page_shortcuts.py); a non-ASCII text is parsed parsel's way (a lone
+    surrogate stays an error there)."""
+    parser = etree.HTMLParser(recover=True, huge_tree=True)
+    root = etree.fromstring(text.strip() or "<html/>", parser=parser)
+    return etree.fromstring("<html/>", parser=parser) if root is None else root
+
+
 class ArticleDocument:
     """An article page's document: ``html`` (decoded when given bytes), ``selector``,
     ``lines``, and the landmarks as indexes into ``lines``.
@@ -76,6 +87,8 @@ class ArticleDocument:
         text = self.html.replace("\x00", "") or "<html></html>"
         # Parsed as parsel parses it, but into plain lxml elements: lxml.html's element
         # classes cost a Python call for every element the reader walks over.
+        if text.isascii():
+            return Selector(root=_parse_ascii(text), type="html")
         return Selector(root=create_root_node(text, etree.HTMLParser), type="html")
 
     @cached_property
