@@ -3,6 +3,7 @@ inputs (qa_scraper.reading)."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import random
 
@@ -191,6 +192,7 @@ def test_layout_by_tag_is_the_fast_paths_layout() -> None:
         else:
             expected = css.INLINE
         assert lines._LAYOUT_BY_TAG.get(tag, css.INLINE) == expected, tag
+        assert lines._tag_entry(tag) == (tag, expected, tag in lines._LIST_TAGS, tag == "a")
 
 
 def test_the_walks_class_only_check_is_only_plain_attributes() -> None:
@@ -215,3 +217,66 @@ def test_the_walks_class_only_check_is_only_plain_attributes() -> None:
         else:
             assert not (tag != "a" and _every_attribute_rule(node, tag)), etree.tostring(node)
     assert inline_plain > 300
+
+
+def _random_document(rng: random.Random) -> etree._Element:
+    """A page of nested elements (h1s among them), text, tails, comments and a PI."""
+    pieces = ["", "a", " b ", "Ask Date:", "é…", "&amp;", "x\ny", "保"]
+    html = ["<html><body>"]
+    depth = 0
+    for _ in range(rng.randint(1, 40)):
+        choice = rng.random()
+        if choice < 0.35 or depth == 0:
+            tag = rng.choice(["div", "p", "span", "h1", "header", "a", "li", "section"])
+            html.append(f"<{tag}>{rng.choice(pieces)}")
+            depth += 1
+        elif choice < 0.7:
+            html.append(f"</{rng.choice(['div', 'p', 'span', 'h1', 'header', 'a'])}>")
+            depth -= 1
+        elif choice < 0.8:
+            html.append(f"<!--{rng.choice(pieces)}-->")
+        elif choice < 0.85:
+            html.append("<?pi data?>")
+        else:
+            html.append(rng.choice(pieces) + "<br>")
+    html.append("</body></html>")
+    return etree.fromstring("".join(html), etree.HTMLParser())
+
+
+def test_string_value_and_holds_h1_give_the_xpath_answers() -> None:
+    """visibility._STRING_VALUE (text serialisation) is XPath string(); Visibility._holds_h1
+    (one set of the page's h1 holders) is "a descendant h1", for every element of many pages."""
+    string_value = etree.XPath("string()")
+    rng = random.Random(3)
+    held = 0
+    for _ in range(300):
+        document = _random_document(rng)
+        page = visibility.Visibility(document, css.PageStyle(document), READER_LANDMARKS)
+        for element in document.iter(etree.Element):
+            assert visibility._STRING_VALUE(element) == string_value(element)
+            holds = element.find(".//h1") is not None
+            assert page._holds_h1(element) == holds, etree.tostring(element)
+            held += holds
+    assert held > 300
+
+
+def test_the_walk_ends_at_a_root_with_following_siblings() -> None:
+    """The walk knows its root has ended when no element is open: a root followed by siblings
+    reads as the same element alone in a page."""
+    rng = random.Random(11)
+    checked = 0
+    for _ in range(200):
+        document = _random_document(rng)
+        body = document.find("body")
+        if body is None or not len(body):
+            continue
+        root = body[0]
+        alone = etree.fromstring("<html><body></body></html>", etree.HTMLParser())
+        copied = copy.deepcopy(root)  # (with its tail, which the walk reads too)
+        alone.find("body").append(copied)
+        assert copied.getnext() is None
+        base = "http://example.org/"
+        in_place = visible_lines(root, base, READER_LANDMARKS)
+        assert in_place == visible_lines(copied, base, READER_LANDMARKS)
+        checked += root.getnext() is not None
+    assert checked > 50

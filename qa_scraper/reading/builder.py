@@ -190,26 +190,32 @@ class LineBuilder:
         self.parts.append(" ")
 
     def newline(self) -> None:
-        if not self.parts:
+        parts = self.parts
+        if not parts:
             return  # nothing since the last line (then no open link has text either)
         # A block boundary inside a link: the link's text so far belongs to this line.
         if self._open_links:
-            for index, (url, parts) in enumerate(self._open_links):
-                if parts:
-                    self._add_link(url, parts)
+            for index, (url, link_parts) in enumerate(self._open_links):
+                if link_parts:
+                    self._add_link(url, link_parts)
                     self._open_links[index] = (url, [])
-        text = clean_line("".join(self.parts))
+        text = clean_line("".join(parts))
+        parts.clear()
         if text:
-            marker = clean_line(self._line_marker) if self._line_marker else ""
-            if marker and not text.startswith(marker):
-                marker = ""
             # Line(text, self._links, marker), without a call to the __init__ that sets these.
             line = _new(Line)
-            line.text, line.links, line.marker = text, self._links, marker
-            self.lines.append(line)
+            line.text = text
+            line.links = self._links
             self._links = []
-        self.parts.clear()
-        self._line_marker = ""
+            if self._line_marker:
+                marker = clean_line(self._line_marker)
+                line.marker = marker if text.startswith(marker) else ""
+                self._line_marker = ""
+            else:
+                line.marker = ""
+            self.lines.append(line)
+        elif self._line_marker:
+            self._line_marker = ""
 
     def last_line(self) -> str | None:
         return self.lines[-1].text if self.lines else None

@@ -70,9 +70,15 @@ _LAYOUT_BY_TAG: dict[str, str | None] = {
 }
 # The attribute names of an element that has a class only (most have).
 _CLASS_ONLY = ["class"]
-# Tag as the parser spells it -> tag_name()'s (lower case, no namespace), for the tags seen.
-_TAG_NAMES: dict[str, str] = {}
+# Tag as the parser spells it -> (tag_name()'s tag: lower case, no namespace; its layout in
+# _LAYOUT_BY_TAG; whether it is a list tag; whether it is a link), for the tags seen.
+_TAG_NAMES: dict[str, tuple[str, str | None, bool, bool]] = {}
 _MAX_TAG_NAMES = 4096
+_NOT_AN_ELEMENT = (None, None, False, False)  # a comment or processing instruction
+
+
+def _tag_entry(tag: str) -> tuple[str, str | None, bool, bool]:
+    return tag, _LAYOUT_BY_TAG.get(tag, INLINE), tag in _LIST_TAGS, tag == "a"
 
 
 class _Reader:
@@ -115,7 +121,6 @@ class _Reader:
         drawn = self.drawn
         counters = drawn.counters
         counter_instances = counters.instances  # (a dict the counters change, never replace)
-        layout_by_tag = _LAYOUT_BY_TAG
         visibility = self.visibility
         declared_style = self.style.declared
         tag_names = _TAG_NAMES
@@ -126,16 +131,20 @@ class _Reader:
         # its subtree).
         open_elements: list[tuple] = []
         push, pop = open_elements.append, open_elements.pop
-        root = node = self.root
+        node = self.root
         # The open element's (keeps line breaks, list style, "reversed" or ""): the parent of
         # the next element that starts.
         parent_breaks, parent_style, parent_list = False, ("disc", "outside"), ""
         while True:  # `node` starts
-            tag = tag_names.get(node.tag)
-            if tag is None and node.tag.__class__ is str:  # a tag not seen yet
-                tag = tag_name(node)
-                if len(tag_names) < _MAX_TAG_NAMES:
-                    tag_names[node.tag] = tag
+            entry = tag_names.get(node.tag)
+            if entry is None:
+                if node.tag.__class__ is str:  # a tag not seen yet
+                    entry = _tag_entry(tag_name(node))
+                    if len(tag_names) < _MAX_TAG_NAMES:
+                        tag_names[node.tag] = entry
+                else:
+                    entry = _NOT_AN_ELEMENT
+            tag, layout, list_tag, link = entry
             if tag is None:  # a comment or processing instruction: its tail only
                 display, ends = _SKIPPED, 0
             else:
@@ -143,7 +152,6 @@ class _Reader:
                 keys = node.keys()
                 ends = 0
                 breaks = parent_breaks
-                layout = layout_by_tag.get(tag, INLINE)
                 if (
                     layout is not None
                     and (not declared_style or node not in declared_style)
@@ -194,7 +202,7 @@ class _Reader:
                             out.space()
                 if display not in (_SKIPPED, _BR):
                     style = parent_style
-                    if tag in _LIST_TAGS or (declared_style and node in declared_style):
+                    if list_tag or (declared_style and node in declared_style):
                         depth = len(open_elements)
                         style = drawn.list_style(node, tag, parent_style)
                         list_item = drawn.is_list_item(node, tag)
@@ -206,7 +214,7 @@ class _Reader:
                             ends |= _ITEM
                             if marker:
                                 out.marker(marker, inside=style[1] == "inside")
-                    if tag == "a":
+                    if link:
                         if (
                             not out.busy
                             and not breaks
@@ -274,7 +282,7 @@ class _Reader:
                         add_text(tail)
                     elif parts or not tail.isspace():
                         append(tail)
-                if node is root:  # the walk is over
+                if not open_elements:  # `node` is the root (all else has its parent open)
                     out.newline()
                     return out.lines
                 following = node.getnext()
