@@ -579,3 +579,40 @@ def test_cached_responder_header_is_the_parse_of_the_line(lines: list[str]) -> N
             else:
                 raise AssertionError("a cached header must be immutable")
     assert responder._parse_header.cache_info().maxsize == 4096
+
+
+_header_parts = st.text(st.sampled_from(list("Dr. Li&amp;<b>\u00a0\u200bx")), max_size=10)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_header_parts, _header_parts, _header_parts)
+def test_a_headers_clean_values_are_clean_value_of_its_parts(
+    title: str, name: str, department: str
+) -> None:
+    from qa_scraper.processors import clean_value
+
+    header = responder.ResponderHeader(title, name, department)
+    assert header.clean == (clean_value(title), clean_value(name), clean_value(department))
+    # (kept in the instance: equality and hashing still see the three parts only)
+    assert header == responder.ResponderHeader(title, name, department)
+    assert hash(header) == hash(responder.ResponderHeader(title, name, department))
+
+
+def test_replies_and_similar_entries_read_their_responder_through_the_headers_clean_values() -> (
+    None
+):
+    from qa_scraper.processors import clean_value
+
+    seen = 0
+    for expected in load_expected():
+        page = ArticlePage(expected["url"], saved_page(f"/en/article/{expected['article_id']}"))
+        for part in [*page.replies, *page.similar_questions]:
+            if part.header is None:
+                continue
+            seen += 1
+            assert (part.responder_title, part.responder_name, part.department) == (
+                clean_value(part.header.title),
+                clean_value(part.header.name),
+                clean_value(part.header.department),
+            )
+    assert seen > 50

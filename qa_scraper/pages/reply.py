@@ -39,15 +39,15 @@ class Reply:
 
     @cached_property
     def responder_title(self) -> str | None:
-        return clean_value(self.header.title)
+        return self.header.clean[0]  # clean_value(self.header.title)
 
     @cached_property
     def responder_name(self) -> str | None:
-        return clean_value(self.header.name)
+        return self.header.clean[1]  # clean_value(self.header.name)
 
     @cached_property
     def department(self) -> str | None:
-        return clean_value(self.header.department)
+        return self.header.clean[2]  # clean_value(self.header.department)
 
     @cached_property
     def _joined_lines(self) -> list[str]:

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qa_scraper.pages.cached import cached_property
+from qa_scraper.processors import clean_value
 from qa_scraper.reading.lines import Line
 
 _MAX_HEADER_LINES = 4
@@ -47,6 +49,12 @@ class ResponderHeader:
     title: str
     name: str
     department: str
+
+    @cached_property
+    def clean(self) -> tuple[str | None, str | None, str | None]:
+        """(title, name, department), each as :func:`~qa_scraper.processors.clean_value` gives
+        it: cleaned once for a header (a cached header serves every reply and entry it heads)."""
+        return clean_value(self.title), clean_value(self.name), clean_value(self.department)
 
 
 def parse_responder_header(line: str) -> ResponderHeader | None:

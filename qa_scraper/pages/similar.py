@@ -69,15 +69,15 @@ class SimilarQuestion:
 
     @cached_property
     def responder_title(self) -> str | None:
-        return clean_value(self.header.title) if self.header else None
+        return self.header.clean[0] if self.header else None  # clean_value(header.title)
 
     @cached_property
     def responder_name(self) -> str | None:
-        return clean_value(self.header.name) if self.header else None
+        return self.header.clean[1] if self.header else None  # clean_value(header.name)
 
     @cached_property
     def department(self) -> str | None:
-        return clean_value(self.header.department) if self.header else None
+        return self.header.clean[2] if self.header else None  # clean_value(header.department)
 
     def to_item(self) -> dict[str, Any]:
         return read_fields(self, self.FIELDS)
