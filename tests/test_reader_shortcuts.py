@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from qa_scraper.pages.labels import READER_LANDMARKS
-from qa_scraper.reading import css, lines, visibility
+from qa_scraper.reading import css, generated, lines, visibility
 from qa_scraper.reading.builder import Line, LineBuilder, Link
 from qa_scraper.reading.lines import visible_lines
 from qa_scraper.urls import absolute
@@ -24,7 +24,7 @@ def _every_attribute_rule(node: etree._Element, tag: str) -> bool:
     keys = node.keys()
     if any(key in visibility._SLOW_PATH_ATTRIBUTES for key in keys):
         return False
-    if tag == "a" and visibility._goes_nowhere(node):
+    if tag == "a" and visibility.goes_nowhere(node):
         return False
     names = f"{node.get('class') or ''} {node.get('id') or ''}"
     return not (names.strip() and visibility.CHROME_NAME.search(names))
@@ -217,6 +217,39 @@ def test_the_walks_class_only_check_is_only_plain_attributes() -> None:
         else:
             assert not (tag != "a" and _every_attribute_rule(node, tag)), etree.tostring(node)
     assert inline_plain > 300
+    hrefs = ["", " ", "#", " #top", "JavaScript:void(0)", "/en/a", "https://x.test/", "a"]
+    for href in hrefs:
+        node = etree.Element("a", href=href)
+        if node.keys() == lines._HREF_ONLY and not visibility.goes_nowhere(node):
+            assert _every_attribute_rule(node, "a"), href
+        else:
+            assert not _every_attribute_rule(node, "a"), href
+
+
+def test_counters_deepest_lets_the_walk_skip_leave_only_where_it_ends_nothing() -> None:
+    """The walk calls Counters.leave(depth) only when Counters.deepest reaches depth: over
+    many generated walks, the counters in scope are those of calling it at every element end."""
+    rng = random.Random(9)
+    for _ in range(2000):
+        always, asked = generated.Counters(), generated.Counters()
+        depth = 0
+        for _ in range(rng.randint(1, 40)):
+            action = rng.random()
+            name = rng.choice(["list-item", "c", "d"])
+            if action < 0.4:  # an element starts at `depth`, with counter changes or none
+                change, value = rng.choice(["reset", "increment", "set", None]), rng.randint(-2, 5)
+                if change:
+                    for counters in (always, asked):
+                        getattr(counters, change)(name, value, depth)
+                depth += 1
+            elif depth > 0:  # the innermost open element ends (as the walk asks leave())
+                depth -= 1
+                always.leave(depth + 1)
+                if asked.instances and asked.deepest > depth:
+                    asked.leave(depth + 1)
+            assert asked.instances == always.instances
+            tops = [stack[-1][1] for stack in asked.instances.values()]
+            assert asked.deepest >= max(tops, default=-1)
 
 
 def _random_document(rng: random.Random) -> etree._Element:

@@ -164,6 +164,9 @@ class Counters:
 
     def __init__(self) -> None:
         self.instances: dict[str, list[list[int]]] = {}
+        # At least the greatest depth of an instance in scope (-1: none): leave(depth) has
+        # nothing to end when it is less than depth (the walk asks before calling it).
+        self.deepest = -1
 
     def __bool__(self) -> bool:
         return bool(self.instances)
@@ -174,6 +177,7 @@ class Counters:
             stack[-1][0] = value  # a sibling's counter of that name: replaced
         else:
             stack.append([value, depth])
+            self.deepest = max(self.deepest, depth)
 
     def increment(self, name: str, amount: int, depth: int) -> None:
         stack = self.instances.get(name)
@@ -209,6 +213,7 @@ class Counters:
                 stack.pop()
             if not stack:
                 del self.instances[name]
+        self.deepest = max((stack[-1][1] for stack in self.instances.values()), default=-1)
 
 
 def content_text(value: str, attributes, counters: Counters, *, marker: bool) -> str | None:

@@ -48,6 +48,7 @@ from qa_scraper.reading.visibility import (
     SPECIAL_TAGS,
     Landmarks,
     Visibility,
+    goes_nowhere,
     names_look_like_chrome,
     only_plain_attributes,
 )
@@ -68,8 +69,8 @@ _LAYOUT_BY_TAG: dict[str, str | None] = {
     "br": _BR,
     **dict.fromkeys(SPECIAL_TAGS, None),
 }
-# The attribute names of an element that has a class only (most have).
-_CLASS_ONLY = ["class"]
+# The attribute names of an element that has a class only (most have), of a link with an href only.
+_CLASS_ONLY, _HREF_ONLY = ["class"], ["href"]
 # Tag as the parser spells it -> (tag_name()'s tag: lower case, no namespace; its layout in
 # _LAYOUT_BY_TAG; whether it is a list tag; whether it is a link), for the tags seen.
 _TAG_NAMES: dict[str, tuple[str, str | None, bool, bool]] = {}
@@ -164,6 +165,8 @@ class _Reader:
                             and tag != "a"
                             and not names_look_like_chrome(node.get("class") or "")
                         )
+                        # (a link with an href alone: its rule for a link, without its call)
+                        or (link and keys == _HREF_ONLY and not goes_nowhere(node))
                         or only_plain_attributes(node, tag, keys)
                     )
                 ):
@@ -272,7 +275,7 @@ class _Reader:
                             out.end_link()
                     if display == BLOCK and parts:
                         newline()
-                if counter_instances:
+                if counter_instances and counters.deepest > len(open_elements):
                     counters.leave(len(open_elements) + 1)
                 tail = node.tail
                 if tail:  # (most tails are empty: no call for them)

@@ -145,7 +145,7 @@ class Landmarks:
     section_labels: tuple[re.Pattern[str], ...]
 
 
-def _goes_nowhere(element: etree._Element) -> bool:
+def goes_nowhere(element: etree._Element) -> bool:
     href = (element.get("href") or "").strip().lower()
     return not href or href.startswith(("#", "javascript:"))
 
@@ -153,7 +153,7 @@ def _goes_nowhere(element: etree._Element) -> bool:
 def _is_word_toggle(element: etree._Element, tag: str | None) -> bool:
     """A link to nowhere or a button whose whole text is an expander's ("Read more")."""
     role = (element.get("role") or "").strip().lower()
-    if not ((tag == "a" and _goes_nowhere(element)) or tag == "button" or role in TOGGLE_ROLES):
+    if not ((tag == "a" and goes_nowhere(element)) or tag == "button" or role in TOGGLE_ROLES):
         return False
     text = clean_line(_STRING_VALUE(element))
     return len(text) <= 60 and TOGGLE_WORDS.match(text) is not None
@@ -204,12 +204,12 @@ def only_plain_attributes(node: etree._Element, tag: str, keys: list[str]) -> bo
         # it alone, without the set test (each key a fresh string to hash) or a names string.
         key = keys[0]
         if key == "href":
-            return tag != "a" or not _goes_nowhere(node)
+            return tag != "a" or not goes_nowhere(node)
         if key == "class" and tag != "a":  # (a link with no href goes nowhere)
             return not names_look_like_chrome(node.get("class") or "")
     if not _SLOW_PATH_ATTRIBUTES.isdisjoint(keys):
         return False
-    if tag == "a" and _goes_nowhere(node):
+    if tag == "a" and goes_nowhere(node):
         return False
     # (An attribute not in keys is not asked for: lxml's get() costs ~0.1 us a call.)
     class_names = (node.get("class") or "") if "class" in keys else ""
@@ -295,7 +295,7 @@ class Visibility:
             return True
         if keys is None:
             keys = node.keys()
-        if tag == "a" and _goes_nowhere(node) and _is_word_toggle(node, tag):
+        if tag == "a" and goes_nowhere(node) and _is_word_toggle(node, tag):
             return True
         cookie_notice = False  # (known to be one: not asked twice)
         if tag not in _NEVER_TAGS and _NEVER_ATTRIBUTES.isdisjoint(keys):
