@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from qa_scraper.caches import cached_text_function
 
 ARTICLE_PATH = re.compile(r"^/en/article/(\d+)/?$")
 LEGACY_ARTICLE_PATH = re.compile(r"^/article\.php$")
@@ -24,8 +25,9 @@ _PLAIN_URL = re.compile(
 )
 # Listing pagination is the only query that names a different page.
 _LISTING_QUERY_KEYS = {"page"}
-# The functions of a URL alone are cached (lru_cache, bounded): a site's pages link the same
-# articles, FAQ topics and departments over and over, and a lookup costs less than a match.
+# The functions of a URL alone are cached (4,096 URLs of at most 2,000 characters): a site's
+# pages link the same articles, FAQ topics and departments over and over, and a lookup costs
+# less than a match.
 _URL_CACHE = 4096
 
 
@@ -36,7 +38,7 @@ class PageKind(str, Enum):
     HOME = "home"
 
 
-@lru_cache(maxsize=_URL_CACHE)
+@cached_text_function(_URL_CACHE)
 def article_id_from_url(url: str) -> str | None:
     """The article id of an article URL in either its current or legacy form."""
     plain = _PLAIN_URL.fullmatch(url)
@@ -57,7 +59,7 @@ def _article_id(parts: SplitResult) -> str | None:
     return None
 
 
-@lru_cache(maxsize=_URL_CACHE)
+@cached_text_function(_URL_CACHE)
 def canonical_article_url(url: str) -> str | None:
     """``scheme://host/en/article/<id>`` for any article link, else ``None``.
 
@@ -75,7 +77,7 @@ def canonical_article_url(url: str) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, f"/en/article/{article_id}", "", ""))
 
 
-@lru_cache(maxsize=_URL_CACHE)
+@cached_text_function(_URL_CACHE)
 def canonical_page_url(url: str) -> str:
     """Any other page: no fragment, no tracking query, only a listing's ``page``."""
     if _PLAIN_URL.fullmatch(url):
@@ -89,7 +91,7 @@ def canonical_url(url: str) -> str:
     return canonical_article_url(url) or canonical_page_url(url)
 
 
-@lru_cache(maxsize=_URL_CACHE)
+@cached_text_function(_URL_CACHE)
 def page_kind(url: str) -> PageKind | None:
     """What a URL's page is, by path; ``None`` for pages the crawl never needs."""
     plain = _PLAIN_URL.fullmatch(url)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from parsel.selector import create_root_node
 
+from qa_scraper.caches import LONGEST_CACHED
 from qa_scraper.items import _site_relative, _site_relative_json, canonical_json, read_content
 from qa_scraper.pages import mojibake, responder
 from qa_scraper.pages.article import ArticlePage
@@ -364,6 +365,8 @@ _markup_pieces = st.sampled_from(
         "<?xml version='1.0'?>",
         "<![CDATA[x]]>",
         "<meta charset=big5>",
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<?xml-stylesheet href='a.css' encoding='x'?>",
         "<a href='/x'>",
         "</a>",
         "<",
@@ -400,6 +403,38 @@ def test_the_saved_pages_ascii_or_not_are_parsed_to_the_tree_parsel_makes() -> N
     for html in htmls:
         selector = ArticlePage("http://127.0.0.1/en/article/1", html).selector
         assert _tree(selector.root) == _tree(create_root_node(html, etree.HTMLParser))
+
+
+def test_an_xhtml_page_with_an_encoding_declaration_is_read() -> None:
+    # lxml refuses a str opening with an XML declaration that names an encoding; such a page
+    # was an "extractor error" reject (hostile test of issue 21's fifth round).
+    url = "http://127.0.0.1/en/article/174506"
+    html = saved_page("/en/article/174506")
+    assert html.isascii()
+    expected = ArticlePage(url, html).to_item()["question"]
+    for prologue in ('<?xml version="1.0" encoding="UTF-8"?>\n', " <?xml encoding='big5'?>"):
+        xhtml = prologue + html
+        page = ArticlePage(url, xhtml)
+        assert page.to_item()["question"] == expected
+        assert not [problem for problem in page.problems if problem.field == "(page)"]
+        assert _tree(page.selector.root) == _tree(create_root_node(xhtml, etree.HTMLParser))
+
+
+def test_text_caches_hold_short_texts_only() -> None:
+    from qa_scraper import urls
+
+    long_url = "http://127.0.0.1/en/faq/topic?q=" + "x" * LONGEST_CACHED
+    short_url = "http://127.0.0.1/en/faq/topic?q=" + "y" * 10
+    for function in (urls.canonical_page_url, urls.page_kind, urls.canonical_article_url):
+        function.cache_clear()
+        assert function(long_url) == function.__wrapped__(long_url)
+        assert function.cache_info().currsize == 0  # computed, not kept
+        assert function(short_url) == function.__wrapped__(short_url)
+        assert function.cache_info().currsize == 1
+    responder._parse_header.cache_clear()
+    header = "Dr. " + "A" * LONGEST_CACHED + " Lin reply Family Medicine"
+    assert responder._parse_header(header) == responder._parse_header.__wrapped__(header)
+    assert responder._parse_header.cache_info().currsize == 0
 
 
 # --- mojibake: scalars ruled out by their exact type ----------------------------------------

@@ -57,10 +57,15 @@ def _parse_ascii(text: str) -> etree._Element:
     """parsel's ``create_root_node(text, etree.HTMLParser)`` for an ASCII ``text``, parsed from
     the str itself: lxml hands an ASCII str's buffer to libxml2 as UTF-8, where parsel encodes
     a UTF-8 copy and has libxml2 decode it (≈ 0.2 M instructions a page). The same tree
-    (tests/test_page_shortcuts.py); a non-ASCII text is parsed parsel's way (a lone
-    surrogate stays an error there)."""
+    (tests/test_page_shortcuts.py). lxml refuses a str that opens with an XML declaration
+    naming an encoding (``<?xml version="1.0" encoding="UTF-8"?>``, XHTML's prologue): a text
+    opening with ``<?xml`` is parsed parsel's way, as a non-ASCII one is (a lone surrogate stays
+    an error there)."""
+    text = text.strip() or "<html/>"
+    if text.startswith("<?xml"):
+        return create_root_node(text, etree.HTMLParser)
     parser = etree.HTMLParser(recover=True, huge_tree=True)
-    root = etree.fromstring(text.strip() or "<html/>", parser=parser)
+    root = etree.fromstring(text, parser=parser)
     return etree.fromstring("<html/>", parser=parser) if root is None else root
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from qa_scraper.caches import cached_text_function
 from qa_scraper.pages.cached import cached_property
 from qa_scraper.processors import clean_value
 from qa_scraper.reading.lines import Line
@@ -71,7 +71,7 @@ def parse_responder_header(line: str) -> ResponderHeader | None:
     return _parse_header(line)
 
 
-@lru_cache(maxsize=4096)
+@cached_text_function(4096)
 def _parse_header(line: str) -> ResponderHeader | None:
     """:func:`parse_responder_header` once its cheap tests passed, cached: a site's headers
     repeat (a responder replies to many questions, and is named again in Similar Q&A), and the
