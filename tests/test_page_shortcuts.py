@@ -435,6 +435,28 @@ def test_text_caches_hold_short_texts_only() -> None:
     header = "Dr. " + "A" * LONGEST_CACHED + " Lin reply Family Medicine"
     assert responder._parse_header(header) == responder._parse_header.__wrapped__(header)
     assert responder._parse_header.cache_info().currsize == 0
+    # The reader's caches: hrefs, class and id names, style attributes, selectors, CSS values.
+    from qa_scraper.reading import builder, css, generated, visibility
+
+    long_texts = {
+        builder._plain_kind: "/" + "a" * LONGEST_CACHED,
+        visibility.names_look_like_chrome: "nav " * LONGEST_CACHED,
+        css._inline_declarations: "display:block;" * LONGEST_CACHED,
+        css._selectors: "p" + " " * LONGEST_CACHED,
+        generated._tokens: "x" * (LONGEST_CACHED + 1),
+        css._stylesheet: "p{display:block}" * 10_000,
+    }
+    for function, text in long_texts.items():
+        function.cache_clear()
+        if function is css._selectors:  # (compiled XPaths compare by their path)
+            assert [(x.path, *rest) for x, *rest in function(text)] == [
+                (x.path, *rest) for x, *rest in function.__wrapped__(text)
+            ]
+        else:  # (tinycss2's tokens compare by identity: their reprs hold their values)
+            assert repr(function(text)) == repr(function.__wrapped__(text))
+        assert function.cache_info().currsize == 0
+        function("p")
+        assert function.cache_info().currsize == 1
 
 
 # --- mojibake: scalars ruled out by their exact type ----------------------------------------

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urlsplit
 
+from qa_scraper.caches import cached_text_function
 from qa_scraper.text import clean_line, forget_clean_texts
 from qa_scraper.urls import absolute
 
@@ -59,7 +59,7 @@ _PLAIN_ROOT_PATH = re.compile(
 _ABSOLUTE, _ROOT_PATH = 1, 2
 
 
-@lru_cache(maxsize=4096)
+@cached_text_function(4096)
 def _plain_kind(href: str) -> int:
     """_ABSOLUTE, _ROOT_PATH or 0 (neither pattern), cached: a site's pages repeat most of their
     links (menus, departments, footers), and a match costs more than the lookup."""

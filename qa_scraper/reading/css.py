@@ -14,13 +14,14 @@ answers the computed values the walk asks for (display, whether line breaks are 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import cssselect
 import tinycss2
 from cssselect import HTMLTranslator, SelectorError
 from cssselect.xpath import ExpressionError
 from lxml import etree
+
+from qa_scraper.caches import cached_text_function
 
 BLOCK_TAGS = frozenset(
     [
@@ -165,7 +166,7 @@ def _declarations(tokens: list) -> _Declarations:
     return tuple(found)
 
 
-@lru_cache(maxsize=4096)
+@cached_text_function(4096)
 def _inline_declarations(style: str) -> _Declarations:
     return _declarations(tinycss2.parse_component_value_list(style, skip_comments=True))
 
@@ -205,7 +206,7 @@ def _media_applies(query: str) -> bool:
     )
 
 
-@lru_cache(maxsize=256)
+@cached_text_function(256, longest=100_000)
 def _stylesheet(css: str) -> tuple[tuple[str, _Declarations], ...]:
     """The rules of a stylesheet that set a property the reader uses (parsed once per text)."""
     out: list[tuple[str, _Declarations]] = []
@@ -213,7 +214,7 @@ def _stylesheet(css: str) -> tuple[tuple[str, _Declarations], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=2048)
+@cached_text_function(2048)
 def _selectors(group: str) -> tuple[tuple[etree.XPath, tuple[int, int, int], str], ...]:
     """Each selector of a group as a compiled XPath with its specificity and its
     pseudo-element ("" for the element itself, else "before"/"after"/"marker"); selectors

@@ -28,6 +28,8 @@ from functools import lru_cache
 
 import tinycss2
 
+from qa_scraper.caches import cached_text_function
+
 LIST_OWNERS = frozenset({"ol", "ul", "menu", "dir"})
 UA_LIST_STYLE_TYPE = {"ol": "decimal", "ul": "disc", "menu": "disc", "dir": "disc"}
 # <ol type>/<li type>: the UA's presentational hints.
@@ -119,7 +121,7 @@ def is_bullet(text: str) -> bool:
     return not stripped or all(char in _BULLET_CHARS for char in stripped)
 
 
-@lru_cache(maxsize=1024)
+@cached_text_function(1024)
 def _tokens(value: str) -> tuple:
     return tuple(tinycss2.parse_component_value_list(value, skip_comments=True))
 

@@ -51,6 +51,7 @@ from functools import lru_cache, partial
 
 from lxml import etree
 
+from qa_scraper.caches import cached_text_function
 from qa_scraper.reading.css import (
     BLOCK_TAGS,
     HIDDEN_VISIBILITY,
@@ -355,8 +356,7 @@ class Visibility:
         )
         if not looks_like_chrome:
             return False
-        # A page <header> holding the headline, or broken HTML (an unclosed banner <div>)
-        # putting the article inside chrome: keep it then.
+        # A <header> holding the headline, or an unclosed banner <div> around the article: kept.
         landmarks = self.landmarks
         holds_article = self._holds_h1(node) or _found(
             landmarks.article, _STRING_VALUE(node), landmarks.article_words
@@ -374,17 +374,17 @@ class Visibility:
         return any(label.match(text) for label in self.landmarks.section_labels)
 
 
-@lru_cache(maxsize=8192)
+@cached_text_function(8192)
 def names_look_like_chrome(names: str) -> bool:
     """Class and id words that name chrome (cached: pages repeat the same few names)."""
     return bool(names.strip()) and CHROME_NAME.search(names) is not None
 
 
 def _found(pattern: re.Pattern[str], text: str, words: tuple[str, ...] = ()) -> bool:
-    """``pattern.search(text) is not None``, cached for a text of up to 2,000 characters (they
-    run over chrome a site repeats on every page: a cookie banner, an ad, a button's label; a
-    case-insensitive search trying alternatives at every position costs ≈ 70 ns a character);
-    with ``words``, the regex runs only if the text holds one (each match holds one)."""
+    """``pattern.search(text) is not None``, cached for a text of up to 2,000 characters (chrome
+    a site repeats on every page: a cookie banner, an ad, a button's label; a case-insensitive
+    search trying alternatives at every position costs ≈ 70 ns a character); with ``words``,
+    the regex runs only if the text holds one (each match holds one)."""
     return (_search if len(text) <= 2000 else _search.__wrapped__)(pattern, text, words)
 
 
