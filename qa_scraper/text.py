@@ -19,6 +19,7 @@ _INVISIBLE_OR_CONTROL = re.compile(
 # A line ending with an honorific: the site breaks the line right after it.
 _TRAILING_HONORIFIC = re.compile(r"(?:^|\s)(?:Dr|Mr|Ms|Mrs|Prof)\.$")
 _LONGEST_HONORIFIC = len(" Prof.")
+_HONORIFIC_ENDINGS = frozenset({"r.", "s.", "f."})  # the last two characters of a match
 _TRAILING_ELLIPSIS = "..."
 # Left-over entities (double-encoded on the page) and tag-like text: never in a field.
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
@@ -94,9 +95,10 @@ def join_honorific_lines(lines: Iterable[str]) -> list[str]:
         line = f"{pending} {line}" if pending else line
         # Only the last few characters can match ("\sProf." is the longest match): search
         # there, not the whole line. (From a position, "^" matches only at position 0.) A match
-        # ends with the line's last character, a ".": a clean line has no newline for "$" to
-        # match before, so a line that does not end with "." needs no search.
-        if line[-1] == "." and _TRAILING_HONORIFIC.search(
+        # ends with the line's last two characters, "r." (Dr, Mr), "s." (Ms, Mrs) or "f."
+        # (Prof): a clean line has no newline for "$" to match before, so a line that does not
+        # end with one of them (most sentences) needs no search.
+        if line[-2:] in _HONORIFIC_ENDINGS and _TRAILING_HONORIFIC.search(
             line, max(0, len(line) - _LONGEST_HONORIFIC)
         ):
             pending = line
