@@ -46,24 +46,13 @@ def clean_line(value: str | None) -> str:
         # (Printable text has neither: the format characters of the pattern are not
         # printable, nor are controls; most text is printable, and the test is quicker.)
         value = _INVISIBLE_OR_CONTROL.sub("", value)
-    elif (
-        "  " not in value
-        and value[0] != " "
-        and value[-1] != " "
-        and "&" not in value
-        and "<" not in value
-    ):
-        # Printable text (its only white space is " ": every other space character is
-        # not printable) whose spaces are single inner ones, with nothing to decode or
-        # remove: already clean (lines read from the page are, and every field cleans them
-        # once more: the second time finds them in the memo).
-        if len(_CLEAN) >= _MAX_CLEAN:
-            _CLEAN.clear()
-        _CLEAN.add(value)
-        return value
     elif "&" not in value and "<" not in value:
-        # Printable, with only spaces to collapse: what the rules below give is clean.
-        value = " ".join(value.split())
+        # Printable text (its only white space is " ": every other space character is not
+        # printable) with nothing to decode or remove: clean once its spaces are single inner
+        # ones (lines read from the page already are, and every field cleans them once more:
+        # the second time finds them in the memo).
+        if "  " in value or value[0] == " " or value[-1] == " ":
+            value = " ".join(value.split())
         if len(_CLEAN) >= _MAX_CLEAN:
             _CLEAN.clear()
         _CLEAN.add(value)
