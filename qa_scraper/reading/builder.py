@@ -121,13 +121,7 @@ class LineBuilder:
                 link_parts.append(value)
 
     def start_link(self, href: str | None) -> None:
-        if href is None:
-            url = None
-        elif href in self._urls:
-            url = self._urls[href]
-        else:
-            url = self._urls[href] = self._absolute(href)
-        self._open_links.append((url, []))
+        self._open_links.append((None if href is None else self._url(href), []))
         self.busy = True
 
     def link(self, href: str | None, text: str | None) -> None:
@@ -135,16 +129,15 @@ class LineBuilder:
         start_link(href), text(text), end_link() in one call (most links are)."""
         if text:
             self.parts.append(text)  # (inside a link even white space starting a line is kept)
-        if href is None:
-            return
+        if href is not None:
+            self._add_link(self._url(href), text)
+
+    def _url(self, href: str) -> str | None:
+        """The href's absolute URL, worked out once a page (pages repeat their links)."""
         url = self._urls.get(href, False)
         if url is False:
             url = self._urls[href] = self._absolute(href)
-        if url:
-            link = _new(Link)
-            _set_url(link, url)
-            _set_link_text(link, clean_line(text))
-            self._links.append(link)
+        return url
 
     def _absolute(self, href: str) -> str | None:
         """:func:`qa_scraper.urls.absolute`, without urljoin for the plain links most are."""
@@ -158,14 +151,15 @@ class LineBuilder:
 
     def end_link(self) -> None:
         url, parts = self._open_links.pop()
-        self._add_link(url, parts)
+        self._add_link(url, "".join(parts))
         self.busy = bool(self._open_links or self._marker)
 
-    def _add_link(self, url: str | None, parts: list[str]) -> None:
+    def _add_link(self, url: str | None, text: str | None) -> None:
+        """A link of the line being read, its text cleaned (none without a URL)."""
         if url:
             link = _new(Link)
             _set_url(link, url)
-            _set_link_text(link, clean_line("".join(parts)))
+            _set_link_text(link, clean_line(text))
             self._links.append(link)
 
     def marker(self, value: str, inside: bool = False) -> None:
@@ -197,7 +191,7 @@ class LineBuilder:
         if self._open_links:
             for index, (url, link_parts) in enumerate(self._open_links):
                 if link_parts:
-                    self._add_link(url, link_parts)
+                    self._add_link(url, "".join(link_parts))
                     self._open_links[index] = (url, [])
         text = clean_line("".join(parts))
         parts.clear()
