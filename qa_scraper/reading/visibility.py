@@ -51,7 +51,7 @@ from functools import lru_cache, partial
 
 from lxml import etree
 
-from qa_scraper.caches import cached_text_function
+from qa_scraper.caches import LONGEST_CACHED, cached_text_function
 from qa_scraper.reading.css import (
     BLOCK_TAGS,
     HIDDEN_VISIBILITY,
@@ -385,7 +385,7 @@ def _found(pattern: re.Pattern[str], text: str, words: tuple[str, ...] = ()) -> 
     a site repeats on every page: a cookie banner, an ad, a button's label; a case-insensitive
     search trying alternatives at every position costs ≈ 70 ns a character); with ``words``,
     the regex runs only if the text holds one (each match holds one)."""
-    return (_search if len(text) <= 2000 else _search.__wrapped__)(pattern, text, words)
+    return (_search if len(text) <= LONGEST_CACHED else _search.__wrapped__)(pattern, text, words)
 
 
 @lru_cache(maxsize=1024)
