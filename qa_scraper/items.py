@@ -227,7 +227,7 @@ def read_content(item: dict[str, Any]) -> Content:
     """The item's :func:`content_hash`, and whether its content's texts are all ASCII.
 
     The canonical JSON is written once with the URLs as they are; each ``"url"`` string that is
-    a plain http(s) URL is then made site-relative in that text (two C-speed substitutions
+    a plain http(s) URL is then made site-relative in that text (a search and a match a URL,
     instead of a Python walk of the item). When one is not plain, the item is walked
     (:func:`_site_relative`) as before. The same text says whether the content is ASCII: the
     JSON is written with ``ensure_ascii=False``, so it is ASCII only if every text is."""
